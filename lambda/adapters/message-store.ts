@@ -1,0 +1,80 @@
+/**
+ * The DynamoDB side of the message item: the conditional write the domain plans, and the read the query
+ * API needs. Nothing else in the code base talks to the messages table.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  applyStatusObservation,
+  type ApplyOptions,
+  type ApplyResult,
+  type MessageWriter,
+  type UpdatePlan,
+  type WriteResult,
+} from '../domain/apply-observation';
+import { toMessageRecord, type MessageRecord } from '../domain/message';
+import type { StatusObservation } from '../domain/observation';
+
+/** The store could not be reached or refused the request: callers answer 503 so Twilio retries. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Message store unavailable: ${cause instanceof Error ? cause.name : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { retentionDays: 400, pendingShards: 16 };
+
+export class MessageStore implements MessageWriter {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly options: ApplyOptions = DEFAULT_APPLY_OPTIONS,
+  ) {}
+
+  /** Apply one observation (see domain/apply-observation.ts). */
+  apply(observation: StatusObservation): Promise<ApplyResult> {
+    return applyStatusObservation(this, observation, this.options);
+  }
+
+  async write(plan: UpdatePlan): Promise<WriteResult> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { messageSid: plan.messageSid },
+          UpdateExpression: plan.updateExpression,
+          ConditionExpression: plan.conditionExpression,
+          ExpressionAttributeNames: plan.names,
+          ExpressionAttributeValues: plan.values,
+          ReturnValues: plan.returnPrevious ? 'ALL_OLD' : 'NONE',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { written: true, previous: result.Attributes };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || isConditionFailure(error)) {
+        // The blocking item comes back in wire format even through the document client.
+        const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+        return { written: false, current: item ? (unmarshall(item) as Record<string, NativeAttributeValue>) : undefined };
+      }
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async get(messageSid: string): Promise<MessageRecord | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: { messageSid }, ConsistentRead: true }),
+      );
+      return result.Item ? toMessageRecord(result.Item) : undefined;
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}

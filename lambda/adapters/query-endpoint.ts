@@ -1,0 +1,36 @@
+/**
+ * GET /messages/{messageSid}: a message's stored record and history. 200 with the record, 404 when there
+ * is none, 400 for something that is not a message SID, 503 when the store cannot be reached.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MessageRecord } from '../domain/message';
+import { MESSAGE_SID_PATTERN } from '../domain/observation';
+import { jsonResponse, type HttpResponse } from './http';
+import { StoreUnavailableError } from './message-store';
+
+export interface QueryDeps {
+  store: { get(messageSid: string): Promise<MessageRecord | undefined> };
+  logger: Pick<Logger, 'warn' | 'error'>;
+}
+
+export function createQueryHandler(deps: QueryDeps) {
+  return async function handleQuery(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    if (event.requestContext?.http?.method?.toUpperCase() !== 'GET') {
+      return jsonResponse(405, { error: 'only GET is accepted' }, { allow: 'GET' });
+    }
+    const messageSid = event.pathParameters?.messageSid ?? '';
+    if (!MESSAGE_SID_PATTERN.test(messageSid)) {
+      return jsonResponse(400, { error: 'messageSid must be SM or MM followed by 32 hex characters' });
+    }
+    try {
+      const record = await deps.store.get(messageSid);
+      if (!record) return jsonResponse(404, { error: `no message ${messageSid}` });
+      return jsonResponse(200, record as unknown as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      deps.logger.error('message store unavailable', { detail: error.message });
+      return jsonResponse(503, { error: 'temporarily unavailable, retry later' });
+    }
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * POST /message-status, the contract of DESIGN.md "Callback endpoint contract":
+ *
+ *   API Gateway event --> checks, cheapest first --> parseStatusCallback --> MessageStore.apply
+ *
+ * method (405), content type (415), size (413), signature (403), fields (400); then 200, or 503 when
+ * the store or the secret cannot be reached so that Twilio retries. No 4xx writes anything; no response
+ * carries a secret or a stack trace.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { parseStatusCallback } from '../domain/callback';
+import { maskAddress } from '../domain/masking';
+import type { ApplyResult } from '../domain/apply-observation';
+import type { StatusObservation } from '../domain/observation';
+import {
+  declaredBodyBytes,
+  decodeBody,
+  header,
+  jsonResponse,
+  mediaType,
+  parseForm,
+  publicUrl,
+  type HttpResponse,
+} from './http';
+import { isPlausibleSignature, isValidSignature } from './twilio-signature';
+import { CredentialsUnavailableError, type CredentialsSource, type TwilioCredentials } from './twilio-credentials';
+import { StoreUnavailableError } from './message-store';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+const FORM = 'application/x-www-form-urlencoded';
+
+export interface StatusCallbackDeps {
+  store: { apply(observation: StatusObservation): Promise<ApplyResult> };
+  credentials: CredentialsSource;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  publicBaseUrl?: string;
+  now?: () => Date;
+  /** Told of every answered request (metrics, tests); never changes the answer. */
+  onResult?: (result: CallbackResult) => void;
+}
+
+export type CallbackResult =
+  | { kind: 'rejected'; statusCode: number; reason: string }
+  | { kind: 'inbound' }
+  | { kind: 'applied'; observation: StatusObservation; result: ApplyResult }
+  | { kind: 'unavailable'; reason: string };
+
+export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  const reject = (statusCode: number, reason: string, headers?: Record<string, string>): HttpResponse => {
+    deps.logger.warn('status callback rejected', { statusCode, reason });
+    deps.onResult?.({ kind: 'rejected', statusCode, reason });
+    return jsonResponse(statusCode, { error: reason }, headers);
+  };
+
+  return async function handleStatusCallback(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    const method = event.requestContext?.http?.method?.toUpperCase();
+    if (method !== 'POST') return reject(405, 'only POST is accepted', { allow: 'POST' });
+    if (mediaType(event) !== FORM) return reject(415, `content type must be ${FORM}`);
+    if (declaredBodyBytes(event) > MAX_BODY_BYTES + 3) return reject(413, 'body is larger than 16 KiB');
+    const body = decodeBody(event);
+    if (!body.ok) return reject(400, body.reason);
+    if (body.bytes > MAX_BODY_BYTES) return reject(413, 'body is larger than 16 KiB');
+
+    const signature = header(event, 'x-twilio-signature');
+    if (!isPlausibleSignature(signature)) return reject(403, 'missing or malformed X-Twilio-Signature');
+    const fields = parseForm(body.text);
+    const url = publicUrl(event, deps.publicBaseUrl);
+
+    try {
+      if (!(await signatureMatches(deps.credentials, signature, url, fields))) {
+        return reject(403, 'X-Twilio-Signature does not match this request');
+      }
+    } catch (error) {
+      return unavailable(deps, error);
+    }
+
+    const parsed = parseStatusCallback(fields, now());
+    if (parsed.kind === 'invalid') return reject(400, parsed.reason);
+    if (parsed.kind === 'inbound') {
+      deps.logger.info('inbound status ignored', { messageSid: parsed.messageSid, status: parsed.status });
+      deps.onResult?.({ kind: 'inbound' });
+      return jsonResponse(200, { outcome: 'ignored', reason: 'inbound message status' });
+    }
+
+    const { observation } = parsed;
+    try {
+      const result = await deps.store.apply(observation);
+      deps.logger.info('status callback applied', {
+        messageSid: observation.messageSid,
+        status: observation.status,
+        outcome: result.outcome,
+        errorCode: observation.errorCode,
+        to: maskAddress(observation.to),
+        from: maskAddress(observation.from),
+      });
+      deps.onResult?.({ kind: 'applied', observation, result });
+      return jsonResponse(200, { outcome: result.outcome });
+    } catch (error) {
+      return unavailable(deps, error);
+    }
+  };
+}
+
+/**
+ * Checks the signature against the cached tokens (primary and, during a rotation, secondary); when that
+ * fails, a rotated token may not have been read yet, so the credentials are re-read once (rate limited).
+ */
+async function signatureMatches(
+  source: CredentialsSource,
+  signature: string,
+  url: string,
+  fields: Record<string, string[]>,
+): Promise<boolean> {
+  const matches = (c: TwilioCredentials) =>
+    isValidSignature([c.authToken, c.secondaryAuthToken], signature, url, fields);
+  if (matches(await source.get())) return true;
+  const fresh = await source.refresh();
+  return fresh !== undefined && matches(fresh);
+}
+
+function unavailable(deps: StatusCallbackDeps, error: unknown): HttpResponse {
+  if (error instanceof CredentialsUnavailableError || error instanceof StoreUnavailableError) {
+    deps.logger.error('dependency unavailable; answering 503 so Twilio retries', {
+      error: error.name,
+      detail: error.message,
+    });
+    deps.onResult?.({ kind: 'unavailable', reason: error.name });
+    return jsonResponse(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '5' });
+  }
+  // Anything else is a bug; still answer 503 (Twilio retries) and never leak the stack.
+  deps.logger.error('unexpected error handling status callback', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
+  deps.onResult?.({ kind: 'unavailable', reason: 'unexpected' });
+  return jsonResponse(503, { error: 'temporarily unavailable, retry later' });
+}

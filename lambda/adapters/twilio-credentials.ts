@@ -1,0 +1,123 @@
+/**
+ * Twilio credentials for the Lambdas.
+ *
+ * In AWS they live in one Secrets Manager secret (JSON: accountSid, authToken, optional
+ * secondaryAuthToken, optional apiKeySid/apiKeySecret), read through Powertools Parameters, which caches
+ * per container. A signature that fails may mean the token was rotated, so callers may ask for a fresh
+ * read; those re-reads are rate limited, so a flood of forged requests costs at most one read per
+ * interval. For local runs and tests `TWILIO_AUTH_TOKEN` (and `TWILIO_SECONDARY_AUTH_TOKEN`) in the
+ * environment are used and no secret is read.
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+
+export interface TwilioCredentials {
+  accountSid?: string;
+  authToken: string;
+  /** Accepted for signatures during a rotation, until it is promoted or removed. */
+  secondaryAuthToken?: string;
+  apiKeySid?: string;
+  apiKeySecret?: string;
+}
+
+/** The credentials could not be read: callers answer 503 (never 403) so Twilio retries. */
+export class CredentialsUnavailableError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'CredentialsUnavailableError';
+  }
+}
+
+export interface CredentialsSource {
+  /** Cached credentials, read on first use. */
+  get(): Promise<TwilioCredentials>;
+  /** Fresh credentials if a refresh is allowed now (rate limited), else undefined. */
+  refresh(): Promise<TwilioCredentials | undefined>;
+  readonly description: string;
+}
+
+export function environmentCredentials(env: NodeJS.ProcessEnv = process.env): CredentialsSource | undefined {
+  const authToken = env.TWILIO_AUTH_TOKEN;
+  if (!authToken) return undefined;
+  const credentials: TwilioCredentials = {
+    authToken,
+    accountSid: env.TWILIO_ACCOUNT_SID || undefined,
+    secondaryAuthToken: env.TWILIO_SECONDARY_AUTH_TOKEN || undefined,
+    apiKeySid: env.TWILIO_API_KEY_SID || undefined,
+    apiKeySecret: env.TWILIO_API_KEY_SECRET || undefined,
+  };
+  return {
+    description: 'environment (TWILIO_AUTH_TOKEN)',
+    get: async () => credentials,
+    refresh: async () => undefined,
+  };
+}
+
+export interface SecretCredentialsOptions {
+  secretId: string;
+  /** Seconds a read is reused before Powertools reads again. */
+  maxAgeSeconds?: number;
+  /** Minimum seconds between forced re-reads after a failed signature. */
+  minRefreshIntervalSeconds?: number;
+  /** Reads the secret's JSON; injectable so a read failure can be produced in tests. */
+  read?: (secretId: string, options: { maxAge: number; forceFetch: boolean }) => Promise<unknown>;
+  now?: () => number;
+}
+
+export function secretCredentials(options: SecretCredentialsOptions): CredentialsSource {
+  const maxAge = options.maxAgeSeconds ?? 300;
+  const interval = (options.minRefreshIntervalSeconds ?? 30) * 1000;
+  const now = options.now ?? Date.now;
+  const read =
+    options.read ??
+    ((secretId: string, o: { maxAge: number; forceFetch: boolean }) =>
+      getSecret(secretId, { maxAge: o.maxAge, forceFetch: o.forceFetch, transform: 'json' }));
+  let lastForcedAt = Number.NEGATIVE_INFINITY;
+
+  const load = async (forceFetch: boolean): Promise<TwilioCredentials> => {
+    let value: unknown;
+    try {
+      value = await read(options.secretId, { maxAge, forceFetch });
+    } catch (error) {
+      throw new CredentialsUnavailableError('Twilio credentials secret could not be read', error);
+    }
+    return parseCredentials(value);
+  };
+
+  return {
+    description: 'AWS Secrets Manager',
+    get: () => load(false),
+    refresh: async () => {
+      if (now() - lastForcedAt < interval) return undefined;
+      lastForcedAt = now();
+      return load(true);
+    },
+  };
+}
+
+export function parseCredentials(value: unknown): TwilioCredentials {
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const text = (key: string): string | undefined => {
+    const v = record[key];
+    return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  };
+  const authToken = text('authToken');
+  if (!authToken) {
+    throw new CredentialsUnavailableError('Twilio credentials secret has no "authToken" (see README, Deploy)');
+  }
+  return {
+    authToken,
+    accountSid: text('accountSid'),
+    secondaryAuthToken: text('secondaryAuthToken'),
+    apiKeySid: text('apiKeySid'),
+    apiKeySecret: text('apiKeySecret'),
+  };
+}
+
+/** Environment first (local runs, tests), else the secret named by `TWILIO_SECRET_ID`. */
+export function credentialsFromEnvironment(env: NodeJS.ProcessEnv = process.env): CredentialsSource {
+  const fromEnv = environmentCredentials(env);
+  if (fromEnv) return fromEnv;
+  const secretId = env.TWILIO_SECRET_ID;
+  if (!secretId) throw new Error('Set TWILIO_SECRET_ID (in AWS) or TWILIO_AUTH_TOKEN (local runs)');
+  return secretCredentials({ secretId });
+}

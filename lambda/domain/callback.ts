@@ -1,0 +1,112 @@
+/**
+ * Parse a Twilio message status callback (form fields, after the signature has been checked) into a
+ * status observation. Field names and meanings: shared/reference "Track the Message Status of Outbound
+ * Messages". Twilio adds fields without notice; unknown fields are ignored here (they were still part
+ * of the signature).
+ */
+import { isInbound } from './lifecycle';
+import { MESSAGE_SID_PATTERN, type StatusObservation } from './observation';
+
+/** Form fields as received: every key maps to all its values, in order (repeated keys are kept). */
+export type FormFields = Record<string, string[]>;
+
+export type ParsedCallback =
+  | { kind: 'status'; observation: StatusObservation }
+  | { kind: 'inbound'; messageSid: string; status: string }
+  | { kind: 'invalid'; reason: string };
+
+const STATUS_PATTERN = /^[a-z][a-z_-]{0,39}$/;
+const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
+const SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
+const ERROR_CODE_PATTERN = /^\d{1,6}$/;
+const MAX_FIELD_LENGTH = 1024;
+
+export function parseStatusCallback(fields: FormFields, receivedAt: Date): ParsedCallback {
+  const sid = single(fields, 'MessageSid');
+  if (sid.kind === 'invalid') return sid;
+  if (sid.value === undefined) return invalid('MessageSid is missing');
+  if (!MESSAGE_SID_PATTERN.test(sid.value)) return invalid('MessageSid is not a message SID (SM/MM + 32 hex)');
+
+  const rawStatus = single(fields, 'MessageStatus');
+  if (rawStatus.kind === 'invalid') return rawStatus;
+  if (rawStatus.value === undefined) return invalid('MessageStatus is missing');
+  const status = rawStatus.value.trim().toLowerCase();
+  if (!STATUS_PATTERN.test(status)) return invalid('MessageStatus is not a status word');
+
+  if (isInbound(status)) return { kind: 'inbound', messageSid: sid.value, status };
+
+  const observation: StatusObservation = {
+    messageSid: sid.value,
+    status,
+    observedAt: receivedAt.toISOString(),
+    source: 'callback',
+  };
+  const errorCode = optional(fields, 'ErrorCode');
+  if (errorCode !== undefined && ERROR_CODE_PATTERN.test(errorCode) && Number(errorCode) !== 0) {
+    observation.errorCode = Number(errorCode);
+  }
+  const accountSid = optional(fields, 'AccountSid');
+  if (accountSid !== undefined && ACCOUNT_SID_PATTERN.test(accountSid)) observation.accountSid = accountSid;
+  const serviceSid = optional(fields, 'MessagingServiceSid');
+  if (serviceSid !== undefined && SERVICE_SID_PATTERN.test(serviceSid)) {
+    observation.messagingServiceSid = serviceSid;
+  }
+  assign(observation, 'from', optional(fields, 'From'));
+  assign(observation, 'to', optional(fields, 'To'));
+  const rawDlrDoneDate = optional(fields, 'RawDlrDoneDate');
+  if (rawDlrDoneDate !== undefined) {
+    observation.rawDlrDoneDate = rawDlrDoneDate;
+    assign(observation, 'dlrDoneAt', dlrDoneDateToIso(rawDlrDoneDate));
+  }
+  assign(observation, 'channelPrefix', optional(fields, 'ChannelPrefix'));
+  assign(observation, 'channelInstallSid', optional(fields, 'ChannelInstallSid'));
+  assign(observation, 'channelStatusMessage', optional(fields, 'ChannelStatusMessage'));
+  assign(observation, 'eventType', optional(fields, 'EventType')?.toUpperCase());
+  return { kind: 'status', observation };
+}
+
+/**
+ * Twilio's RawDlrDoneDate is the carrier's YYMMDDhhmm; returns its ISO-8601 form (taken as UTC, the
+ * form carriers use), or undefined when it is not a real date.
+ */
+export function dlrDoneDateToIso(raw: string): string | undefined {
+  const match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw.trim());
+  if (!match) return undefined;
+  const [yy, mm, dd, hh, mi] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(2000 + yy, mm - 1, dd, hh, mi));
+  const roundTrips =
+    date.getUTCMonth() === mm - 1 && date.getUTCDate() === dd && date.getUTCHours() === hh && mi < 60;
+  return roundTrips ? date.toISOString() : undefined;
+}
+
+function single(
+  fields: FormFields,
+  name: string,
+): { kind: 'value'; value: string | undefined } | { kind: 'invalid'; reason: string } {
+  const values = fields[name];
+  if (values === undefined || values.length === 0) return { kind: 'value', value: undefined };
+  const distinct = new Set(values);
+  if (distinct.size > 1) return invalid(`${name} is given more than once with different values`);
+  const value = values[0] ?? '';
+  if (value.trim() === '') return { kind: 'value', value: undefined };
+  return { kind: 'value', value: value.trim() };
+}
+
+/** An optional field: the first value, bounded in length; ill-formed optional fields are dropped. */
+function optional(fields: FormFields, name: string): string | undefined {
+  const value = fields[name]?.[0]?.trim();
+  if (value === undefined || value === '' || value.length > MAX_FIELD_LENGTH) return undefined;
+  return value;
+}
+
+function assign<K extends keyof StatusObservation>(
+  observation: StatusObservation,
+  key: K,
+  value: StatusObservation[K] | undefined,
+): void {
+  if (value !== undefined) observation[key] = value;
+}
+
+function invalid(reason: string): { kind: 'invalid'; reason: string } {
+  return { kind: 'invalid', reason };
+}

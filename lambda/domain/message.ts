@@ -1,0 +1,62 @@
+/**
+ * The message item: one per MessageSid (DESIGN.md, "The message item").
+ *
+ * Per-status first-seen times are stored as top-level attributes `statusAt_<status>` rather than one
+ * map, so that a single UpdateItem can both create an item and add a time to it (DynamoDB cannot SET a
+ * path inside a map that does not exist yet). `toMessageRecord` folds them into `statusTimes`, the shape
+ * the query API returns.
+ */
+import type { ObservationSource } from './observation';
+
+export const STATUS_TIME_PREFIX = 'statusAt_';
+
+export interface MessageRecord {
+  messageSid: string;
+  status?: string;
+  statusRank?: number;
+  final?: boolean;
+  statusTimes: Record<string, string>;
+  createdAt?: string;
+  updatedAt?: string;
+  errorCode?: number;
+  errorMessage?: string;
+  rawDlrDoneDate?: string;
+  dlrDoneAt?: string;
+  accountSid?: string;
+  messagingServiceSid?: string;
+  from?: string;
+  to?: string;
+  channelPrefix?: string;
+  channelInstallSid?: string;
+  channelStatusMessage?: string;
+  eventType?: string;
+  callbackCount?: number;
+  lastCallbackAt?: string;
+  clientReference?: string;
+  source?: ObservationSource;
+  /** Set by the reconciler when a message stayed unfinished past the horizon. */
+  unresolved?: boolean;
+  expiresAt?: number;
+}
+
+/** Attributes that exist only for the store's own indexes; not part of the record users see. */
+const INTERNAL_ATTRIBUTES = new Set(['pendingShard', 'pendingSince']);
+
+export function statusTimeAttribute(status: string): string {
+  return `${STATUS_TIME_PREFIX}${status}`;
+}
+
+/** The stored item as users see it: per-status times folded into `statusTimes`. */
+export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
+  const record: Record<string, unknown> = { statusTimes: {} };
+  const statusTimes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (key.startsWith(STATUS_TIME_PREFIX)) {
+      statusTimes[key.slice(STATUS_TIME_PREFIX.length)] = String(value);
+    } else if (!INTERNAL_ATTRIBUTES.has(key)) {
+      record[key] = value;
+    }
+  }
+  record.statusTimes = statusTimes;
+  return record as unknown as MessageRecord;
+}

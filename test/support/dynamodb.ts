@@ -1,0 +1,35 @@
+/** A fresh messages table per suite in the shared DynamoDB Local. */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../lambda/adapters/dynamodb';
+import { ensureMessagesTable, localClient } from '../../local/dynamodb-local';
+
+export interface TestTable {
+  tableName: string;
+  client: DynamoDBDocumentClient;
+  drop(): Promise<void>;
+}
+
+export function dynamoEndpoint(): string {
+  const endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: jest globalSetup starts DynamoDB Local');
+  return endpoint;
+}
+
+export async function createTestTable(prefix = 'messages'): Promise<TestTable> {
+  const endpoint = dynamoEndpoint();
+  const tableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await ensureMessagesTable(endpoint, tableName);
+  const client = createDocumentClient({ endpoint });
+  return {
+    tableName,
+    client,
+    drop: async () => {
+      const admin = localClient(endpoint);
+      await admin.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+      admin.destroy();
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Starts one DynamoDB Local (the official jar) for the whole test run, unless DYNAMODB_ENDPOINT already
+ * names one. Suites create their own tables (test/support/dynamodb.ts). A free port is chosen so that
+ * several runs on one machine do not collide.
+ */
+import { createServer } from 'node:net';
+import { startDynamoDbLocal } from '../../local/dynamodb-local';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DYNAMODB_ENDPOINT) return;
+  const port = Number(process.env.TEST_DYNAMODB_PORT ?? (await freePort()));
+  const running = await startDynamoDbLocal({ port });
+  process.env.DYNAMODB_ENDPOINT = running.endpoint;
+  (globalThis as { __dynamodb?: typeof running }).__dynamodb = running;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
