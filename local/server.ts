@@ -1,0 +1,153 @@
+/**
+ * The local HTTP server of `npm start`: the real Lambda handlers behind Node's http module. Each request
+ * becomes an API Gateway HTTP API event (local/http-api-event.ts) and each handler result becomes the
+ * HTTP response, so what runs here is what runs in AWS.
+ *
+ *   POST /message-status        status callbacks (the same handler as the Lambda)
+ *   GET  /messages/:messageSid  a message's record (the query Lambda's handler; no IAM locally)
+ *   POST /messages              send one message through the sender (JSON body)
+ *   GET  /health                200 once the store is ready
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { HttpResponse } from '../lambda/adapters/http';
+import { buildHttpApiEvent } from './http-api-event';
+
+export type EventHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+
+export interface LocalServerOptions {
+  port: number;
+  host?: string;
+  statusCallback: EventHandler;
+  query: EventHandler;
+  /** POST /messages; absent when no sender is configured (then 501). */
+  send?: EventHandler;
+  /** Bytes read from a request body before answering 413 without reading more. */
+  maxBodyBytes?: number;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MESSAGE_PATH = /^\/messages\/([^/]+)$/;
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+
+  const route = (
+    method: string,
+    path: string,
+  ): { routeKey: string; handler?: EventHandler; params?: Record<string, string> } => {
+    if (path === '/message-status')
+      return { routeKey: 'POST /message-status', handler: options.statusCallback };
+    const match = MESSAGE_PATH.exec(path);
+    if (match) {
+      return {
+        routeKey: 'GET /messages/{messageSid}',
+        handler: options.query,
+        params: { messageSid: decodeURIComponent(match[1] ?? '') },
+      };
+    }
+    if (path === '/messages' && method === 'POST')
+      return { routeKey: 'POST /messages', handler: options.send };
+    return { routeKey: '$default' };
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in the server itself: answer 500 without details, keep serving.
+      console.error('local server error', error instanceof Error ? error.message : error);
+      if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ error: 'internal error' }) });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (path === '/health') return send(res, json(200, { status: 'ok' }));
+
+    const { routeKey, handler, params } = route(method, path);
+    if (!handler) {
+      await drain(req);
+      return send(
+        res,
+        json(path === '/messages' ? 501 : 404, {
+          error: routeKey === '$default' ? 'not found' : 'not configured',
+        }),
+      );
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (body === undefined) return send(res, json(413, { error: 'body too large' }));
+    const event = buildHttpApiEvent({
+      method,
+      url,
+      headers: req.headers,
+      body,
+      routeKey,
+      pathParameters: params,
+      scheme: 'http',
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    });
+    send(res, await handler(event));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function json(statusCode: number, body: unknown): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function send(res: ServerResponse, response: HttpResponse): void {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(response.headers ?? {})) headers[key] = String(value);
+  const body =
+    response.body === undefined
+      ? ''
+      : response.isBase64Encoded
+        ? Buffer.from(response.body, 'base64')
+        : response.body;
+  res.writeHead(response.statusCode, { ...headers, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _chunk of req) {
+    // discard
+  }
+}
