@@ -3,17 +3,32 @@
  * adapters/status-callback-endpoint.ts. Clients are built once per container.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createStatusCallbackHandler } from '../adapters/status-callback-endpoint';
+import { recordCallbackMetrics } from '../adapters/callback-metrics';
 import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { applyOptionsFromEnv } from '../adapters/config';
+import { METRICS_NAMESPACE } from '../domain/metric-names';
 
-const logger = new Logger({ serviceName: 'twilio-status-tracker', logRecordOrder: ['level', 'message'] });
+const logger = new Logger({ serviceName: 'twilio-status-tracker' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'status-callback' });
 
-export const handler = createStatusCallbackHandler({
+const handleStatusCallback = createStatusCallbackHandler({
   store: new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
   credentials: credentialsFromEnvironment(),
   logger,
   publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+  onResult: (result) => recordCallbackMetrics(metrics, result),
 });
+
+export async function handler(event: APIGatewayProxyEventV2) {
+  try {
+    return await handleStatusCallback(event);
+  } finally {
+    // Inbound statuses record no metric; publishing an empty set would only log a warning.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

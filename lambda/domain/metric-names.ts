@@ -1,0 +1,35 @@
+/**
+ * Names of the custom CloudWatch metrics (EMF, via Powertools Metrics) and their dimensions. The
+ * Lambdas emit them and the stack's dashboard and alarms read them: one list, so the two cannot drift.
+ */
+export const METRICS_NAMESPACE = 'TwilioStatusTracker';
+
+export const MetricName = {
+  /** Every applied status callback; dimension `status`. */
+  Callbacks: 'Callbacks',
+  /** Requests refused for a missing or wrong X-Twilio-Signature. */
+  SignatureRejections: 'SignatureRejections',
+  /** Other 4xx answers (method, content type, size, fields). */
+  CallbackRejections: 'CallbackRejections',
+  /** Callbacks that arrived after a higher status: kept in the history, status unchanged. */
+  StaleCallbacks: 'StaleCallbacks',
+  /** Callbacks that taught nothing new: nothing written. */
+  DuplicateCallbacks: 'DuplicateCallbacks',
+  /** 503 answers: store or secret unreachable. */
+  CallbacksUnavailable: 'CallbacksUnavailable',
+  /** A message reached a final status; dimension `status` (delivered, read, failed, undelivered, canceled). */
+  MessagesFinal: 'MessagesFinal',
+  /** A message failed or was undelivered with an error code; dimension `errorCode`. */
+  DeliveryErrors: 'DeliveryErrors',
+  /** Milliseconds from the first `sent` to `delivered`. */
+  SentToDeliveredLatency: 'SentToDeliveredLatency',
+  /** Reconciler: messages polled from Twilio, messages it resolved, and messages given up on. */
+  ReconcilerPolled: 'ReconcilerPolled',
+  ReconcilerResolved: 'ReconcilerResolved',
+  ReconcilerUnresolved: 'ReconcilerUnresolved',
+  /** Sender: messages accepted by Twilio, and sends that failed permanently. */
+  MessagesSent: 'MessagesSent',
+  SendFailures: 'SendFailures',
+} as const;
+
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
