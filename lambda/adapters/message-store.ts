@@ -4,7 +4,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { MESSAGES_TABLE } from '../../lib/table-definition';
 import {
   applyStatusObservation,
   type ApplyOptions,
@@ -62,6 +63,71 @@ export class MessageStore implements MessageWriter {
           current: item ? (unmarshall(item) as Record<string, NativeAttributeValue>) : undefined,
         };
       }
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /** Messages in one shard of the pending index that have been pending since before `olderThan`, oldest first. */
+  async queryPending(
+    shard: string,
+    olderThan: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{
+    entries: Array<{ messageSid: string; pendingSince: string }>;
+    nextKey?: Record<string, unknown>;
+  }> {
+    const { pendingIndex } = MESSAGES_TABLE;
+    try {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: pendingIndex.name,
+          KeyConditionExpression: '#shard = :shard AND #since < :olderThan',
+          ExpressionAttributeNames: { '#shard': pendingIndex.partitionKey, '#since': pendingIndex.sortKey },
+          ExpressionAttributeValues: { ':shard': shard, ':olderThan': olderThan },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      return {
+        entries: (result.Items ?? []).map((item) => ({
+          messageSid: String(item.messageSid),
+          pendingSince: String(item.pendingSince),
+        })),
+        nextKey: result.LastEvaluatedKey,
+      };
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /**
+   * Gives up on a message that stayed unfinished past the reconciler's horizon: marks it `unresolved` and
+   * takes it out of the pending index, unless it became final meanwhile. True when it was marked.
+   */
+  async markUnresolved(messageSid: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { messageSid },
+          UpdateExpression: 'SET #unresolved = :true, #updatedAt = :at REMOVE #shard, #since',
+          ConditionExpression:
+            'attribute_exists(#shard) AND (attribute_not_exists(#final) OR #final = :false)',
+          ExpressionAttributeNames: {
+            '#unresolved': 'unresolved',
+            '#updatedAt': 'updatedAt',
+            '#shard': MESSAGES_TABLE.pendingIndex.partitionKey,
+            '#since': MESSAGES_TABLE.pendingIndex.sortKey,
+            '#final': 'final',
+          },
+          ExpressionAttributeValues: { ':true': true, ':false': false, ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw new StoreUnavailableError(error);
     }
   }

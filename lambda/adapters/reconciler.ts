@@ -1,0 +1,190 @@
+/**
+ * The reconciler: Twilio says status callbacks can be lost and asks users to poll messages that are not
+ * final after 12 hours. This finds them through the sparse `pending` index, fetches each from Twilio's
+ * Messages API and applies what it learns through the same apply-observation rule (source `poll`).
+ *
+ *   schedule --> each pending shard, oldest first --> fetch (bounded concurrency, 429 backoff)
+ *            --> MessageStore.apply(poll observation) | markUnresolved past the horizon
+ *
+ * The index itself is the work list: a message leaves it only in the write that makes it final or marks
+ * it unresolved, so a run that dies half way loses nothing and the next run picks up the rest.
+ */
+import type { StatusObservation } from '../domain/observation';
+import { isFinal } from '../domain/lifecycle';
+import type { ApplyResult } from '../domain/apply-observation';
+
+/** What Twilio's Messages API says of one message (the fields the tracker keeps). */
+export interface FetchedMessage {
+  sid: string;
+  status: string;
+  errorCode?: number;
+  accountSid?: string;
+  messagingServiceSid?: string;
+  from?: string;
+  to?: string;
+  dateCreated?: string;
+}
+
+/** Thrown by a fetcher when Twilio has no such message (404). */
+export class MessageNotFoundError extends Error {
+  constructor(sid: string) {
+    super(`Twilio has no message ${sid}`);
+    this.name = 'MessageNotFoundError';
+  }
+}
+
+export interface PendingEntry {
+  messageSid: string;
+  pendingSince: string;
+}
+
+export interface ReconcilerStore {
+  queryPending(
+    shard: string,
+    olderThan: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ entries: PendingEntry[]; nextKey?: Record<string, unknown> }>;
+  apply(observation: StatusObservation): Promise<ApplyResult>;
+  markUnresolved(messageSid: string, at: string): Promise<boolean>;
+}
+
+export interface ReconcilerDeps {
+  store: ReconcilerStore;
+  fetchMessage(messageSid: string): Promise<FetchedMessage>;
+  shards: number;
+  /** Poll messages not final for longer than this (hours, default 12). */
+  minAgeHours?: number;
+  /** Give up on messages still not final after this (hours, default 72): mark `unresolved`. */
+  horizonHours?: number;
+  /** Twilio requests in flight at once (default 8). */
+  concurrency?: number;
+  /** Stop starting new work when this returns false (the Lambda's remaining time). */
+  hasTime?: () => boolean;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: { info(message: string, data?: object): void; warn(message: string, data?: object): void };
+}
+
+export interface ReconcileReport {
+  examined: number;
+  polled: number;
+  /** Became final through the poll. */
+  resolved: number;
+  /** Given up on (past the horizon), now marked `unresolved`. */
+  unresolved: number;
+  stillPending: number;
+  errors: number;
+  /** False when the run stopped early for lack of time; the next run continues. */
+  complete: boolean;
+}
+
+const HOUR = 3_600_000;
+
+export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
+  const now = (deps.now ?? (() => new Date()))();
+  const minAge = (deps.minAgeHours ?? 12) * HOUR;
+  const horizon = (deps.horizonHours ?? 72) * HOUR;
+  const concurrency = Math.max(1, deps.concurrency ?? 8);
+  const hasTime = deps.hasTime ?? (() => true);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const olderThan = new Date(now.getTime() - minAge).toISOString();
+  const horizonStart = new Date(now.getTime() - horizon).toISOString();
+  const report: ReconcileReport = {
+    examined: 0,
+    polled: 0,
+    resolved: 0,
+    unresolved: 0,
+    stillPending: 0,
+    errors: 0,
+    complete: true,
+  };
+
+  const fetchWithBackoff = async (sid: string): Promise<FetchedMessage> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await deps.fetchMessage(sid);
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        const retryable = status === 429 || (status !== undefined && status >= 500);
+        if (!retryable || attempt >= 4) throw error;
+        await sleep(Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+  };
+
+  const handle = async (entry: PendingEntry): Promise<void> => {
+    report.examined++;
+    const pastHorizon = entry.pendingSince < horizonStart;
+    let final = false;
+    try {
+      const message = await fetchWithBackoff(entry.messageSid);
+      report.polled++;
+      await deps.store.apply(toObservation(message, now));
+      final = isFinal(message.status);
+      if (final) report.resolved++;
+    } catch (error) {
+      if (!(error instanceof MessageNotFoundError) || !pastHorizon) {
+        report.errors++;
+        deps.logger?.warn('reconciler could not poll a message', {
+          messageSid: entry.messageSid,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (!pastHorizon) return;
+      }
+    }
+    if (final) return;
+    if (pastHorizon && (await deps.store.markUnresolved(entry.messageSid, now.toISOString()))) {
+      report.unresolved++;
+    } else {
+      report.stillPending++;
+    }
+  };
+
+  for (let shard = 0; shard < deps.shards; shard++) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.store.queryPending(`p${shard}`, olderThan, 100, startKey);
+      startKey = page.nextKey;
+      await runBounded(page.entries, concurrency, handle, hasTime);
+      if (!hasTime()) {
+        report.complete = false;
+        return report;
+      }
+    } while (startKey);
+  }
+  deps.logger?.info('reconcile run finished', { ...report });
+  return report;
+}
+
+export function toObservation(message: FetchedMessage, now: Date): StatusObservation {
+  const observation: StatusObservation = {
+    messageSid: message.sid,
+    status: message.status.toLowerCase(),
+    observedAt: now.toISOString(),
+    source: 'poll',
+  };
+  if (message.errorCode !== undefined) observation.errorCode = message.errorCode;
+  if (message.accountSid) observation.accountSid = message.accountSid;
+  if (message.messagingServiceSid) observation.messagingServiceSid = message.messagingServiceSid;
+  if (message.from) observation.from = message.from;
+  if (message.to) observation.to = message.to;
+  if (message.dateCreated) observation.createdAt = message.dateCreated;
+  return observation;
+}
+
+async function runBounded<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  hasTime: () => boolean,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && hasTime()) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
