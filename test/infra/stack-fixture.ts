@@ -1,0 +1,85 @@
+/**
+ * Builds the stack the way bin/app.ts does (context -> readTrackerConfig -> StatusTrackerStack), once per
+ * call, so each test file synthesises each variant in a beforeAll and not per test.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { readTrackerConfig } from '../../lib/config';
+import { StatusTrackerStack } from '../../lib/status-tracker-stack';
+
+/** The context the tests assume, written out so a change to cdk.json does not silently move them. */
+export const BASE_CONTEXT = {
+  stage: 'prod',
+  retentionDays: 400,
+  logRetentionDays: 30,
+  apiThrottleRateLimit: 200,
+  apiThrottleBurstLimit: 400,
+  pendingShards: 16,
+};
+
+export interface SynthesisedStack {
+  app: App;
+  stack: StatusTrackerStack;
+  template: Template;
+  /** Directory of the cloud assembly (bundled Lambda code lives under asset.<hash>/). */
+  assemblyDir: string;
+}
+
+export function synthStack(context: Record<string, unknown> = {}): SynthesisedStack {
+  const app = new App({ context: { ...BASE_CONTEXT, ...context }, analyticsReporting: false });
+  const config = readTrackerConfig(app.node);
+  const stack = new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, { config });
+  const template = Template.fromStack(stack);
+  const assemblyDir = app.synth().directory;
+  return { app, stack, template, assemblyDir };
+}
+
+/** Runs the AWS Solutions pack over the stack, as `cdk synth` does through Validations. */
+export function runAwsSolutionsChecks(scope: IConstruct): PolicyValidationPluginReport {
+  return new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
+}
+
+/** Every rule acknowledged anywhere under the scope, as `construct path -> rule ids`. */
+export function acknowledgedRules(scope: IConstruct): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      const ids = Object.keys(entry.data as Record<string, unknown>).map((id) =>
+        id.replace(/^annotation::/i, ''),
+      );
+      found[construct.node.path] = [...(found[construct.node.path] ?? []), ...ids].sort();
+    }
+  }
+  return found;
+}
+
+/**
+ * The template with every asset hash (S3 keys, asset paths: 64 hex characters) replaced by a fixed token,
+ * so the snapshot changes when the infrastructure changes, not when a handler's bundle does.
+ */
+export function normalisedTemplate(template: Template): unknown {
+  return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, 'ASSET_HASH'));
+}
+
+/** Logical id of a construct's CloudFormation resource. */
+export function logicalId(stack: StatusTrackerStack, construct: IConstruct): string {
+  const resource = construct.node.defaultChild ?? construct;
+  return stack.getLogicalId(resource as Parameters<StatusTrackerStack['getLogicalId']>[0]);
+}
+
+/** The bundled index.mjs of a Lambda function resource in the synthesised assembly. */
+export function bundlePath(synthesised: SynthesisedStack, functionLogicalId: string): string {
+  const fn = synthesised.template.toJSON().Resources[functionLogicalId] as {
+    Properties: { Code: { S3Key: string } };
+  };
+  const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+  const file = path.join(synthesised.assemblyDir, `asset.${hash}`, 'index.mjs');
+  if (!fs.existsSync(file)) throw new Error(`No bundle at ${file}`);
+  return file;
+}

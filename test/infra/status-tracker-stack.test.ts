@@ -1,0 +1,411 @@
+import * as fs from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  acknowledgedRules,
+  bundlePath,
+  logicalId,
+  normalisedTemplate,
+  runAwsSolutionsChecks,
+  synthStack,
+  type SynthesisedStack,
+} from './stack-fixture';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+function resourcesOfType(s: SynthesisedStack, type: string): Record<string, Resource> {
+  return s.template.findResources(type) as Record<string, Resource>;
+}
+
+/** The statements of every IAM policy attached to the role, and the role's own managed/inline policies. */
+function rolePermissions(s: SynthesisedStack, roleLogicalId: string) {
+  const role = s.template.toJSON().Resources[roleLogicalId] as Resource;
+  const policies = Object.values(resourcesOfType(s, 'AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as unknown[]).some(
+      (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }),
+    ),
+  );
+  const statements = policies.flatMap(
+    (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  return { role, statements };
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+function functionEnvironment(s: SynthesisedStack, functionLogicalId: string): Record<string, unknown> {
+  const fn = s.template.toJSON().Resources[functionLogicalId] as Resource;
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
+
+describe('StatusTrackerStack', () => {
+  describe('in production', () => {
+    let s: SynthesisedStack;
+    let ids: {
+      table: string;
+      secret: string;
+      callbackFn: string;
+      callbackRole: string;
+      callbackLogs: string;
+      queryFn: string;
+      queryRole: string;
+      queryLogs: string;
+    };
+
+    beforeAll(() => {
+      s = synthStack({ stage: 'prod' });
+      const { stack } = s;
+      ids = {
+        table: logicalId(stack, stack.table),
+        secret: logicalId(stack, stack.twilioSecret),
+        callbackFn: logicalId(stack, stack.statusCallback.function),
+        callbackRole: logicalId(stack, stack.statusCallback.role),
+        callbackLogs: logicalId(stack, stack.statusCallback.logGroup),
+        queryFn: logicalId(stack, stack.query.function),
+        queryRole: logicalId(stack, stack.query.role),
+        queryLogs: logicalId(stack, stack.query.logGroup),
+      };
+    });
+
+    describe('API', () => {
+      it('has exactly the callback and query routes', () => {
+        const routeKeys = Object.values(resourcesOfType(s, 'AWS::ApiGatewayV2::Route'))
+          .map((r) => r.Properties.RouteKey)
+          .sort();
+        expect(routeKeys).toEqual(['GET /messages/{messageSid}', 'POST /message-status']);
+      });
+
+      it('leaves the callback route to Twilio signature validation, not AWS auth', () => {
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: 'POST /message-status',
+          AuthorizationType: 'NONE',
+        });
+      });
+
+      it('puts the query route behind IAM authorisation', () => {
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: 'GET /messages/{messageSid}',
+          AuthorizationType: 'AWS_IAM',
+        });
+      });
+
+      it('sends each route to its own Lambda', () => {
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: getAtt(ids.callbackFn),
+          PayloadFormatVersion: '2.0',
+        });
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: getAtt(ids.queryFn),
+          PayloadFormatVersion: '2.0',
+        });
+      });
+
+      it('throttles the default stage and writes JSON access logs to a retained log group', () => {
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+          StageName: '$default',
+          AutoDeploy: true,
+          DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+          AccessLogSettings: {
+            DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
+            Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+          },
+        });
+        s.template.hasResource('AWS::Logs::LogGroup', {
+          Properties: { RetentionInDays: 30 },
+          DeletionPolicy: 'Retain',
+        });
+      });
+    });
+
+    describe('messages table', () => {
+      it('is keyed by messageSid, on demand, with PITR, TTL and the pending index', () => {
+        s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+          KeySchema: [{ AttributeName: 'messageSid', KeyType: 'HASH' }],
+          AttributeDefinitions: Match.arrayWith([{ AttributeName: 'messageSid', AttributeType: 'S' }]),
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'pending',
+              KeySchema: [
+                { AttributeName: 'pendingShard', KeyType: 'HASH' },
+                { AttributeName: 'pendingSince', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          ],
+        });
+      });
+
+      it('is retained and protected from deletion', () => {
+        s.template.hasResource('AWS::DynamoDB::Table', {
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+        });
+      });
+    });
+
+    describe('Lambda functions', () => {
+      it('run on Node.js 24, ARM64, 256 MB, 10 s, with source maps and their own log group', () => {
+        const functions = resourcesOfType(s, 'AWS::Lambda::Function');
+        expect(Object.keys(functions).sort()).toEqual([ids.callbackFn, ids.queryFn].sort());
+        for (const [id, fn] of Object.entries(functions)) {
+          expect(fn.Properties).toMatchObject({
+            Runtime: 'nodejs24.x',
+            Architectures: ['arm64'],
+            MemorySize: 256,
+            Timeout: 10,
+            Handler: 'index.handler',
+            Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+          });
+          const logGroup = id === ids.callbackFn ? ids.callbackLogs : ids.queryLogs;
+          expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroup } });
+        }
+      });
+
+      it('give the callback the table, the secret id and the store settings', () => {
+        expect(functionEnvironment(s, ids.callbackFn)).toEqual({
+          NODE_OPTIONS: '--enable-source-maps',
+          TABLE_NAME: { Ref: ids.table },
+          TWILIO_SECRET_ID: { Ref: ids.secret },
+          RETENTION_DAYS: '400',
+          PENDING_SHARDS: '16',
+        });
+      });
+
+      it('give the query function only the table', () => {
+        expect(functionEnvironment(s, ids.queryFn)).toEqual({
+          NODE_OPTIONS: '--enable-source-maps',
+          TABLE_NAME: { Ref: ids.table },
+        });
+      });
+
+      it('never carry a Twilio token in the environment', () => {
+        for (const fn of Object.values(resourcesOfType(s, 'AWS::Lambda::Function'))) {
+          const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+          for (const name of ['TWILIO_AUTH_TOKEN', 'TWILIO_SECONDARY_AUTH_TOKEN', 'TWILIO_API_KEY_SECRET']) {
+            expect(variables).not.toHaveProperty(name);
+          }
+        }
+        expect(functionEnvironment(s, ids.callbackFn)).toHaveProperty('TWILIO_SECRET_ID');
+      });
+
+      it('bundle only the webhooks module of twilio into the callback, well under 1 MB', () => {
+        const bundle = bundlePath(s, ids.callbackFn);
+        expect(fs.statSync(bundle).size).toBeLessThan(1024 * 1024);
+        const map = JSON.parse(fs.readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+        const twilioSources = map.sources.filter((source) => source.includes('node_modules/twilio/'));
+        expect(twilioSources).toEqual([expect.stringMatching(/twilio\/lib\/webhooks\/webhooks\.js$/)]);
+        // An ES module has no require(): the banner provides one for the CommonJS twilio module.
+        expect(fs.readFileSync(bundle, 'utf8').slice(0, 200)).toContain('createRequire');
+      });
+    });
+
+    describe('IAM', () => {
+      it('lets the callback update items in the table and read the secret, and nothing else', () => {
+        const { role, statements } = rolePermissions(s, ids.callbackRole);
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(role.Properties.Policies).toBeUndefined();
+        expect(statements).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: getAtt(ids.callbackLogs),
+          },
+          { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.table) },
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: { Ref: ids.secret },
+          },
+        ]);
+        const actions = actionsOf(statements);
+        for (const forbidden of [
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Scan',
+          'dynamodb:Query',
+        ]) {
+          expect(actions).not.toContain(forbidden);
+        }
+        expect(actions.some((a) => a.includes('*'))).toBe(false);
+      });
+
+      it('lets the query function get items from the table, and nothing else', () => {
+        const { role, statements } = rolePermissions(s, ids.queryRole);
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(role.Properties.Policies).toBeUndefined();
+        expect(statements).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: getAtt(ids.queryLogs),
+          },
+          { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: getAtt(ids.table) },
+        ]);
+      });
+
+      it('has no wildcard action or resource anywhere', () => {
+        const statements = Object.values(resourcesOfType(s, 'AWS::IAM::Policy')).flatMap(
+          (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+        );
+        expect(statements.length).toBeGreaterThan(0);
+        expect(actionsOf(statements).filter((a) => a.includes('*'))).toEqual([]);
+        expect(JSON.stringify(statements.map((st) => st.Resource))).not.toContain('*');
+      });
+    });
+
+    describe('Twilio credentials secret', () => {
+      it('is created with a placeholder only: no token in the template', () => {
+        const secrets = Object.values(resourcesOfType(s, 'AWS::SecretsManager::Secret'));
+        expect(secrets).toHaveLength(1);
+        const props = secrets[0]!.Properties;
+        expect(props).not.toHaveProperty('SecretString');
+        const generate = props.GenerateSecretString as {
+          SecretStringTemplate: string;
+          GenerateStringKey: string;
+        };
+        const placeholder = JSON.parse(generate.SecretStringTemplate) as Record<string, unknown>;
+        for (const key of ['authToken', 'secondaryAuthToken', 'apiKeySecret']) {
+          expect(placeholder).not.toHaveProperty(key);
+          expect(generate.GenerateStringKey).not.toBe(key);
+        }
+      });
+
+      it('is retained', () => {
+        s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+      });
+    });
+
+    describe('outputs', () => {
+      const endpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Api'), 'ApiEndpoint'] };
+
+      it('gives the callback URL, with and without retry overrides', () => {
+        s.template.hasOutput('StatusCallbackUrl', {
+          Value: { 'Fn::Join': ['', [endpoint, '/message-status']] },
+        });
+        s.template.hasOutput('StatusCallbackUrlWithRetries', {
+          Value: { 'Fn::Join': ['', [endpoint, '/message-status#rc=5&rp=ct,rt,5xx']] },
+        });
+      });
+
+      it('gives the query URL, the table name and the secret name', () => {
+        s.template.hasOutput('QueryUrl', {
+          Value: { 'Fn::Join': ['', [endpoint, '/messages/{messageSid}']] },
+        });
+        s.template.hasOutput('MessagesTableName', { Value: { Ref: ids.table } });
+        s.template.hasOutput('TwilioSecretName', { Value: Match.anyValue() });
+      });
+
+      it('has exactly the five documented outputs', () => {
+        expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual([
+          'MessagesTableName',
+          'QueryUrl',
+          'StatusCallbackUrl',
+          'StatusCallbackUrlWithRetries',
+          'TwilioSecretName',
+        ]);
+      });
+    });
+
+    describe('cdk-nag AwsSolutions', () => {
+      it('finds no error and no warning', () => {
+        const report = runAwsSolutionsChecks(s.stack);
+        const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.description}`);
+        expect(findings).toEqual([]);
+        expect(report.success).toBe(true);
+      });
+
+      it('has only the two reviewed acknowledgements, each on its one resource', () => {
+        expect(acknowledgedRules(s.stack)).toEqual({
+          'TwilioStatusTracker-prod/TwilioCredentials': ['AwsSolutions-SMG4'],
+          'TwilioStatusTracker-prod/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+        });
+      });
+    });
+
+    it('matches the template snapshot (asset hashes normalised)', () => {
+      expect(normalisedTemplate(s.template)).toMatchSnapshot();
+    });
+  });
+
+  describe('in dev', () => {
+    let s: SynthesisedStack;
+    beforeAll(() => {
+      s = synthStack({ stage: 'dev' });
+    });
+
+    it('is named after the stage', () => {
+      expect(s.stack.stackName).toBe('TwilioStatusTracker-dev');
+    });
+
+    it('destroys the table, secret and log groups with the stack', () => {
+      s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+      s.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+      s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+      const logGroups = Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'));
+      expect(logGroups).toHaveLength(3);
+      for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe('Delete');
+    });
+
+    it('is still clean under cdk-nag', () => {
+      expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
+    });
+  });
+
+  describe('with an existing secret and a custom domain', () => {
+    let s: SynthesisedStack;
+    let callbackFn: string;
+    beforeAll(() => {
+      s = synthStack({ twilioSecretName: 'twilio/status-tracker', publicBaseUrl: 'https://sms.example.com' });
+      callbackFn = logicalId(s.stack, s.stack.statusCallback.function);
+    });
+
+    it('creates no secret and reads the named one', () => {
+      s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      const env = functionEnvironment(s, callbackFn);
+      expect(env.TWILIO_SECRET_ID).toBe('twilio/status-tracker');
+      const { statements } = rolePermissions(s, logicalId(s.stack, s.stack.statusCallback.role));
+      expect(statements).toContainEqual({
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':secret:twilio/status-tracker-??????',
+            ],
+          ],
+        },
+      });
+      s.template.hasOutput('TwilioSecretName', { Value: 'twilio/status-tracker' });
+    });
+
+    it('signs against the public base URL and advertises it', () => {
+      expect(functionEnvironment(s, callbackFn).PUBLIC_BASE_URL).toBe('https://sms.example.com');
+      s.template.hasOutput('StatusCallbackUrl', { Value: 'https://sms.example.com/message-status' });
+      s.template.hasOutput('StatusCallbackUrlWithRetries', {
+        Value: 'https://sms.example.com/message-status#rc=5&rp=ct,rt,5xx',
+      });
+    });
+
+    it('is still clean under cdk-nag, with no acknowledgement left for a secret it does not own', () => {
+      expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
+      expect(Object.values(acknowledgedRules(s.stack)).flat()).toEqual(['AwsSolutions-APIG4']);
+    });
+  });
+});

@@ -1,0 +1,66 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { TrackerFunction } from '../../lib/constructs/tracker-function';
+
+// The house construct on its own, as the sender and reconciler will use it: a function that queries the
+// pending index must get that one index, not `table/index/*`.
+describe('TrackerFunction', () => {
+  let template: Template;
+  let stack: Stack;
+  let tableId: string;
+
+  beforeAll(() => {
+    const app = new App({ analyticsReporting: false });
+    stack = new Stack(app, 'Test');
+    const table = new dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    tableId = stack.getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
+    new TrackerFunction(stack, 'Reader', {
+      handler: 'query',
+      description: 'test',
+      logRetention: RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+      environment: { EXTRA: 'x' },
+    })
+      .grantTable(table, ['dynamodb:GetItem'])
+      .grantTable(table, ['dynamodb:Query'], { index: 'pending' });
+    template = Template.fromStack(stack);
+  });
+
+  it('grants the named index only, never an index wildcard', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/pending']] },
+          },
+        ]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('/index/*');
+  });
+
+  it('keeps the house defaults alongside caller environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: { NODE_OPTIONS: '--enable-source-maps', EXTRA: 'x', TABLE_NAME: { Ref: tableId } },
+      },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 7 },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it('creates its own role without the AWSLambdaBasicExecutionRole managed policy', () => {
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+});
