@@ -3,8 +3,8 @@
  * names one. Suites create their own tables (test/support/dynamodb.ts). A free port is chosen so that
  * several runs on one machine do not collide.
  */
-import { createServer } from 'node:net';
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
+import { freePort } from '../../local/ports';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.DYNAMODB_ENDPOINT) return;
@@ -12,16 +12,4 @@ export default async function globalSetup(): Promise<void> {
   const running = await startDynamoDbLocal({ port });
   process.env.DYNAMODB_ENDPOINT = running.endpoint;
   (globalThis as { __dynamodb?: typeof running }).__dynamodb = running;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

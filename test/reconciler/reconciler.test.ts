@@ -1,0 +1,156 @@
+/**
+ * The reconciler end to end on this machine: the Twilio simulator loses every callback, the store holds
+ * only what the sender recorded, and one reconcile pass must bring every message to the simulator's truth.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { MessageStore } from '../../lambda/adapters/message-store';
+import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/adapters/reconciler';
+import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
+import { twilioClientFor } from '../../local/twilio-simulator/client';
+import { createTestTable, type TestTable } from '../support/dynamodb';
+
+const HOUR = 3_600_000;
+const SHARDS = 4;
+let table: TestTable;
+let store: MessageStore;
+let simulator: TwilioSimulator;
+let fetchMessage: (sid: string) => Promise<FetchedMessage>;
+
+async function sendLostMessages(count: number): Promise<string[]> {
+  const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
+  const sids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const to =
+      i % 5 === 0 ? `whatsapp:+1415555${String(1000 + i).padStart(4, '0')}` : `+1415555${String(1000 + i)}`;
+    const message = await client.messages.create({
+      to,
+      from: i % 5 === 0 ? 'whatsapp:+15017250604' : '+15017250604',
+      body: 'hello',
+      statusCallback: 'http://127.0.0.1:9/message-status',
+    });
+    // What the sender records at once.
+    await store.apply({
+      messageSid: message.sid,
+      status: message.status,
+      observedAt: new Date().toISOString(),
+      source: 'send',
+      to: message.to,
+      createdAt: message.dateCreated.toISOString(),
+    });
+    sids.push(message.sid);
+  }
+  await simulator.idle();
+  return sids;
+}
+
+function deps(overrides: Partial<ReconcilerDeps> = {}): ReconcilerDeps {
+  return { store, fetchMessage, shards: SHARDS, sleep: async () => undefined, ...overrides };
+}
+
+async function pendingCount(): Promise<number> {
+  const result = await table.client.send(
+    new ScanCommand({ TableName: table.tableName, IndexName: 'pending', Select: 'COUNT' }),
+  );
+  return result.Count ?? 0;
+}
+
+beforeAll(async () => {
+  table = await createTestTable('reconciler');
+  store = new MessageStore(table.client, table.tableName, { retentionDays: 30, pendingShards: SHARDS });
+  simulator = await startTwilioSimulator({
+    seed: 7,
+    lostCallbackRate: 1,
+    stepDelayMs: [1, 3],
+    whatsappReadRate: 0.5,
+  });
+  const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
+  fetchMessage = async (sid) => {
+    const m = await client.messages(sid).fetch();
+    return {
+      sid: m.sid,
+      status: m.status,
+      errorCode: m.errorCode ?? undefined,
+      to: m.to,
+      from: m.from ?? undefined,
+    };
+  };
+});
+afterAll(async () => {
+  await simulator.stop();
+  await table.drop();
+});
+
+describe('reconciler', () => {
+  it('leaves messages younger than the minimum age alone', async () => {
+    const sids = await sendLostMessages(5);
+    const report = await reconcile(deps({ now: () => new Date(Date.now() + HOUR) }));
+    expect(report.polled).toBe(0);
+    for (const sid of sids) expect((await store.get(sid))?.status).toBe('queued');
+  });
+
+  it('recovers every lost callback in one pass, and a re-run changes nothing', async () => {
+    const sids = await sendLostMessages(60);
+    const later = () => new Date(Date.now() + 13 * HOUR);
+    const first = await reconcile(deps({ now: later }));
+    expect(first.complete).toBe(true);
+    expect(first.errors).toBe(0);
+    const truth = simulator.truth();
+    for (const sid of sids) {
+      const record = await store.get(sid);
+      expect({ sid, status: record?.status, errorCode: record?.errorCode }).toEqual({
+        sid,
+        status: truth.get(sid)?.status,
+        errorCode: truth.get(sid)?.errorCode,
+      });
+      expect(record?.source).toBe('poll');
+    }
+    // Only messages Twilio itself never finished (sent, no receipt) stay in the index.
+    const unfinished = [...truth.values()].filter((t) => t.status === 'sent').length;
+    expect(first.stillPending).toBe(unfinished);
+
+    const second = await reconcile(deps({ now: later }));
+    expect(second.resolved).toBe(0);
+    expect(second.examined).toBe(await pendingCount());
+  });
+
+  it('gives up past the horizon: unresolved, out of the index', async () => {
+    const report = await reconcile(deps({ now: () => new Date(Date.now() + 73 * HOUR) }));
+    expect(report.unresolved).toBeGreaterThan(0);
+    expect(await pendingCount()).toBe(0);
+    const unresolved = (
+      await table.client.send(new ScanCommand({ TableName: table.tableName }))
+    ).Items?.filter((item) => item.unresolved === true);
+    expect(unresolved?.every((item) => item.status === 'sent')).toBe(true);
+  });
+
+  it('a run that dies half way loses nothing; the next run finishes the work', async () => {
+    const sids = await sendLostMessages(30);
+    let budget = 10;
+    const cut = await reconcile(
+      deps({ now: () => new Date(Date.now() + 13 * HOUR), hasTime: () => budget-- > 0 }),
+    );
+    expect(cut.complete).toBe(false);
+    await reconcile(deps({ now: () => new Date(Date.now() + 13 * HOUR) }));
+    const truth = simulator.truth();
+    for (const sid of sids) expect((await store.get(sid))?.status).toBe(truth.get(sid)?.status);
+  });
+
+  it('backs off and retries when Twilio answers 429', async () => {
+    const [sid] = await sendLostMessages(1);
+    let calls = 0;
+    const sleeps: number[] = [];
+    const report = await reconcile(
+      deps({
+        now: () => new Date(Date.now() + 13 * HOUR),
+        sleep: async (ms) => void sleeps.push(ms),
+        fetchMessage: async (s) => {
+          if (s === sid && calls++ < 2) throw Object.assign(new Error('Too Many Requests'), { status: 429 });
+          return fetchMessage(s);
+        },
+      }),
+    );
+    expect(report.errors).toBe(0);
+    expect(sleeps.length).toBeGreaterThanOrEqual(2);
+    expect((await store.get(sid!))?.status).toBe(simulator.truth().get(sid!)?.status);
+  });
+});
