@@ -9,6 +9,7 @@
  * The index itself is the work list: a message leaves it only in the write that makes it final or marks
  * it unresolved, so a run that dies half way loses nothing and the next run picks up the rest.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
 import type { ApplyResult } from '../domain/apply-observation';
@@ -63,7 +64,7 @@ export interface ReconcilerDeps {
   hasTime?: () => boolean;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  logger?: { info(message: string, data?: object): void; warn(message: string, data?: object): void };
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export interface ReconcileReport {
@@ -105,9 +106,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       try {
         return await deps.fetchMessage(sid);
       } catch (error) {
-        const status = (error as { status?: number }).status;
-        const retryable = status === 429 || (status !== undefined && status >= 500);
-        if (!retryable || attempt >= 4) throw error;
+        if (!isRetryable(error) || attempt >= 4) throw error;
         await sleep(Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
       }
     }
@@ -155,6 +154,13 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   }
   deps.logger?.info('reconcile run finished', { ...report });
   return report;
+}
+
+/** Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. */
+function isRetryable(error: unknown): boolean {
+  const e = error as { status?: number; httpStatus?: number; name?: string } | null;
+  const status = e?.status ?? e?.httpStatus;
+  return status === 429 || (status !== undefined && status >= 500) || e?.name === 'TwilioNetworkError';
 }
 
 export function toObservation(message: FetchedMessage, now: Date): StatusObservation {
