@@ -16,9 +16,13 @@ import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { jsonResponse } from '../lambda/adapters/http';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
+import { createLocalSendHandler } from './send-endpoint';
+import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
+/** The sender's default From number locally (a Twilio test number). */
+export const DEFAULT_FROM = '+15017250604';
 
 export interface PipelineOptions {
   /** HTTP port of the local server; 0 picks a free one. */
@@ -34,11 +38,16 @@ export interface PipelineOptions {
   persistPath?: string;
   tableName?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** Extra handler for POST /messages (the sender), given the pipeline's store and callback URL. */
-  sendHandler?: (context: {
-    store: MessageStore;
-    callbackUrl: string;
-  }) => EventHandler | Promise<EventHandler>;
+  /** Told of every callback the endpoint answers (npm start prints them). */
+  onCallback?: (result: CallbackResult) => void;
+  /**
+   * Where the sender sends: the Twilio simulator (default; its options here, it signs callbacks with
+   * `authToken`), real Twilio credentials, or `false` for no sender at all (POST /messages answers 501).
+   */
+  twilio?: { simulator: SimulatorOptions } | { accountSid: string; authToken: string } | false;
+  /** Sender defaults (DEFAULT_FROM); and whether to rely on the Messaging Service's own callback. */
+  defaultFrom?: string;
+  useServiceCallback?: boolean;
 }
 
 export interface CallbackCounts {
@@ -58,6 +67,8 @@ export interface LocalPipeline {
   store: MessageStore;
   counts: CallbackCounts;
   tokenSource: string;
+  /** The simulator the sender talks to, when it is the simulator. */
+  simulator?: TwilioSimulator;
   stop(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const count = (result: CallbackResult) => {
       if (result.kind === 'applied') counts[result.result.outcome]++;
       else counts[result.kind]++;
+      options.onCallback?.(result);
     };
 
     const statusCallback = createStatusCallbackHandler({
@@ -112,6 +124,14 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       onResult: count,
     });
     const query = createQueryHandler({ store, logger });
+
+    let simulator: TwilioSimulator | undefined;
+    const twilio = options.twilio ?? { simulator: {} };
+    if (twilio && 'simulator' in twilio) {
+      simulator = await startTwilioSimulator({ ...twilio.simulator, authToken });
+      const started = simulator;
+      stops.push(() => started.stop());
+    }
 
     // The sender needs the callback URL, which needs the port: bind first, then attach the sender.
     let sendHandler: EventHandler | undefined;
@@ -125,7 +145,20 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     stops.push(() => server.close());
     const base = options.publicBaseUrl?.replace(/\/$/, '') ?? server.url;
     const callbackUrl = `${base}/message-status`;
-    if (options.sendHandler) sendHandler = await options.sendHandler({ store, callbackUrl });
+    if (twilio) {
+      sendHandler = await createLocalSendHandler({
+        store,
+        callbackUrl,
+        dynamodbEndpoint,
+        idempotencyTableName: `${tableName}-idempotency`,
+        twilio: simulator
+          ? { accountSid: simulator.accountSid, authToken: simulator.authToken, baseUrl: simulator.url }
+          : (twilio as { accountSid: string; authToken: string }),
+        defaultFrom: options.defaultFrom ?? DEFAULT_FROM,
+        useServiceCallback: options.useServiceCallback,
+        logLevel: options.logLevel,
+      });
+    }
 
     return {
       url: server.url,
@@ -134,6 +167,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       dynamodbEndpoint,
       store,
       counts,
+      simulator,
       tokenSource: options.authToken
         ? 'TWILIO_AUTH_TOKEN'
         : 'development default (set TWILIO_AUTH_TOKEN to change)',

@@ -146,8 +146,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
-async function drain(req: IncomingMessage): Promise<void> {
-  for await (const _chunk of req) {
-    // discard
-  }
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    req
+      .on('end', resolve)
+      .on('error', () => resolve())
+      .resume();
+  });
 }

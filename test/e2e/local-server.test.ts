@@ -12,6 +12,7 @@ beforeAll(async () => {
     authToken: TOKEN,
     dynamodbEndpoint: dynamoEndpoint(),
     tableName: `local-server-${Date.now()}`,
+    twilio: false,
   });
 });
 afterAll(() => pipeline.stop());

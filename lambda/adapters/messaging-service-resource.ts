@@ -1,0 +1,73 @@
+/**
+ * The custom resource that points a Messaging Service's Delivery Status Callback at this stack
+ * (context `messagingServiceSid`), for the CDK Provider framework:
+ *
+ *   Create/Update --> remember the service's current callback, set ours
+ *   Delete        --> put the remembered callback back
+ *
+ * The value to restore travels in the physical resource id (`MG...|<base64url of the previous URL>`),
+ * the one piece of state CloudFormation keeps for us. An update that keeps the service keeps the id, so
+ * the value first found is the one restored however many updates happen; an update to another service
+ * gets a new id, and CloudFormation then deletes the old one, restoring that service.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { MessagingServicePort } from './twilio-messaging-service';
+
+export interface ServiceCallbackProperties {
+  MessagingServiceSid: string;
+  StatusCallbackUrl: string;
+}
+
+export interface ProviderResult {
+  PhysicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+export async function onServiceCallbackEvent(
+  event: CloudFormationCustomResourceEvent,
+  services: MessagingServicePort,
+): Promise<ProviderResult> {
+  if (event.RequestType === 'Delete') {
+    const state = decodePhysicalId(event.PhysicalResourceId);
+    // A failed create leaves an id that is not ours: nothing was changed, nothing to restore.
+    if (state) await services.setStatusCallback(state.serviceSid, state.previous);
+    return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+
+  const props = event.ResourceProperties as unknown as ServiceCallbackProperties;
+  if (!SERVICE_SID.test(props.MessagingServiceSid ?? '')) {
+    throw new Error(
+      `MessagingServiceSid must be MG followed by 32 hex characters, got "${props.MessagingServiceSid}"`,
+    );
+  }
+  if (!/^https:\/\//.test(props.StatusCallbackUrl ?? '')) {
+    throw new Error('StatusCallbackUrl must be an https URL');
+  }
+
+  const existing = event.RequestType === 'Update' ? decodePhysicalId(event.PhysicalResourceId) : undefined;
+  const physicalId =
+    existing && existing.serviceSid === props.MessagingServiceSid
+      ? encodePhysicalId(existing.serviceSid, existing.previous)
+      : encodePhysicalId(
+          props.MessagingServiceSid,
+          await services.getStatusCallback(props.MessagingServiceSid),
+        );
+  await services.setStatusCallback(props.MessagingServiceSid, props.StatusCallbackUrl);
+  return {
+    PhysicalResourceId: physicalId,
+    Data: { PreviousStatusCallback: decodePhysicalId(physicalId)?.previous ?? '' },
+  };
+}
+
+export function encodePhysicalId(serviceSid: string, previous: string): string {
+  return `${serviceSid}|${Buffer.from(previous, 'utf8').toString('base64url')}`;
+}
+
+export function decodePhysicalId(id: string): { serviceSid: string; previous: string } | undefined {
+  const [serviceSid, encoded, ...rest] = id.split('|');
+  if (!serviceSid || !SERVICE_SID.test(serviceSid) || encoded === undefined || rest.length > 0)
+    return undefined;
+  return { serviceSid, previous: Buffer.from(encoded, 'base64url').toString('utf8') };
+}

@@ -1,0 +1,269 @@
+/**
+ * Twilio's Api v2010 Messages resource, built from the `twilio` helper library's own pieces and nothing
+ * more. The package root (`require('twilio')`) loads every Twilio product; here only the base client,
+ * one Domain, one Version and the Message resource are imported, so a bundle carries a few hundred KB of
+ * Twilio code instead of megabytes (see the sender's bundle size in the README / bench).
+ *
+ *   sender --create--> MessagesPort --library--> TwilioRequestClient --HTTPS--> api.twilio.com
+ *
+ * `TwilioRequestClient` is the library's request-client hook (`httpClient`) and does two things:
+ * - with `TWILIO_API_BASE_URL` it rewrites `https://api.twilio.com` (any *.twilio.com host) to that base
+ *   URL (the local Twilio simulator), so the same library code runs locally;
+ * - it turns an error response into a `TwilioApiError` that keeps the `Retry-After` header, which the
+ *   library's own RestException drops and the sender's backoff needs. Transport failures become
+ *   `TwilioNetworkError`.
+ */
+import { Client as BaseTwilio } from 'twilio/lib/base/BaseTwilio';
+import Domain from 'twilio/lib/base/Domain';
+import Version from 'twilio/lib/base/Version';
+import RequestClient from 'twilio/lib/base/RequestClient';
+import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
+import type V2010 from 'twilio/lib/rest/api/V2010';
+import type { TwilioCredentials, CredentialsSource } from './twilio-credentials';
+
+export const TWILIO_API_ORIGIN = 'https://api.twilio.com';
+/** Per-request timeout: a create normally answers in well under a second. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What the sender asks Twilio to create (camel-case names of the Messages resource's parameters). */
+export interface CreateMessageParams {
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body?: string;
+  mediaUrls?: string[];
+  statusCallback?: string;
+}
+
+/** The fields of Twilio's Message resource the sender records. */
+export interface CreatedMessage {
+  sid: string;
+  status: string;
+  accountSid?: string;
+  to?: string;
+  /** Null for a message sent through a Messaging Service until a sender is picked. */
+  from?: string | null;
+  messagingServiceSid?: string | null;
+  dateCreated?: Date | null;
+}
+
+/** The sender's port to Twilio: one create. Throws TwilioApiError, TwilioNetworkError or a credentials error. */
+export interface MessagesPort {
+  create(params: CreateMessageParams): Promise<CreatedMessage>;
+}
+
+/** Twilio answered with an error (its JSON error: code, message, more_info). */
+export class TwilioApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: number | undefined,
+    message: string,
+    readonly moreInfo?: string,
+    /** Seconds from the `Retry-After` header (delta-seconds or HTTP date), when present. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'TwilioApiError';
+  }
+}
+
+/** The request did not get an HTTP answer (refused, reset, timed out, DNS). */
+export class TwilioNetworkError extends Error {
+  constructor(
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    super(`Twilio could not be reached${code ? ` (${code})` : ''}`, { cause });
+    this.name = 'TwilioNetworkError';
+  }
+}
+
+/** Twilio credentials cannot send (no account SID): a deployment fault, not a message fault. */
+export class TwilioConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TwilioConfigurationError';
+  }
+}
+
+type RequestOptions = RequestClient.RequestOptions;
+type Response = Awaited<ReturnType<RequestClient['request']>>;
+
+/** The library's HTTP client with a base-URL override and error responses that keep their headers. */
+export class TwilioRequestClient extends RequestClient {
+  private readonly baseUrl: string | undefined;
+
+  constructor(options: RequestClient.RequestClientOptions & { baseUrl?: string } = {}) {
+    const { baseUrl, ...rest } = options;
+    super(rest);
+    this.baseUrl = baseUrl?.replace(/\/+$/, '') || undefined;
+  }
+
+  /**
+   * The URL the request goes to: Twilio's, or the same path and query under the base URL. Any
+   * *.twilio.com host is rewritten, so TWILIO_REGION / TWILIO_EDGE (which the library applies to the
+   * host) can never send a local run's request to the real Twilio.
+   */
+  resolve(uri: string): string {
+    if (this.baseUrl === undefined) return uri;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      return uri;
+    }
+    const host = url.hostname.toLowerCase();
+    if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return uri;
+    return `${this.baseUrl}${url.pathname}${url.search}`;
+  }
+
+  override async request<TData>(options: RequestOptions): Promise<Response & { body: TData }> {
+    let response: Response;
+    try {
+      response = await super.request<TData>({ ...options, uri: this.resolve(options.uri) });
+    } catch (error) {
+      throw new TwilioNetworkError((error as { code?: string } | null)?.code, error);
+    }
+    if (response.statusCode >= 400) throw apiError(response);
+    return response as Response & { body: TData };
+  }
+}
+
+export interface TwilioMessagesOptions {
+  credentials: CredentialsSource;
+  /** `TWILIO_API_BASE_URL`: e.g. the simulator's http://127.0.0.1:PORT. Unset: api.twilio.com. */
+  baseUrl?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The Messages resource (list instance) for one set of credentials: `create` sends, `(sid).fetch()`
+ * reads one message back (the reconciler's need). API key credentials are used when present.
+ */
+export function messagesResource(
+  credentials: TwilioCredentials,
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): MessageListInstance {
+  const accountSid = credentials.accountSid;
+  if (!accountSid) {
+    throw new TwilioConfigurationError(
+      'sending needs the Twilio account SID: set TWILIO_ACCOUNT_SID (local) or "accountSid" in the secret',
+    );
+  }
+  const useKey = credentials.apiKeySid !== undefined && credentials.apiKeySecret !== undefined;
+  const httpClient = new TwilioRequestClient({
+    baseUrl: options.baseUrl,
+    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    // The sender decides about retries (it knows Retry-After and what is permanent).
+    autoRetry: false,
+  });
+  const client = new BaseTwilio(
+    useKey ? credentials.apiKeySid : accountSid,
+    useKey ? credentials.apiKeySecret : credentials.authToken,
+    { accountSid, httpClient, env: {} },
+  );
+  const api = new Domain(client, TWILIO_API_ORIGIN);
+  // The Message resource needs only Version's request methods; V2010 adds the account getters that
+  // would pull in every other Api resource (calls, conferences...).
+  const v2010 = new Version(api, '2010-04-01') as unknown as V2010;
+  return MessageListInstance(v2010, accountSid);
+}
+
+/**
+ * The sender's MessagesPort. Credentials come from the CredentialsSource (cached by it); the resource is
+ * rebuilt only when they change. A 401 may mean the token was rotated, so credentials are re-read once
+ * (the source rate-limits that) and the create is tried again with the fresh ones.
+ */
+export function createTwilioMessages(options: TwilioMessagesOptions): MessagesPort {
+  let cached: { credentials: TwilioCredentials; resource: MessageListInstance } | undefined;
+  const resourceFor = (credentials: TwilioCredentials): MessageListInstance => {
+    if (cached?.credentials !== credentials) {
+      cached = { credentials, resource: messagesResource(credentials, options) };
+    }
+    return cached.resource;
+  };
+
+  const createWith = async (credentials: TwilioCredentials, params: CreateMessageParams) => {
+    const message = await resourceFor(credentials).create({
+      to: params.to,
+      ...(params.from !== undefined ? { from: params.from } : {}),
+      ...(params.messagingServiceSid !== undefined
+        ? { messagingServiceSid: params.messagingServiceSid }
+        : {}),
+      ...(params.body !== undefined ? { body: params.body } : {}),
+      ...(params.mediaUrls && params.mediaUrls.length > 0 ? { mediaUrl: params.mediaUrls } : {}),
+      ...(params.statusCallback !== undefined ? { statusCallback: params.statusCallback } : {}),
+    });
+    return {
+      sid: message.sid,
+      status: message.status,
+      accountSid: message.accountSid,
+      to: message.to,
+      from: message.from,
+      messagingServiceSid: message.messagingServiceSid,
+      dateCreated: message.dateCreated,
+    } satisfies CreatedMessage;
+  };
+
+  return {
+    async create(params) {
+      const credentials = await options.credentials.get();
+      try {
+        return await createWith(credentials, params);
+      } catch (error) {
+        if (!(error instanceof TwilioApiError) || error.httpStatus !== 401) throw error;
+        const fresh = await options.credentials.refresh();
+        if (fresh === undefined || sameSecrets(fresh, credentials)) throw error;
+        return createWith(fresh, params);
+      }
+    },
+  };
+}
+
+function sameSecrets(a: TwilioCredentials, b: TwilioCredentials): boolean {
+  return (
+    a.accountSid === b.accountSid &&
+    a.authToken === b.authToken &&
+    a.apiKeySid === b.apiKeySid &&
+    a.apiKeySecret === b.apiKeySecret
+  );
+}
+
+/** Twilio's error body: legacy `{code, message, more_info}` or RFC 9457 `{code, title, detail}`. */
+function apiError(response: Response): TwilioApiError {
+  let body: unknown = response.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = undefined;
+    }
+  }
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const code = typeof fields.code === 'number' && fields.code > 0 ? fields.code : undefined;
+  const text =
+    [fields.message, fields.detail, fields.title].find(
+      (v): v is string => typeof v === 'string' && v !== '',
+    ) ?? `Twilio answered HTTP ${response.statusCode}`;
+  const moreInfo = typeof fields.more_info === 'string' ? fields.more_info : undefined;
+  return new TwilioApiError(response.statusCode, code, text, moreInfo, retryAfterSeconds(response.headers));
+}
+
+function retryAfterSeconds(headers: unknown): number | undefined {
+  const raw = headerValue(headers, 'retry-after');
+  if (raw === undefined) return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() !== name) continue;
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number') return String(value);
+    if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  }
+  return undefined;
+}

@@ -1,0 +1,19 @@
+/** Custom resource (CDK Provider framework): sets a Messaging Service's status callback. Wiring only. */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { onServiceCallbackEvent } from '../adapters/messaging-service-resource';
+import { messagingServices } from '../adapters/twilio-messaging-service';
+import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
+
+const logger = new Logger({ serviceName: 'messaging-service-callback' });
+const credentials = credentialsFromEnvironment();
+
+export async function handler(event: CloudFormationCustomResourceEvent) {
+  const services = messagingServices(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL });
+  const result = await onServiceCallbackEvent(event, services);
+  logger.info('messaging service status callback', {
+    requestType: event.RequestType,
+    physicalResourceId: result.PhysicalResourceId.split('|')[0],
+  });
+  return result;
+}

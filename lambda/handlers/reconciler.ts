@@ -1,0 +1,71 @@
+/**
+ * Reconciler Lambda, run on a schedule: polls Twilio for messages whose final callback never came.
+ * Wiring only; the work is in adapters/reconciler.ts.
+ */
+import type { Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
+import { MessageStore } from '../adapters/message-store';
+import { applyOptionsFromEnv } from '../adapters/config';
+import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
+import { messagesResource, TwilioApiError } from '../adapters/twilio-messages';
+import { MessageNotFoundError, reconcile, type FetchedMessage } from '../adapters/reconciler';
+import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
+
+const logger = new Logger({ serviceName: 'twilio-status-tracker' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
+const applyOptions = applyOptionsFromEnv();
+const store = new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptions);
+const credentials = credentialsFromEnvironment();
+/** Stop starting new polls this long before the Lambda's timeout, so the run ends cleanly. */
+const SAFETY_MARGIN_MS = 20_000;
+
+export async function handler(_event: unknown, context: Context) {
+  const messages = messagesResource(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL });
+  const fetchMessage = async (sid: string): Promise<FetchedMessage> => {
+    try {
+      const m = await messages(sid).fetch();
+      return {
+        sid: m.sid,
+        status: m.status,
+        errorCode: m.errorCode ?? undefined,
+        accountSid: m.accountSid,
+        messagingServiceSid: m.messagingServiceSid ?? undefined,
+        from: m.from ?? undefined,
+        to: m.to,
+        dateCreated: m.dateCreated?.toISOString(),
+      };
+    } catch (error) {
+      if (error instanceof TwilioApiError && error.httpStatus === 404) throw new MessageNotFoundError(sid);
+      throw error;
+    }
+  };
+  const report = await reconcile({
+    store,
+    fetchMessage,
+    shards: applyOptions.pendingShards,
+    minAgeHours: numberEnv('RECONCILE_MIN_AGE_HOURS', 12),
+    horizonHours: numberEnv('RECONCILE_HORIZON_HOURS', 72),
+    concurrency: numberEnv('RECONCILE_CONCURRENCY', 8),
+    hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
+    logger,
+  });
+  metrics.addMetric(MetricName.ReconcilerPolled, MetricUnit.Count, report.polled);
+  metrics.addMetric(MetricName.ReconcilerResolved, MetricUnit.Count, report.resolved);
+  metrics.addMetric(MetricName.ReconcilerUnresolved, MetricUnit.Count, report.unresolved);
+  metrics.publishStoredMetrics();
+  // Errors polling single messages are retried next run; a run with only errors is worth an alarm.
+  if (report.errors > 0 && report.polled === 0)
+    throw new Error(`reconciler could not poll any of ${report.errors} messages`);
+  return report;
+}
+
+function numberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}

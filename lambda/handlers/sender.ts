@@ -1,0 +1,61 @@
+/**
+ * Sender Lambda: direct invocation (payload = send request, answer = `{ messageSid, status }` or
+ * `{ error }`) and SQS send-queue events (answer = `{ batchItemFailures }`). Wiring only; the rules are
+ * in adapters/sender.ts. Clients are built once per container; a missing or contradictory setting fails
+ * the cold start rather than a request.
+ *
+ * Environment:
+ * - TABLE_NAME, IDEMPOTENCY_TABLE_NAME (required); DYNAMODB_ENDPOINT (DynamoDB Local);
+ *   RETENTION_DAYS, PENDING_SHARDS (store options, as for every writer);
+ * - STATUS_CALLBACK_URL, and/or USE_SERVICE_CALLBACK=true (one of them is required);
+ * - DEFAULT_FROM or DEFAULT_MESSAGING_SERVICE_SID (optional, not both);
+ * - TWILIO_SECRET_ID, or TWILIO_AUTH_TOKEN + TWILIO_ACCOUNT_SID (local); TWILIO_API_BASE_URL (simulator);
+ * - ALLOW_HTTP_MEDIA_URLS=true (local only), IDEMPOTENCY_TTL_SECONDS (default 86400).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
+import { MessageStore } from '../adapters/message-store';
+import { applyOptionsFromEnv } from '../adapters/config';
+import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
+import { createTwilioMessages } from '../adapters/twilio-messages';
+import {
+  createIdempotencyDynamoClient,
+  createIdempotencyStore,
+  createSender,
+  createSenderHandler,
+  recordSendMetrics,
+  senderConfigFromEnv,
+  type SenderEvent,
+} from '../adapters/sender';
+import { METRICS_NAMESPACE } from '../domain/metric-names';
+
+const logger = new Logger({ serviceName: 'twilio-status-tracker', logRecordOrder: ['level', 'message'] });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sender' });
+
+const sender = createSender({
+  messages: createTwilioMessages({
+    credentials: credentialsFromEnvironment(),
+    baseUrl: process.env.TWILIO_API_BASE_URL || undefined,
+  }),
+  store: new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  idempotency: createIdempotencyStore({
+    tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
+    client: createIdempotencyDynamoClient(),
+  }),
+  logger,
+  config: senderConfigFromEnv(),
+  onOutcome: (outcome) => recordSendMetrics(metrics, outcome),
+});
+
+const handleSenderEvent = createSenderHandler({ sender, logger });
+
+export async function handler(event: SenderEvent, context: Context) {
+  try {
+    return await handleSenderEvent(event, context);
+  } finally {
+    // An invocation with nothing to count (e.g. only retryable failures) publishes nothing.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `npm run demo [-- --messages 200 --seed 42]`: the whole pipeline on this machine, end to end. Sends N
+ * messages through the sender (POST /messages) to the Twilio simulator, shows progress while the
+ * simulator's callbacks arrive (out of order, duplicated), then a summary, and checks every stored
+ * final status against the simulator's truth. Exit code 1 on any mismatch.
+ */
+import { parseArgs } from 'node:util';
+import { compareWithTruth, sendBatch } from './batch';
+import { startLocalPipeline } from './pipeline';
+import { JavaMissingError } from './dynamodb-local';
+import { freePort } from './ports';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', short: 'n', default: '200' },
+      seed: { type: 'string' },
+      'out-of-order': { type: 'string', default: '0.1' },
+      duplicates: { type: 'string', default: '0.05' },
+    },
+    strict: true,
+  });
+  const count = positiveInt(values.messages, '--messages');
+  const outOfOrderRate = rate(values['out-of-order'], '--out-of-order');
+  const duplicateRate = rate(values.duplicates, '--duplicates');
+  const seed = values.seed === undefined ? Date.now() % 1_000_000 : positiveInt(values.seed, '--seed');
+
+  console.log(`Starting DynamoDB Local, the Twilio simulator (seed ${seed}) and the local server...`);
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    dynamodbPort: await freePort(),
+    twilio: { simulator: { seed, outOfOrderRate, duplicateRate, whatsappReadRate: 0.6 } },
+  });
+  const simulator = pipeline.simulator!;
+  try {
+    const started = Date.now();
+    const progress = new ProgressBar(count);
+    const finished = () => simulator.messages().filter((m) => m.lifecycleDone).length;
+    let sent = 0;
+    const ticker = setInterval(() => progress.draw(finished(), sent), 100);
+    const sids = await sendBatch({ url: pipeline.url, count, whatsappShare: 0.1, onSent: (n) => (sent = n) });
+    await simulator.idle();
+    clearInterval(ticker);
+    progress.draw(count, count);
+    progress.done();
+    const seconds = (Date.now() - started) / 1000;
+
+    const comparison = await compareWithTruth(sids, simulator.truth(), (sid) => pipeline.store.get(sid));
+    const stats = simulator.stats();
+    const { counts } = pipeline;
+    console.log(`\n${count} messages, ${stats.callbacksSent} status callbacks in ${seconds.toFixed(1)} s\n`);
+    printTable(
+      ['final status', 'messages'],
+      Object.entries(comparison.byStatus).sort(([, a], [, b]) => b - a),
+    );
+    if (Object.keys(comparison.byErrorCode).length) {
+      console.log('');
+      printTable(
+        ['error code', 'messages'],
+        Object.entries(comparison.byErrorCode).sort(([, a], [, b]) => b - a),
+      );
+    }
+    console.log('');
+    printTable(
+      ['callbacks', 'count'],
+      [
+        ['recorded (status moved)', counts.advanced],
+        ['out of order, absorbed (history kept)', counts.stale],
+        ['duplicate, absorbed (nothing written)', counts.duplicate],
+        ['sent out of order by the simulator', stats.callbacksReordered],
+        ['duplicated by the simulator', stats.callbacksDuplicated],
+        ['rejected', counts.rejected],
+      ],
+    );
+    if (comparison.mismatches.length > 0) {
+      console.log(
+        `\nMISMATCH: ${comparison.mismatches.length} stored statuses differ from the simulator's truth:`,
+      );
+      for (const m of comparison.mismatches.slice(0, 10)) {
+        console.log(
+          `  ${m.messageSid}: stored ${m.stored?.status ?? '(none)'}, expected ${m.expected?.status ?? '(unknown)'}`,
+        );
+      }
+      return 1;
+    }
+    console.log(`\nOK: all ${comparison.checked} stored final statuses match the simulator's truth.`);
+    return 0;
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+class ProgressBar {
+  private readonly tty = process.stdout.isTTY === true;
+  private last = -1;
+  constructor(private readonly total: number) {}
+
+  draw(done: number, sent: number): void {
+    const width = 30;
+    const filled = Math.round((done / this.total) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} finished, ${sent} sent`;
+    if (this.tty) process.stdout.write(`\r${line}`);
+    else if (Math.floor((done / this.total) * 10) !== this.last) {
+      this.last = Math.floor((done / this.total) * 10);
+      console.log(line);
+    }
+  }
+
+  done(): void {
+    if (this.tty) process.stdout.write('\n');
+  }
+}
+
+function printTable(header: [string, string], rows: Array<[string, number]>): void {
+  const width = Math.max(header[0].length, ...rows.map(([k]) => k.length));
+  console.log(`${header[0].padEnd(width)}  ${header[1]}`);
+  console.log(`${'-'.repeat(width)}  ${'-'.repeat(header[1].length)}`);
+  for (const [key, value] of rows)
+    console.log(`${key.padEnd(width)}  ${String(value).padStart(header[1].length)}`);
+}
+
+function positiveInt(raw: string | undefined, name: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new UsageError(`${name} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+function rate(raw: string | undefined, name: string): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new UsageError(`${name} must be between 0 and 1, got "${raw}"`);
+  return value;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`demo: ${message}`);
+    if (!(error instanceof UsageError || error instanceof JavaMissingError) && process.env.DEBUG)
+      console.error(error);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

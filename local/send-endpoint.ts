@@ -1,0 +1,91 @@
+/**
+ * POST /messages for the local server: the sender use case (the same one the sender Lambda runs) behind
+ * an HTTP route, with its idempotency table in the same DynamoDB. JSON in, JSON out:
+ * 201 `{ messageSid, status }`, or the sender's `{ error }` with a status that says what kind it is.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { decodeBody, jsonResponse, type HttpResponse } from '../lambda/adapters/http';
+import type { MessageStore } from '../lambda/adapters/message-store';
+import {
+  createIdempotencyDynamoClient,
+  createIdempotencyStore,
+  createSender,
+  ensureIdempotencyTable,
+  isSendFailure,
+  type SendError,
+} from '../lambda/adapters/sender';
+import { createTwilioMessages } from '../lambda/adapters/twilio-messages';
+import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+
+export interface LocalSenderOptions {
+  store: MessageStore;
+  callbackUrl: string;
+  dynamodbEndpoint: string;
+  idempotencyTableName: string;
+  twilio: { accountSid: string; authToken: string; baseUrl?: string };
+  /** Rely on the Messaging Service's own status callback instead of a per-message one. */
+  useServiceCallback?: boolean;
+  defaultFrom?: string;
+  defaultMessagingServiceSid?: string;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+const STATUS_BY_ERROR: Record<SendError['type'], number> = {
+  ValidationError: 400,
+  TwilioRejected: 422,
+  IdempotencyConflict: 409,
+  InProgress: 409,
+  TwilioUnavailable: 503,
+  DependencyUnavailable: 503,
+  InternalError: 500,
+};
+
+export async function createLocalSendHandler(
+  options: LocalSenderOptions,
+): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>> {
+  const dynamo = createIdempotencyDynamoClient({
+    endpoint: options.dynamodbEndpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureIdempotencyTable(dynamo, options.idempotencyTableName);
+  const credentials = environmentCredentials({
+    TWILIO_ACCOUNT_SID: options.twilio.accountSid,
+    TWILIO_AUTH_TOKEN: options.twilio.authToken,
+  })!;
+  const sender = createSender({
+    messages: createTwilioMessages({ credentials, baseUrl: options.twilio.baseUrl }),
+    store: options.store,
+    idempotency: createIdempotencyStore({ tableName: options.idempotencyTableName, client: dynamo }),
+    logger: new Logger({ serviceName: 'twilio-status-tracker-local', logLevel: options.logLevel ?? 'WARN' }),
+    config: {
+      defaults: {
+        from: options.defaultFrom,
+        messagingServiceSid: options.defaultMessagingServiceSid,
+        // Local runs may point media at a local file server.
+        allowHttpMedia: true,
+      },
+      statusCallbackUrl: options.useServiceCallback ? undefined : options.callbackUrl,
+      useServiceCallback: options.useServiceCallback ?? false,
+    },
+  });
+
+  return async (event) => {
+    const mediaType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json')
+      return jsonResponse(415, { error: 'content type must be application/json' });
+    const body = decodeBody(event);
+    if (!body.ok) return jsonResponse(400, { error: body.reason });
+    let request: unknown;
+    try {
+      request = JSON.parse(body.text);
+    } catch {
+      return jsonResponse(400, { error: 'body is not JSON' });
+    }
+    const result = await sender.send(request);
+    if (isSendFailure(result))
+      return jsonResponse(STATUS_BY_ERROR[result.error.type], { error: result.error });
+    return jsonResponse(201, { ...result });
+  };
+}

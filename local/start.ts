@@ -1,0 +1,119 @@
+/**
+ * `npm start`: the whole pipeline on this machine (DESIGN.md, "Local mode contract").
+ *
+ *   npm start                      DynamoDB Local in memory, the Twilio simulator, server on :3000
+ *   npm start -- --persist         keep DynamoDB Local's data under .local-data/ (git-ignored)
+ *   npm start -- --verbose         log every request as the Lambdas would
+ *
+ * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
+ * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one). With TWILIO_ACCOUNT_SID and
+ * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
+ * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
+import { isPortFree, JavaMissingError } from './dynamodb-local';
+import { startLocalPipeline } from './pipeline';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      persist: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log('usage: npm start [-- --persist] [-- --verbose]   (see README, "Run it on your machine")');
+    return 0;
+  }
+  const port = envPort('PORT', 3000);
+  const dynamodbPort = envPort('DYNAMODB_PORT', 8000);
+  const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
+  const authToken = process.env.TWILIO_AUTH_TOKEN || undefined;
+  const realTwilio = Boolean(process.env.TWILIO_ACCOUNT_SID && authToken);
+
+  if (!(await isPortFree(port))) throw new StartError(`port ${port} is in use: set PORT to a free port`);
+  const persistPath = values.persist ? resolve('.local-data') : undefined;
+  if (persistPath) mkdirSync(persistPath, { recursive: true });
+
+  const pipeline = await startLocalPipeline({
+    port,
+    authToken,
+    publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
+    dynamodbEndpoint,
+    dynamodbPort,
+    persistPath,
+    logLevel: values.verbose ? 'INFO' : 'WARN',
+    onCallback: printCallback,
+    twilio: realTwilio
+      ? { accountSid: process.env.TWILIO_ACCOUNT_SID!, authToken: authToken! }
+      : { simulator: {} },
+    defaultFrom: process.env.DEFAULT_FROM || undefined,
+  });
+  const { simulator } = pipeline;
+
+  const lines = [
+    'twilio-status-tracker is running on this machine',
+    `  callbacks  POST ${pipeline.callbackUrl}`,
+    `  query      GET  ${pipeline.url}/messages/{messageSid}   (npm run status -- SM...)`,
+    `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,
+    `  health     GET  ${pipeline.url}/health`,
+    `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
+    `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,
+    `  token      ${pipeline.tokenSource}`,
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.join('\n'));
+
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log('\nstopping...');
+  await pipeline.stop();
+  return 0;
+}
+
+function printCallback(result: CallbackResult): void {
+  const time = new Date().toISOString().slice(11, 23);
+  if (result.kind === 'applied') {
+    const { observation, result: applied } = result;
+    const error = observation.errorCode ? ` error ${observation.errorCode}` : '';
+    console.log(
+      `${time}  ${observation.messageSid}  ${observation.status.padEnd(12)} ${applied.outcome}${error}`,
+    );
+  } else if (result.kind === 'rejected') {
+    console.log(`${time}  rejected ${result.statusCode}: ${result.reason}`);
+  } else if (result.kind === 'unavailable') {
+    console.log(`${time}  503: ${result.reason}`);
+  }
+}
+
+class StartError extends Error {}
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new StartError(`${name} must be a port number, got "${raw}"`);
+  return port;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known =
+      error instanceof StartError ||
+      error instanceof JavaMissingError ||
+      /Port \d+ is in use/.test(String(error));
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+    if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
+    process.exit(1);
+  },
+);

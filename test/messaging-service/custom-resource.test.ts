@@ -1,0 +1,139 @@
+/**
+ * The Messaging Service custom resource against the simulator's Messaging Services API, through the
+ * real twilio library: CloudFormation create, update and delete leave the service as a user expects.
+ */
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { decodePhysicalId, onServiceCallbackEvent } from '../../lambda/adapters/messaging-service-resource';
+import { messagingServices, type MessagingServicePort } from '../../lambda/adapters/twilio-messaging-service';
+import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
+
+const SERVICE = 'MG9752274e9e519418a7406176694466fa';
+const OTHER_SERVICE = 'MG00000000000000000000000000000001';
+const ORIGINAL = 'https://old.example.com/status';
+const OURS = 'https://abc.execute-api.eu-west-1.amazonaws.com/message-status';
+
+let simulator: TwilioSimulator;
+let services: MessagingServicePort;
+
+const base = {
+  ServiceToken: 'arn:aws:lambda:eu-west-1:000000000000:function:provider',
+  ResponseURL: 'https://example.com/response',
+  StackId: 'stack',
+  RequestId: 'request',
+  LogicalResourceId: 'ServiceCallback',
+  ResourceType: 'Custom::MessagingServiceStatusCallback',
+};
+
+function event(
+  type: 'Create' | 'Update' | 'Delete',
+  props: { MessagingServiceSid: string; StatusCallbackUrl: string },
+  physicalId?: string,
+): CloudFormationCustomResourceEvent {
+  const ResourceProperties = { ServiceToken: base.ServiceToken, ...props };
+  if (type === 'Create') return { ...base, RequestType: 'Create', ResourceProperties };
+  if (type === 'Update') {
+    return {
+      ...base,
+      RequestType: 'Update',
+      ResourceProperties,
+      OldResourceProperties: ResourceProperties,
+      PhysicalResourceId: physicalId!,
+    };
+  }
+  return { ...base, RequestType: 'Delete', ResourceProperties, PhysicalResourceId: physicalId! };
+}
+
+beforeAll(async () => {
+  simulator = await startTwilioSimulator({ seed: 1 });
+  simulator.createService({ sid: SERVICE, statusCallback: ORIGINAL });
+  simulator.createService({ sid: OTHER_SERVICE });
+  services = messagingServices(
+    { accountSid: simulator.accountSid, authToken: simulator.authToken },
+    { baseUrl: simulator.url },
+  );
+});
+afterAll(() => simulator.stop());
+
+describe('Messaging Service status callback custom resource', () => {
+  it('sets our URL on create, keeps the original through updates, restores it on delete', async () => {
+    const created = await onServiceCallbackEvent(
+      event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }),
+      services,
+    );
+    expect(await services.getStatusCallback(SERVICE)).toBe(OURS);
+    expect(created.Data).toEqual({ PreviousStatusCallback: ORIGINAL });
+
+    const newUrl = 'https://hooks.example.com/message-status';
+    const updated = await onServiceCallbackEvent(
+      event(
+        'Update',
+        { MessagingServiceSid: SERVICE, StatusCallbackUrl: newUrl },
+        created.PhysicalResourceId,
+      ),
+      services,
+    );
+    expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
+    expect(await services.getStatusCallback(SERVICE)).toBe(newUrl);
+
+    await onServiceCallbackEvent(
+      event(
+        'Delete',
+        { MessagingServiceSid: SERVICE, StatusCallbackUrl: newUrl },
+        updated.PhysicalResourceId,
+      ),
+      services,
+    );
+    expect(await services.getStatusCallback(SERVICE)).toBe(ORIGINAL);
+  });
+
+  it('moving to another service gets a new id, so the old one is restored by its delete', async () => {
+    const created = await onServiceCallbackEvent(
+      event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }),
+      services,
+    );
+    const moved = await onServiceCallbackEvent(
+      event(
+        'Update',
+        { MessagingServiceSid: OTHER_SERVICE, StatusCallbackUrl: OURS },
+        created.PhysicalResourceId,
+      ),
+      services,
+    );
+    expect(moved.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
+    expect(decodePhysicalId(moved.PhysicalResourceId)).toEqual({ serviceSid: OTHER_SERVICE, previous: '' });
+    await onServiceCallbackEvent(
+      event('Delete', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }, created.PhysicalResourceId),
+      services,
+    );
+    expect(await services.getStatusCallback(SERVICE)).toBe(ORIGINAL);
+    expect(await services.getStatusCallback(OTHER_SERVICE)).toBe(OURS);
+  });
+
+  it('rejects a malformed service SID or a non-https URL before calling Twilio', async () => {
+    await expect(
+      onServiceCallbackEvent(
+        event('Create', { MessagingServiceSid: 'MG1', StatusCallbackUrl: OURS }),
+        services,
+      ),
+    ).rejects.toThrow(/MessagingServiceSid/);
+    await expect(
+      onServiceCallbackEvent(
+        event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: 'http://x/y' }),
+        services,
+      ),
+    ).rejects.toThrow(/https/);
+  });
+
+  it('a delete after a failed create (id not ours) changes nothing', async () => {
+    const before = await services.getStatusCallback(SERVICE);
+    await onServiceCallbackEvent(
+      event(
+        'Delete',
+        { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS },
+        'request-id-of-a-failed-create',
+      ),
+      services,
+    );
+    expect(await services.getStatusCallback(SERVICE)).toBe(before);
+  });
+});
