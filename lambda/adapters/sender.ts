@@ -473,8 +473,12 @@ export function createSender(deps: SenderDeps): Sender {
         retryable: false,
       };
     }
-    logger.error('idempotency store unavailable; nothing sent', { error: describeError(error) });
-    return { type: 'DependencyUnavailable', message: 'idempotency store unavailable', retryable: true };
+    if (name?.startsWith('Idempotency')) {
+      logger.error('idempotency store unavailable; nothing sent', { error: describeError(error) });
+      return { type: 'DependencyUnavailable', message: 'idempotency store unavailable', retryable: true };
+    }
+    logger.error('unexpected error sending a message', { error: describeError(error) });
+    return { type: 'InternalError', message: 'unexpected error', retryable: true };
   }
 
   return {

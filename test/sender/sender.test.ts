@@ -251,6 +251,19 @@ describe('idempotency', () => {
     expect(counted).toEqual(['MessagesSent', 'SendFailures']);
   });
 
+  it('sends nothing when the idempotency table cannot be reached (retryable)', async () => {
+    const { sender } = senderWith({
+      idempotency: createIdempotencyStore({ tableName: 'no-such-table', client: idempotencyTable.client }),
+    });
+    const error = failure(await sender.send({ to: TO, body: 'x', idempotencyKey: `key-${nextReference()}` }));
+    expect(error).toEqual({
+      type: 'DependencyUnavailable',
+      message: 'idempotency store unavailable',
+      retryable: true,
+    });
+    expect(proxy.requests).toHaveLength(0);
+  });
+
   it('sends every time without a key (no idempotency)', async () => {
     const { sender } = senderWith();
     const request = { to: TO, body: 'no key' };
