@@ -90,11 +90,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const tableName = options.tableName ?? 'twilio-status-tracker-local';
     await ensureMessagesTable(dynamodbEndpoint, tableName);
 
-    const client = createDocumentClient({
-      endpoint: dynamodbEndpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
     const store = new MessageStore(client, tableName);
     const logger = new Logger({

@@ -8,13 +8,13 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decodeBody, jsonResponse, type HttpResponse } from '../lambda/adapters/http';
 import type { MessageStore } from '../lambda/adapters/message-store';
 import {
-  createIdempotencyDynamoClient,
   createIdempotencyStore,
   createSender,
   ensureIdempotencyTable,
   isSendFailure,
   type SendError,
 } from '../lambda/adapters/sender';
+import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createTwilioMessages } from '../lambda/adapters/twilio-messages';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 
@@ -44,11 +44,7 @@ const STATUS_BY_ERROR: Record<SendError['type'], number> = {
 export async function createLocalSendHandler(
   options: LocalSenderOptions,
 ): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>> {
-  const dynamo = createIdempotencyDynamoClient({
-    endpoint: options.dynamodbEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const dynamo = createDynamoClient({ endpoint: options.dynamodbEndpoint });
   await ensureIdempotencyTable(dynamo, options.idempotencyTableName);
   const credentials = environmentCredentials({
     TWILIO_ACCOUNT_SID: options.twilio.accountSid,
@@ -66,7 +62,8 @@ export async function createLocalSendHandler(
         // Local runs may point media at a local file server.
         allowHttpMedia: true,
       },
-      statusCallbackUrl: options.useServiceCallback ? undefined : options.callbackUrl,
+      // Sends through a Messaging Service rely on its callback in service mode; a bare `from` still needs ours.
+      statusCallbackUrl: options.callbackUrl,
       useServiceCallback: options.useServiceCallback ?? false,
     },
   });

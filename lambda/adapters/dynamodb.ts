@@ -1,15 +1,16 @@
 /**
- * The DynamoDB document client, created once per container. `DYNAMODB_ENDPOINT` points it at DynamoDB
- * Local (npm start, tests); in AWS it is unset and the SDK's regional endpoint is used.
+ * DynamoDB clients, created once per container. An endpoint (`DYNAMODB_ENDPOINT`, or one passed in)
+ * points them at DynamoDB Local (npm start, tests) with its placeholder credentials; in AWS none is set
+ * and the SDK's regional endpoint and the function's role are used.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const config: DynamoDBClientConfig = {
-    // A Lambda has one request in flight; a local server may have many. Retries are the SDK's standard
-    // mode; after them the handler answers 503 and Twilio retries.
+/** The plain client (Powertools idempotency needs this one). */
+export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  const endpoint = overrides.endpoint ?? process.env.DYNAMODB_ENDPOINT;
+  return new DynamoDBClient({
+    // Retries are the SDK's standard mode; after them the handler answers 503 and Twilio retries.
     maxAttempts: 3,
     ...(endpoint
       ? {
@@ -19,8 +20,12 @@ export function createDocumentClient(overrides: DynamoDBClientConfig = {}): Dyna
         }
       : {}),
     ...overrides,
-  };
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+  });
+}
+
+/** The document client the message store uses. */
+export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(createDynamoClient(overrides), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

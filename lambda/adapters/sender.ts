@@ -33,7 +33,6 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
-  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { ApplyResult } from '../domain/apply-observation';
 import { describeTwilioError } from '../domain/error-codes';
@@ -631,26 +630,6 @@ export function createSenderHandler(deps: {
 
 /** The idempotency table's key and TTL attributes (Powertools' defaults; the stack uses the same). */
 export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
-
-/**
- * The DynamoDB client for the idempotency table. Same endpoint rule as adapters/dynamodb.ts:
- * `DYNAMODB_ENDPOINT` points it at DynamoDB Local. Powertools needs a plain DynamoDBClient, not the
- * document client that module builds.
- */
-export function createIdempotencyDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  return new DynamoDBClient({
-    maxAttempts: 3,
-    ...(endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-    ...overrides,
-  });
-}
 
 export function createIdempotencyStore(options: {
   tableName: string;

@@ -15,13 +15,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
+import { createDocumentClient, createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { createTwilioMessages } from '../adapters/twilio-messages';
 import {
-  createIdempotencyDynamoClient,
   createIdempotencyStore,
   createSender,
   createSenderHandler,
@@ -42,7 +41,7 @@ const sender = createSender({
   store: new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
-    client: createIdempotencyDynamoClient(),
+    client: createDynamoClient(),
   }),
   logger,
   config: senderConfigFromEnv(),

@@ -6,7 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createIdempotencyDynamoClient, ensureIdempotencyTable } from '../../lambda/adapters/sender';
+import { ensureIdempotencyTable } from '../../lambda/adapters/sender';
+import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 export interface IdempotencyTestTable {
@@ -17,7 +18,7 @@ export interface IdempotencyTestTable {
 
 /** A fresh idempotency table (partition key `id`, TTL `expiration`) in the shared DynamoDB Local. */
 export async function createIdempotencyTestTable(): Promise<IdempotencyTestTable> {
-  const client = createIdempotencyDynamoClient({ endpoint: dynamoEndpoint() });
+  const client = createDynamoClient({ endpoint: dynamoEndpoint() });
   const tableName = `idempotency-${randomUUID().slice(0, 8)}`;
   await ensureIdempotencyTable(client, tableName);
   return {
