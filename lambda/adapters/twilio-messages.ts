@@ -105,16 +105,7 @@ export class TwilioRequestClient extends RequestClient {
    * host) can never send a local run's request to the real Twilio.
    */
   resolve(uri: string): string {
-    if (this.baseUrl === undefined) return uri;
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      return uri;
-    }
-    const host = url.hostname.toLowerCase();
-    if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return uri;
-    return `${this.baseUrl}${url.pathname}${url.search}`;
+    return this.baseUrl === undefined ? uri : rewriteTwilioUrl(uri, this.baseUrl);
   }
 
   override async request<TData>(options: RequestOptions): Promise<Response & { body: TData }> {
@@ -127,6 +118,19 @@ export class TwilioRequestClient extends RequestClient {
     if (response.statusCode >= 400) throw apiError(response);
     return response as Response & { body: TData };
   }
+}
+
+/** Any *.twilio.com URL moved onto `baseUrl` (same path and query); other URLs are returned unchanged. */
+export function rewriteTwilioUrl(uri: string, baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return uri;
+  }
+  const host = url.hostname.toLowerCase();
+  if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return uri;
+  return `${baseUrl.replace(/\/+$/, '')}${url.pathname}${url.search}`;
 }
 
 export interface TwilioMessagesOptions {

@@ -6,20 +6,9 @@
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
+import { rewriteTwilioUrl } from '../../lambda/adapters/twilio-messages';
 
-/** Rewrites a Twilio API URL onto baseUrl; other URLs are returned unchanged. */
-export function rewriteTwilioUrl(uri: string, baseUrl: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(uri);
-  } catch {
-    return uri;
-  }
-  const host = parsed.hostname.toLowerCase();
-  if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return uri;
-  const base = baseUrl.replace(/\/+$/, '');
-  return base + parsed.pathname + parsed.search;
-}
+export { rewriteTwilioUrl };
 
 export class SimulatorRequestClient extends RequestClient {
   constructor(
