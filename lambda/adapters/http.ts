@@ -19,11 +19,11 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 /**
  * The URL Twilio called, which is what it signed: `https://{domainName}{rawPath}?{rawQueryString}`.
  * API Gateway marks the scheme in `x-forwarded-proto` (https); the local server marks http the same way.
- * `publicBaseUrl` (custom domains, tunnels) replaces scheme and host.
+ * `publicOrigin` (PUBLIC_BASE_URL's scheme and host: custom domains, tunnels) replaces them.
  */
-export function publicUrl(event: APIGatewayProxyEventV2, publicBaseUrl?: string): string {
+export function publicUrl(event: APIGatewayProxyEventV2, publicOrigin?: string): string {
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  if (publicBaseUrl) return `${new URL(publicBaseUrl).origin}${event.rawPath}${query}`;
+  if (publicOrigin) return `${publicOrigin}${event.rawPath}${query}`;
   const scheme = header(event, 'x-forwarded-proto') ?? 'https';
   return `${scheme}://${event.requestContext.domainName}${event.rawPath}${query}`;
 }

@@ -52,6 +52,8 @@ export type CallbackResult =
 
 export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
   const now = deps.now ?? (() => new Date());
+  // A bad PUBLIC_BASE_URL fails the cold start here, not every request.
+  const publicBaseUrl = deps.publicBaseUrl === undefined ? undefined : new URL(deps.publicBaseUrl).origin;
 
   const reject = (statusCode: number, reason: string, headers?: Record<string, string>): HttpResponse => {
     deps.logger.warn('status callback rejected', { statusCode, reason });
@@ -71,7 +73,7 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     const signature = header(event, 'x-twilio-signature');
     if (!isPlausibleSignature(signature)) return reject(403, 'missing or malformed X-Twilio-Signature');
     const fields = parseForm(body.text);
-    const url = publicUrl(event, deps.publicBaseUrl);
+    const url = publicUrl(event, publicBaseUrl);
 
     try {
       if (!(await signatureMatches(deps.credentials, signature, url, fields))) {
