@@ -3,20 +3,41 @@
  *
  *   Twilio --POST form + X-Twilio-Signature--> HTTP API POST /message-status --> status-callback λ --> table
  *   caller --SigV4 (AWS_IAM)-->               HTTP API GET /messages/{sid}   --> query λ           --> table
+ *   your app --invoke, or SQS send queue (DLQ)--> sender λ --Twilio--> table (+ idempotency table)
+ *   EventBridge schedule --> reconciler λ --pending index, Twilio fetch--> table
+ *   (opt-in) custom resource --> Messaging Service's Delivery Status Callback = this stack's URL
+ *   every alarm --> encrypted SNS topic (optional e-mail); one CloudWatch dashboard
  *
- * Stateful resources (table, secret, logs) are retained unless the stage is `dev`. Every function is a
+ * Stateful resources (tables, secret, logs) are retained unless the stage is `dev`. Every function is a
  * TrackerFunction with a role of its own that starts empty: grants below are the whole of what each may do.
  */
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import type { TrackerConfig } from './config';
+import { IDEMPOTENCY_TABLE } from '../lambda/adapters/sender';
+import { RECONCILER_TIMEOUT_MINUTES, type TrackerConfig } from './config';
+import { TrackerOperations } from './constructs/operations';
 import { TrackerFunction, type TrackerFunctionProps } from './constructs/tracker-function';
 import { MESSAGES_TABLE } from './table-definition';
 
@@ -35,12 +56,34 @@ export const CALLBACK_PATH = '/message-status';
  */
 export const CALLBACK_RETRY_FRAGMENT = '#rc=5&rp=ct,rt,5xx';
 
+/** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
+export const SENDER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * Deliveries of one send request before it is dead-lettered. A retryable failure (Twilio 429/5xx, the
+ * store unreachable) is retried inside the invocation first, so five receives span several minutes.
+ */
+export const SEND_MAX_RECEIVE_COUNT = 5;
+
 export class StatusTrackerStack extends Stack {
   readonly table: dynamodb.Table;
   readonly twilioSecret: secretsmanager.ISecret;
   readonly api: apigw.HttpApi;
   readonly statusCallback: TrackerFunction;
   readonly query: TrackerFunction;
+  readonly idempotencyTable: dynamodb.Table;
+  readonly sender: TrackerFunction;
+  readonly sendQueue: sqs.Queue;
+  readonly sendDeadLetterQueue: sqs.Queue;
+  readonly reconciler: TrackerFunction;
+  readonly reconcileSchedule: events.Rule;
+  /** Present only with context `messagingServiceSid`. */
+  readonly messagingServiceCallback?: {
+    readonly handler: TrackerFunction;
+    readonly provider: cr.Provider;
+    readonly resource: CustomResource;
+  };
+  readonly operations: TrackerOperations;
   private readonly config: TrackerConfig;
   private readonly removalPolicy: RemovalPolicy;
 
@@ -86,8 +129,49 @@ export class StatusTrackerStack extends Stack {
     }).grantTable(this.table, ['dynamodb:GetItem']);
 
     this.api = this.createApi();
+    const callbackUrl = `${config.publicBaseUrl ?? this.api.apiEndpoint}${CALLBACK_PATH}`;
+    const callbackUrlWithRetries = `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
 
-    this.addOutputs(secret.secret);
+    this.idempotencyTable = this.createIdempotencyTable();
+    const sending = this.createSender(secret, callbackUrlWithRetries);
+    this.sender = sending.sender;
+    this.sendQueue = sending.queue;
+    this.sendDeadLetterQueue = sending.deadLetterQueue;
+
+    const reconciling = this.createReconciler(secret);
+    this.reconciler = reconciling.reconciler;
+    this.reconcileSchedule = reconciling.schedule;
+
+    if (config.messagingServiceSid) {
+      this.messagingServiceCallback = this.wireMessagingService(
+        secret,
+        config.messagingServiceSid,
+        callbackUrlWithRetries,
+      );
+    }
+
+    this.operations = new TrackerOperations(this, 'Operations', {
+      api: this.api,
+      functions: {
+        'status-callback': this.statusCallback,
+        query: this.query,
+        sender: this.sender,
+        reconciler: this.reconciler,
+        ...(this.messagingServiceCallback
+          ? { 'messaging-service-callback': this.messagingServiceCallback.handler }
+          : {}),
+      },
+      reconciler: this.reconciler,
+      tables: { messages: this.table, idempotency: this.idempotencyTable },
+      pendingIndex: { table: this.table, indexName: MESSAGES_TABLE.pendingIndex.name },
+      sendQueue: this.sendQueue,
+      sendDeadLetterQueue: this.sendDeadLetterQueue,
+      alarmEmail: config.alarmEmail,
+      signatureRejectionThreshold: config.signatureRejectionThreshold,
+      failureRateThreshold: config.failureRateThreshold,
+    });
+
+    this.addOutputs(secret.secret, callbackUrl, callbackUrlWithRetries);
   }
 
   /**
@@ -114,6 +198,165 @@ export class StatusTrackerStack extends Stack {
     return fn
       .addEnvironment('RETENTION_DAYS', String(this.config.retentionDays))
       .addEnvironment('PENDING_SHARDS', String(this.config.pendingShards));
+  }
+
+  /**
+   * Powertools idempotency records of the sender (key `id`, TTL `expiration`: Powertools' defaults). Kept
+   * like the messages table: a restored messages table without the matching keys could send twice.
+   */
+  private createIdempotencyTable(): dynamodb.Table {
+    return new dynamodb.Table(this, 'SendIdempotency', {
+      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
+      deletionProtection: this.config.stage !== 'dev',
+      removalPolicy: this.removalPolicy,
+    });
+  }
+
+  /**
+   * The sender, invoked directly or fed by the send queue. A record that fails with a retryable error is
+   * reported in `batchItemFailures` and comes back after the visibility timeout; after
+   * SEND_MAX_RECEIVE_COUNT receives it goes to the dead-letter queue (alarmed). Both queues are encrypted
+   * (SSE-SQS, so no KMS grant is needed) and refuse anything but TLS.
+   */
+  private createSender(
+    secret: { secret: secretsmanager.ISecret; secretId: string },
+    statusCallbackUrl: string,
+  ): { sender: TrackerFunction; queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+    const { config } = this;
+    const environment: Record<string, string> = { STATUS_CALLBACK_URL: statusCallbackUrl };
+    if (config.useServiceCallback) environment.USE_SERVICE_CALLBACK = 'true';
+    if (config.defaultFrom) environment.DEFAULT_FROM = config.defaultFrom;
+    if (config.messagingServiceSid) environment.DEFAULT_MESSAGING_SERVICE_SID = config.messagingServiceSid;
+
+    const sender = this.trackerFunction('Sender', {
+      handler: 'sender',
+      description: 'Sends messages through Twilio and records each one (direct invocation or the send queue)',
+      timeout: SENDER_TIMEOUT,
+      environment,
+    })
+      .grantTable(this.table, ['dynamodb:UpdateItem'])
+      .grantTable(
+        this.idempotencyTable,
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        { environmentKey: 'IDEMPOTENCY_TABLE_NAME' },
+      )
+      .grantSecretRead(secret.secret, secret.secretId);
+    this.addStoreEnvironment(sender);
+
+    const deadLetterQueue = new sqs.Queue(this, 'SendDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, 'SendQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's rule for a Lambda event source: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: SEND_MAX_RECEIVE_COUNT },
+    });
+    sender.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Twilio limits concurrent API requests per account; a burst on the queue should wait, not 429.
+        maxConcurrency: config.senderMaxConcurrency,
+      }),
+    );
+    return { sender, queue, deadLetterQueue };
+  }
+
+  /**
+   * The reconciler, on an EventBridge rule (no role to hold: the rule invokes through the function's
+   * resource policy, limited to this rule). Reserved concurrency 1 keeps runs from overlapping; a run
+   * that fails is not retried, because the next scheduled run picks up where it stopped (the pending
+   * index is the work list).
+   */
+  private createReconciler(secret: { secret: secretsmanager.ISecret; secretId: string }): {
+    reconciler: TrackerFunction;
+    schedule: events.Rule;
+  } {
+    const { config } = this;
+    const reconciler = this.trackerFunction('Reconciler', {
+      handler: 'reconciler',
+      description: 'Polls Twilio for messages whose final status callback never came',
+      timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
+      reservedConcurrentExecutions: 1,
+      environment: {
+        RECONCILE_MIN_AGE_HOURS: String(config.reconcileMinAgeHours),
+        RECONCILE_HORIZON_HOURS: String(config.reconcileHorizonHours),
+        RECONCILE_CONCURRENCY: String(config.reconcileConcurrency),
+      },
+    })
+      .grantTable(this.table, ['dynamodb:Query'], { index: MESSAGES_TABLE.pendingIndex.name })
+      .grantTable(this.table, ['dynamodb:UpdateItem'])
+      .grantSecretRead(secret.secret, secret.secretId);
+    this.addStoreEnvironment(reconciler);
+    reconciler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
+
+    const schedule = new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Runs the reconciler: polls Twilio for messages that are not final',
+      schedule: events.Schedule.expression(config.reconcileSchedule),
+      targets: [new eventsTargets.LambdaFunction(reconciler.function)],
+    });
+    return { reconciler, schedule };
+  }
+
+  /**
+   * Points the Messaging Service's Delivery Status Callback at this stack on create/update and puts the
+   * previous value back on delete (the handler keeps it in the physical resource id).
+   *
+   * The Provider framework's own function gets a role and a log group written here, like a
+   * TrackerFunction's: the framework passes the role on without adding to it (`withoutPolicyUpdates`), so
+   * no AWSLambdaBasicExecutionRole and no `function:*` invoke grant; it may invoke the one handler, and
+   * write to its own log group. Its runtime is CDK's choice (the newest Node.js CDK knows: nodejs24.x in
+   * every region with this aws-cdk-lib), which is what cdk-nag's L1 asks for, so nothing is acknowledged.
+   */
+  private wireMessagingService(
+    secret: { secret: secretsmanager.ISecret; secretId: string },
+    messagingServiceSid: string,
+    statusCallbackUrl: string,
+  ): NonNullable<StatusTrackerStack['messagingServiceCallback']> {
+    const handler = this.trackerFunction('MessagingServiceCallback', {
+      handler: 'messaging-service-callback',
+      description: "Sets the Messaging Service's Delivery Status Callback (CloudFormation custom resource)",
+      timeout: Duration.seconds(30),
+    }).grantSecretRead(secret.secret, secret.secretId);
+
+    const frameworkLogs = new logs.LogGroup(this, 'MessagingServiceCallbackProviderLogs', {
+      retention: this.config.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    const frameworkRole = new iam.Role(this, 'MessagingServiceCallbackProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description:
+        'CDK custom resource provider framework for the Messaging Service callback (execution role)',
+    });
+    frameworkLogs.grantWrite(frameworkRole);
+    frameworkRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // GetFunction: the framework waits for the handler to be Active before invoking it.
+        actions: ['lambda:InvokeFunction', 'lambda:GetFunction'],
+        resources: [handler.function.functionArn],
+      }),
+    );
+    const provider = new cr.Provider(this, 'MessagingServiceCallbackProvider', {
+      onEventHandler: handler.function,
+      logGroup: frameworkLogs,
+      frameworkOnEventRole: frameworkRole.withoutPolicyUpdates(),
+    });
+    const resource = new CustomResource(this, 'MessagingServiceStatusCallback', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::TwilioMessagingServiceCallback',
+      properties: { MessagingServiceSid: messagingServiceSid, StatusCallbackUrl: statusCallbackUrl },
+    });
+    // Twilio starts calling the URL as soon as it is set: set it once the route and stage exist.
+    resource.node.addDependency(this.api);
+    return { handler, provider, resource };
   }
 
   private createOrImportSecret(): { secret: secretsmanager.ISecret; secretId: string } {
@@ -220,9 +463,11 @@ export class StatusTrackerStack extends Stack {
     return api;
   }
 
-  private addOutputs(secret: secretsmanager.ISecret): void {
-    const base = this.config.publicBaseUrl ?? this.api.apiEndpoint;
-    const callbackUrl = `${base}${CALLBACK_PATH}`;
+  private addOutputs(
+    secret: secretsmanager.ISecret,
+    callbackUrl: string,
+    callbackUrlWithRetries: string,
+  ): void {
     new CfnOutput(this, 'StatusCallbackUrl', {
       description:
         "Paste into the Messaging Service's Delivery Status Callback, or pass as StatusCallback when sending",
@@ -230,7 +475,7 @@ export class StatusTrackerStack extends Stack {
     });
     new CfnOutput(this, 'StatusCallbackUrlWithRetries', {
       description: 'The callback URL with Twilio connection overrides: up to 5 retries on timeouts and 5xx',
-      value: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
+      value: callbackUrlWithRetries,
     });
     new CfnOutput(this, 'QueryUrl', {
       description: 'GET with SigV4 (AWS_IAM, service execute-api) to read one message',
@@ -240,6 +485,22 @@ export class StatusTrackerStack extends Stack {
     new CfnOutput(this, 'TwilioSecretName', {
       description: 'Put the Twilio credentials JSON here (README, Deploy)',
       value: secret.secretName,
+    });
+    new CfnOutput(this, 'SendQueueUrl', {
+      description: 'Send a message by putting its JSON send request on this queue (SQS SendMessage)',
+      value: this.sendQueue.queueUrl,
+    });
+    new CfnOutput(this, 'SenderFunctionName', {
+      description: 'Send a message and get its SID back by invoking this function with the send request',
+      value: this.sender.function.functionName,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of the whole pipeline',
+      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm notifies this topic: subscribe a pager, chat or e-mail (context alarmEmail)',
+      value: this.operations.topic.topicArn,
     });
   }
 }

@@ -53,6 +53,8 @@ export interface TrackerFunctionProps {
    * fraction of a cent per thousand invocations. The handlers themselves use well under 100 MB.
    */
   readonly memorySize?: number;
+  /** Caps (and reserves) the function's concurrency; 1 makes runs strictly one at a time. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class TrackerFunction extends Construct {
@@ -82,6 +84,7 @@ export class TrackerFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: PROJECT_ROOT,
@@ -122,12 +125,17 @@ export class TrackerFunction extends Construct {
 
   /**
    * Allows exactly these actions on the table itself (or on one named index), and names the table in
-   * TABLE_NAME. Unlike `table.grant*`, no index wildcard (`table/index/*`) is added.
+   * TABLE_NAME (or `environmentKey`, for a second table). Unlike `table.grant*`, no index wildcard
+   * (`table/index/*`) is added.
    */
-  grantTable(table: ITable, actions: readonly TableAction[], options: { index?: string } = {}): this {
+  grantTable(
+    table: ITable,
+    actions: readonly TableAction[],
+    options: { index?: string; environmentKey?: string } = {},
+  ): this {
     const resource = options.index ? `${table.tableArn}/index/${options.index}` : table.tableArn;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [resource] }));
-    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.function.addEnvironment(options.environmentKey ?? 'TABLE_NAME', table.tableName);
     return this;
   }
 

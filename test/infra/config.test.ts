@@ -27,7 +27,68 @@ describe('readTrackerConfig', () => {
       pendingShards: 16,
       twilioSecretName: undefined,
       publicBaseUrl: undefined,
+      messagingServiceSid: undefined,
+      defaultFrom: undefined,
+      useServiceCallback: false,
+      senderMaxConcurrency: 10,
+      reconcileSchedule: 'rate(1 hour)',
+      reconcileMinAgeHours: 12,
+      reconcileHorizonHours: 72,
+      reconcileConcurrency: 8,
+      alarmEmail: undefined,
+      signatureRejectionThreshold: 50,
+      failureRateThreshold: 0.1,
     });
+  });
+
+  it('reads the sender, reconciler and alarm settings from command-line strings', () => {
+    expect(
+      read({
+        messagingServiceSid: 'MG0123456789abcdef0123456789ABCDEF',
+        useServiceCallback: 'true',
+        senderMaxConcurrency: '50',
+        reconcileSchedule: 'cron(15 * * * ? *)',
+        reconcileMinAgeHours: '6',
+        reconcileHorizonHours: '48',
+        reconcileConcurrency: '4',
+        alarmEmail: 'ops@example.com',
+        signatureRejectionThreshold: '0',
+        failureRateThreshold: '0.25',
+      }),
+    ).toMatchObject({
+      messagingServiceSid: 'MG0123456789abcdef0123456789ABCDEF',
+      useServiceCallback: true,
+      senderMaxConcurrency: 50,
+      reconcileSchedule: 'cron(15 * * * ? *)',
+      reconcileMinAgeHours: 6,
+      reconcileHorizonHours: 48,
+      reconcileConcurrency: 4,
+      alarmEmail: 'ops@example.com',
+      signatureRejectionThreshold: 0,
+      failureRateThreshold: 0.25,
+    });
+  });
+
+  it.each([['+15005550006'], ['whatsapp:+15005550006'], ['12345'], ['ACME Ltd']])(
+    'accepts %j as the default from',
+    (defaultFrom) => {
+      expect(read({ defaultFrom }).defaultFrom).toBe(defaultFrom);
+    },
+  );
+
+  it.each([
+    ['rate(1 day)'],
+    ['rate(5 minutes)'],
+    ['rate(2 hours)'],
+    ['cron(0 6 * * ? *)'],
+    ['cron(0 * ? * MON-FRI *)'],
+  ])('accepts the schedule %s', (reconcileSchedule) => {
+    expect(read({ reconcileSchedule }).reconcileSchedule).toBe(reconcileSchedule);
+  });
+
+  it('takes JSON booleans for useServiceCallback', () => {
+    expect(read({ useServiceCallback: true }).useServiceCallback).toBe(true);
+    expect(read({ useServiceCallback: false }).useServiceCallback).toBe(false);
   });
 
   it('accepts command-line strings as well as JSON numbers', () => {
@@ -84,7 +145,49 @@ describe('readTrackerConfig', () => {
     [{ publicBaseUrl: 'https://sms.example.com/twilio' }, /must be an https origin with no path/],
     [{ publicBaseUrl: 'https://sms.example.com#rc=5' }, /must be an https origin/],
     [{ publicBaseUrl: 'https://user:pw@sms.example.com' }, /must not contain credentials/],
+    [
+      { messagingServiceSid: 'MG123' },
+      /"messagingServiceSid" must be a Messaging Service SID: MG followed by 32/,
+    ],
+    [{ messagingServiceSid: 'AC0123456789abcdef0123456789abcdef' }, /"messagingServiceSid"/],
+    [{ defaultFrom: 'not a number!' }, /"defaultFrom" must be an E.164 number/],
+    [
+      { defaultFrom: '+15005550006', messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' },
+      /"defaultFrom" and "messagingServiceSid" cannot both be set/,
+    ],
+    [{ useServiceCallback: 'yes' }, /"useServiceCallback" must be true or false; got "yes"/],
+    [{ senderMaxConcurrency: 1 }, /"senderMaxConcurrency" must be a whole number between 2 and 1000/],
+    [{ reconcileSchedule: 'every hour' }, /"reconcileSchedule" must be an EventBridge schedule/],
+    [
+      { reconcileSchedule: 'cron(0 * * * *)' },
+      /"reconcileSchedule" must be an EventBridge schedule.*six fields/,
+    ],
+    [{ reconcileSchedule: 'cron(0 * * * * *)' }, /"reconcileSchedule".*"\?" in day-of-month or day-of-week/],
+    [{ reconcileSchedule: 'rate(1 hours)' }, /"reconcileSchedule" must use a singular unit for 1/],
+    [{ reconcileSchedule: 'rate(2 hour)' }, /"reconcileSchedule" must use a singular unit for 1/],
+    [
+      { reconcileSchedule: 'rate(1 minute)' },
+      /"reconcileSchedule" must not fire more often than every 5 minutes/,
+    ],
+    [{ reconcileMinAgeHours: 0 }, /"reconcileMinAgeHours" must be a whole number between 1 and 8760/],
+    [{ reconcileHorizonHours: 'long' }, /"reconcileHorizonHours" must be a whole number/],
+    [
+      { reconcileMinAgeHours: 24, reconcileHorizonHours: 24 },
+      /"reconcileHorizonHours" \(24\) must be greater than "reconcileMinAgeHours" \(24\)/,
+    ],
+    [{ reconcileConcurrency: 100 }, /"reconcileConcurrency" must be a whole number between 1 and 50/],
+    [{ alarmEmail: 'ops' }, /"alarmEmail" must be an e-mail address; got "ops"/],
+    [{ signatureRejectionThreshold: -1 }, /"signatureRejectionThreshold" must be a whole number >= 0/],
+    [{ failureRateThreshold: 'ten' }, /"failureRateThreshold" must be a number; got "ten"/],
+    [
+      { failureRateThreshold: 1 },
+      /"failureRateThreshold" must be a fraction from 0 up to \(not including\) 1/,
+    ],
+    [{ failureRateThreshold: -0.1 }, /"failureRateThreshold" must be a fraction/],
   ])('rejects %j with a message naming the key', (context, message) => {
-    expect(errorOf(context)).toMatch(message);
+    const error = errorOf(context);
+    expect(error).toMatch(message);
+    // One line: it is printed as is by bin/app.ts.
+    expect(error).not.toContain('\n');
   });
 });

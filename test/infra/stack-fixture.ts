@@ -83,3 +83,66 @@ export function bundlePath(synthesised: SynthesisedStack, functionLogicalId: str
   if (!fs.existsSync(file)) throw new Error(`No bundle at ${file}`);
   return file;
 }
+
+export type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  DependsOn?: string[];
+};
+export type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
+
+export function resourcesOfType(s: SynthesisedStack, type: string): Record<string, Resource> {
+  return s.template.findResources(type) as Record<string, Resource>;
+}
+
+export function resource(s: SynthesisedStack, id: string): Resource {
+  const found = (s.template.toJSON().Resources as Record<string, Resource>)[id];
+  if (!found) throw new Error(`No resource ${id}`);
+  return found;
+}
+
+/** The role and the statements of every IAM policy attached to it. */
+export function rolePermissions(s: SynthesisedStack, roleLogicalId: string) {
+  const role = resource(s, roleLogicalId);
+  const policies = Object.values(resourcesOfType(s, 'AWS::IAM::Policy')).filter((p) =>
+    (p.Properties.Roles as unknown[]).some(
+      (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }),
+    ),
+  );
+  const statements = policies.flatMap(
+    (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+  return { role, statements };
+}
+
+export function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+export function functionEnvironment(s: SynthesisedStack, functionLogicalId: string): Record<string, unknown> {
+  const fn = resource(s, functionLogicalId);
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+export const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
+
+/** Logical id of a TrackerFunction's function, role and log group. */
+export function trackerIds(
+  stack: StatusTrackerStack,
+  fn: { function: IConstruct; role: IConstruct; logGroup: IConstruct },
+) {
+  return {
+    fn: logicalId(stack, fn.function),
+    role: logicalId(stack, fn.role),
+    logs: logicalId(stack, fn.logGroup),
+  };
+}

@@ -2,45 +2,19 @@ import * as fs from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   acknowledgedRules,
+  actionsOf,
   bundlePath,
+  functionEnvironment,
+  getAtt,
   logicalId,
   normalisedTemplate,
+  resourcesOfType,
+  rolePermissions,
   runAwsSolutionsChecks,
   synthStack,
+  type Statement,
   type SynthesisedStack,
 } from './stack-fixture';
-
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
-function resourcesOfType(s: SynthesisedStack, type: string): Record<string, Resource> {
-  return s.template.findResources(type) as Record<string, Resource>;
-}
-
-/** The statements of every IAM policy attached to the role, and the role's own managed/inline policies. */
-function rolePermissions(s: SynthesisedStack, roleLogicalId: string) {
-  const role = s.template.toJSON().Resources[roleLogicalId] as Resource;
-  const policies = Object.values(resourcesOfType(s, 'AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as unknown[]).some(
-      (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }),
-    ),
-  );
-  const statements = policies.flatMap(
-    (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-  );
-  return { role, statements };
-}
-
-function actionsOf(statements: Statement[]): string[] {
-  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-}
-
-function functionEnvironment(s: SynthesisedStack, functionLogicalId: string): Record<string, unknown> {
-  const fn = s.template.toJSON().Resources[functionLogicalId] as Resource;
-  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-}
-
-const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
 
 describe('StatusTrackerStack', () => {
   describe('in production', () => {
@@ -154,20 +128,28 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('Lambda functions', () => {
-      it('run on Node.js 24, ARM64, 256 MB, 10 s, with source maps and their own log group', () => {
+      it('run on Node.js 24, ARM64, 256 MB, with source maps and their own log group', () => {
+        const { stack } = s;
+        const expected = [
+          { fn: stack.statusCallback, timeout: 10 },
+          { fn: stack.query, timeout: 10 },
+          { fn: stack.sender, timeout: 30 },
+          { fn: stack.reconciler, timeout: 300 },
+        ];
         const functions = resourcesOfType(s, 'AWS::Lambda::Function');
-        expect(Object.keys(functions).sort()).toEqual([ids.callbackFn, ids.queryFn].sort());
-        for (const [id, fn] of Object.entries(functions)) {
-          expect(fn.Properties).toMatchObject({
+        expect(Object.keys(functions).sort()).toEqual(
+          expected.map(({ fn }) => logicalId(stack, fn.function)).sort(),
+        );
+        for (const { fn, timeout } of expected) {
+          expect(functions[logicalId(stack, fn.function)]!.Properties).toMatchObject({
             Runtime: 'nodejs24.x',
             Architectures: ['arm64'],
             MemorySize: 256,
-            Timeout: 10,
+            Timeout: timeout,
             Handler: 'index.handler',
             Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+            LoggingConfig: { LogGroup: { Ref: logicalId(stack, fn.logGroup) } },
           });
-          const logGroup = id === ids.callbackFn ? ids.callbackLogs : ids.queryLogs;
-          expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroup } });
         }
       });
 
@@ -305,10 +287,14 @@ describe('StatusTrackerStack', () => {
         s.template.hasOutput('TwilioSecretName', { Value: Match.anyValue() });
       });
 
-      it('has exactly the five documented outputs', () => {
+      it('has exactly the documented outputs', () => {
         expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual([
+          'AlarmTopicArn',
+          'DashboardUrl',
           'MessagesTableName',
           'QueryUrl',
+          'SendQueueUrl',
+          'SenderFunctionName',
           'StatusCallbackUrl',
           'StatusCallbackUrlWithRetries',
           'TwilioSecretName',
@@ -347,12 +333,17 @@ describe('StatusTrackerStack', () => {
       expect(s.stack.stackName).toBe('TwilioStatusTracker-dev');
     });
 
-    it('destroys the table, secret and log groups with the stack', () => {
-      s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
-      s.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+    it('destroys the tables, secret and log groups with the stack', () => {
+      const tables = Object.values(resourcesOfType(s, 'AWS::DynamoDB::Table'));
+      expect(tables).toHaveLength(2);
+      for (const table of tables) {
+        expect(table.DeletionPolicy).toBe('Delete');
+        expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+      }
       s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
       const logGroups = Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'));
-      expect(logGroups).toHaveLength(3);
+      // Four functions and the API's access logs.
+      expect(logGroups).toHaveLength(5);
       for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe('Delete');
     });
 

@@ -63,4 +63,46 @@ describe('TrackerFunction', () => {
     template.resourceCountIs('AWS::IAM::Role', 1);
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
+
+  it('names a second table under its own variable and reserves concurrency when asked', () => {
+    const app = new App({ analyticsReporting: false });
+    const other = new Stack(app, 'Other');
+    const first = new dynamodb.Table(other, 'First', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const second = new dynamodb.Table(other, 'Second', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    });
+    new TrackerFunction(other, 'Writer', {
+      handler: 'query',
+      description: 'test',
+      logRetention: RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+      reservedConcurrentExecutions: 1,
+    })
+      .grantTable(first, ['dynamodb:UpdateItem'])
+      .grantTable(second, ['dynamodb:GetItem', 'dynamodb:PutItem'], { environmentKey: 'SECOND_TABLE_NAME' });
+    const idOf = (table: dynamodb.Table) => other.getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
+    const t = Template.fromStack(other);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: { Ref: idOf(first) },
+          SECOND_TABLE_NAME: { Ref: idOf(second) },
+        }),
+      },
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+            Resource: { 'Fn::GetAtt': [idOf(second), 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
 });

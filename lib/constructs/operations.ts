@@ -1,0 +1,480 @@
+/**
+ * What an operator watches: one encrypted SNS topic every alarm notifies, the alarms that mean "messages
+ * are going unrecorded or undelivered", and a dashboard of the whole pipeline.
+ *
+ * Custom metrics are read by the names the Lambdas emit (lambda/domain/metric-names.ts). Powertools
+ * Metrics adds a `service` dimension to every one of them, so each metric here names its service too:
+ * a CloudWatch metric is identified by its full dimension set, and one dimension short finds nothing.
+ */
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ERROR_STATUSES, KNOWN_STATUSES, isFinal } from '../../lambda/domain/lifecycle';
+import { METRICS_NAMESPACE, MetricName } from '../../lambda/domain/metric-names';
+import type { TrackerFunction } from './tracker-function';
+
+/**
+ * The `serviceName` each handler gives Powertools Metrics (the `service` dimension). The handlers cannot be
+ * imported here (they build clients at import), so test/infra checks these against their source.
+ */
+export const METRIC_SERVICES = {
+  callback: 'status-callback',
+  reconciler: 'reconciler',
+  sender: 'sender',
+} as const;
+
+/** What the alarms and the dashboard watch, and the alarm settings from context. */
+export interface OperationsProps {
+  readonly api: apigw.HttpApi;
+  /** Every function of the app, by the name the dashboard shows. */
+  readonly functions: Readonly<Record<string, TrackerFunction>>;
+  readonly reconciler: TrackerFunction;
+  readonly tables: Readonly<Record<string, dynamodb.Table>>;
+  /** The messages table's pending index: its write throttles hold back writes to the table itself. */
+  readonly pendingIndex: { table: dynamodb.Table; indexName: string };
+  readonly sendQueue: sqs.Queue;
+  readonly sendDeadLetterQueue: sqs.Queue;
+  readonly alarmEmail?: string;
+  readonly signatureRejectionThreshold: number;
+  readonly failureRateThreshold: number;
+}
+
+export class TrackerOperations extends Construct {
+  readonly topic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: {
+    readonly signatureRejections: cloudwatch.Alarm;
+    readonly failureRate: cloudwatch.Alarm;
+    readonly api5xx: cloudwatch.Alarm;
+    readonly callbacksUnavailable: cloudwatch.Alarm;
+    readonly deadLetters: cloudwatch.Alarm;
+    readonly reconcilerErrors: cloudwatch.Alarm;
+  };
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+
+    this.topic = this.createTopic(props.alarmEmail);
+    const notify = new cloudwatchActions.SnsAction(this.topic);
+
+    const failureRate = this.failureRate(Duration.minutes(15));
+    const alarm = (
+      alarmId: string,
+      options: cloudwatch.AlarmProps & { notifyOk: boolean },
+    ): cloudwatch.Alarm => {
+      const { notifyOk, ...alarmProps } = options;
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `${stackName}-${alarmId}`,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+      });
+      created.addAlarmAction(notify);
+      if (notifyOk) created.addOkAction(notify);
+      return created;
+    };
+
+    this.alarms = {
+      signatureRejections: alarm('SignatureRejections', {
+        alarmDescription:
+          `More than ${props.signatureRejectionThreshold} status callbacks in 5 minutes failed X-Twilio-Signature ` +
+          'validation: forged traffic, or an auth token rotated in Twilio but not in the secret (see the ' +
+          'status-callback logs).',
+        metric: this.custom(MetricName.SignatureRejections, METRIC_SERVICES.callback, {
+          period: Duration.minutes(5),
+        }),
+        threshold: props.signatureRejectionThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        notifyOk: true,
+      }),
+      failureRate: alarm('FailureRate', {
+        alarmDescription:
+          `More than ${props.failureRateThreshold * 100}% of messages that reached a final status in 15 ` +
+          'minutes were failed or undelivered. The dashboard breaks failures down by Twilio error code.',
+        metric: failureRate,
+        threshold: props.failureRateThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        notifyOk: true,
+      }),
+      // The API-level 5xx (dimension ApiId), not a per-route metric: AWS documents the route-level
+      // dimensions of HTTP APIs inconsistently (ApiId/Stage/Route in one place, ApiId/Stage/Resource/
+      // Method in another), and an alarm on a dimension set that is never published stays silent forever.
+      // Both routes share the store and the secret, so a 5xx on either needs a look, and
+      // CallbacksUnavailable below singles out the callback route.
+      api5xx: alarm('Api5xx', {
+        alarmDescription:
+          'The HTTP API answered 5xx in 2 of the last 3 minutes: Twilio retries callbacks (up to 5 times with ' +
+          'the #rc= URL) but a long outage loses them. Check the status-callback Lambda errors and throttles.',
+        metric: props.api.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        notifyOk: true,
+      }),
+      callbacksUnavailable: alarm('CallbacksUnavailable', {
+        alarmDescription:
+          'The status-callback Lambda answered 503 (DynamoDB or the Twilio secret unreachable, or the secret ' +
+          'has no authToken yet) in 2 of the last 3 minutes.',
+        metric: this.custom(MetricName.CallbacksUnavailable, METRIC_SERVICES.callback, {
+          period: Duration.minutes(1),
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        notifyOk: true,
+      }),
+      deadLetters: alarm('SendDeadLetters', {
+        alarmDescription:
+          `Send requests were dead-lettered after repeated retryable failures; they wait in ` +
+          `${props.sendDeadLetterQueue.queueName} (redrive them to the send queue once the cause is fixed).`,
+        metric: props.sendDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        notifyOk: true,
+      }),
+      // One notification per failed run: the next scheduled run is the retry, so an OK message would
+      // only say that nothing ran in the following five minutes.
+      reconcilerErrors: alarm('ReconcilerErrors', {
+        alarmDescription:
+          'A reconciler run failed (it could poll none of the pending messages, or crashed): messages whose ' +
+          'callback was lost stay unknown until a run succeeds. See the reconciler logs.',
+        metric: props.reconciler.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        notifyOk: false,
+      }),
+    };
+
+    this.dashboard = this.createDashboard(props, failureRate);
+  }
+
+  /**
+   * A customer managed key, not the AWS managed `alias/aws/sns`: CloudWatch alarms cannot publish to a
+   * topic under that key, because its policy (which no one can edit) does not let CloudWatch use it.
+   */
+  private createTopic(email: string | undefined): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the status tracker alarm topic',
+      enableKeyRotation: true,
+      // Only messages in flight are encrypted with it: nothing is lost when it goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheEncryptedTopic',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Twilio status tracker alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // A topic policy replaces SNS's default one, so CloudWatch must be allowed explicitly; only this
+    // account's alarms may publish.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountsAlarms',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
+          },
+        },
+      }),
+    );
+    if (email) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  /** A custom metric: namespace, name and the `service` dimension Powertools adds (plus any other). */
+  private custom(
+    name: MetricName,
+    service: string,
+    options: {
+      period?: Duration;
+      statistic?: string;
+      label?: string;
+      dimensions?: Record<string, string>;
+    } = {},
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { service, ...options.dimensions },
+      statistic: options.statistic ?? 'Sum',
+      period: options.period ?? Duration.minutes(5),
+      label: options.label,
+    });
+  }
+
+  /**
+   * Failed + undelivered over every message that reached a final status (MessagesFinal counts a message
+   * once, when it first becomes final). Each status is FILLed with 0 so a status with no traffic does not
+   * blank the ratio; with no finals at all the ratio is 0/0, which CloudWatch leaves missing: not breaching.
+   */
+  private failureRate(period: Duration): cloudwatch.MathExpression {
+    const finals = KNOWN_STATUSES.filter(isFinal);
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    for (const status of finals) {
+      usingMetrics[`final_${status}`] = this.custom(MetricName.MessagesFinal, METRIC_SERVICES.callback, {
+        period,
+        dimensions: { status },
+      });
+    }
+    const sum = (statuses: readonly string[]) => statuses.map((s) => `FILL(final_${s}, 0)`).join(' + ');
+    return new cloudwatch.MathExpression({
+      expression: `(${sum(ERROR_STATUSES)}) / (${sum(finals)})`,
+      usingMetrics,
+      period,
+      label: 'Failed or undelivered / all final',
+    });
+  }
+
+  /**
+   * A SEARCH over one custom metric split by a dimension whose values are not known in advance (error
+   * codes, statuses Twilio may add); each line is labelled with its dimension value.
+   */
+  private search(name: MetricName, service: string, dimension: string, period: Duration) {
+    return new cloudwatch.MathExpression({
+      expression:
+        `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${name}" ` +
+        `service="${service}"', 'Sum', ${period.toSeconds()})`,
+      usingMetrics: {},
+      period,
+      label: `\${PROP('Dim.${dimension}')}`,
+    });
+  }
+
+  private createDashboard(
+    props: OperationsProps,
+    failureRate: cloudwatch.MathExpression,
+  ): cloudwatch.Dashboard {
+    const five = Duration.minutes(5);
+    const hour = Duration.hours(1);
+    const callback = METRIC_SERVICES.callback;
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-${Aws.REGION}`,
+      defaultInterval: Duration.days(1),
+    });
+    const graph = (title: string, options: Partial<cloudwatch.GraphWidgetProps>) =>
+      new cloudwatch.GraphWidget({ title, width: 12, height: 6, ...options });
+    const { alarms } = this;
+
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        width: 24,
+        height: 3,
+        alarms: Object.values(alarms),
+      }),
+    );
+
+    // Delivery funnel: what Twilio reports, and what it ends as.
+    dashboard.addWidgets(
+      graph('Callbacks by status', {
+        left: [this.search(MetricName.Callbacks, callback, 'status', five)],
+        stacked: true,
+      }),
+      graph('Messages reaching a final status', {
+        left: [this.search(MetricName.MessagesFinal, callback, 'status', five)],
+        stacked: true,
+      }),
+    );
+    dashboard.addWidgets(
+      graph('Failure rate (15 min)', {
+        left: [failureRate],
+        leftYAxis: { min: 0, max: 1 },
+        leftAnnotations: [{ value: props.failureRateThreshold, label: 'Alarm threshold' }],
+      }),
+      graph('Failures by Twilio error code', {
+        left: [this.search(MetricName.DeliveryErrors, callback, 'errorCode', five)],
+        stacked: true,
+      }),
+    );
+    dashboard.addWidgets(
+      graph('Sent to delivered latency (ms)', {
+        left: ['p50', 'p90', 'p99'].map((statistic) =>
+          this.custom(MetricName.SentToDeliveredLatency, callback, { statistic, label: statistic }),
+        ),
+      }),
+      graph('Callback rejections and absorbed callbacks', {
+        left: [
+          MetricName.SignatureRejections,
+          MetricName.CallbackRejections,
+          MetricName.CallbacksUnavailable,
+        ].map((name) => this.custom(name, callback, { label: name })),
+        right: [MetricName.StaleCallbacks, MetricName.DuplicateCallbacks].map((name) =>
+          this.custom(name, callback, { label: name }),
+        ),
+        leftAnnotations: [{ value: props.signatureRejectionThreshold, label: 'Signature rejection alarm' }],
+      }),
+    );
+
+    // The HTTP API.
+    const { api } = props;
+    dashboard.addWidgets(
+      graph('API requests and errors', {
+        left: [
+          api.metricCount({ period: five, statistic: 'Sum', label: 'Requests' }),
+          api.metricClientError({ period: five, statistic: 'Sum', label: '4xx' }),
+          api.metricServerError({ period: five, statistic: 'Sum', label: '5xx' }),
+        ],
+      }),
+      graph('API latency (ms)', {
+        left: ['p50', 'p99'].map((statistic) =>
+          api.metricLatency({ period: five, statistic, label: `Latency ${statistic}` }),
+        ),
+        right: [api.metricIntegrationLatency({ period: five, statistic: 'p99', label: 'Integration p99' })],
+      }),
+    );
+
+    // Lambda errors and throttles, every function.
+    const functions = Object.entries(props.functions);
+    dashboard.addWidgets(
+      graph('Lambda errors', {
+        left: functions.map(([name, fn]) => fn.function.metricErrors({ period: five, label: name })),
+      }),
+      graph('Lambda throttles', {
+        left: functions.map(([name, fn]) => fn.function.metricThrottles({ period: five, label: name })),
+      }),
+    );
+
+    // DynamoDB throttles, both tables and the pending index.
+    const throttleEvents: cloudwatch.IMetric[] = [];
+    for (const [name, table] of Object.entries(props.tables)) {
+      for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        throttleEvents.push(
+          table.metric(metricName, { period: five, statistic: 'Sum', label: `${name} ${metricName}` }),
+        );
+      }
+    }
+    const { table: indexed, indexName } = props.pendingIndex;
+    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+      throttleEvents.push(
+        new cloudwatch.Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName,
+          dimensionsMap: { TableName: indexed.tableName, GlobalSecondaryIndexName: indexName },
+          period: five,
+          statistic: 'Sum',
+          label: `${indexName} index ${metricName}`,
+        }),
+      );
+    }
+    dashboard.addWidgets(
+      graph('DynamoDB throttle events', { left: throttleEvents }),
+      graph('DynamoDB throttled requests', {
+        left: Object.entries(props.tables).map(([name, table]) => throttledRequests(name, table, five)),
+      }),
+    );
+
+    // Sending and reconciling.
+    dashboard.addWidgets(
+      graph('Send queue', {
+        left: [
+          props.sendQueue.metricApproximateNumberOfMessagesVisible({
+            period: five,
+            statistic: 'Maximum',
+            label: 'Waiting',
+          }),
+          props.sendDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: five,
+            statistic: 'Maximum',
+            label: 'Dead-lettered',
+          }),
+        ],
+        right: [
+          props.sendQueue.metricApproximateAgeOfOldestMessage({
+            period: five,
+            statistic: 'Maximum',
+            label: 'Oldest waiting (s)',
+          }),
+        ],
+      }),
+      graph('Sender', {
+        left: [MetricName.MessagesSent, MetricName.SendFailures].map((name) =>
+          this.custom(name, METRIC_SERVICES.sender, { label: name }),
+        ),
+      }),
+    );
+    dashboard.addWidgets(
+      graph('Reconciler (per hour)', {
+        left: [
+          MetricName.ReconcilerPolled,
+          MetricName.ReconcilerResolved,
+          MetricName.ReconcilerUnresolved,
+        ].map((name) => this.custom(name, METRIC_SERVICES.reconciler, { period: hour, label: name })),
+      }),
+      graph('Reconciler runs', {
+        left: [
+          props.reconciler.function.metricInvocations({ period: hour, statistic: 'Sum', label: 'Runs' }),
+          props.reconciler.function.metricErrors({ period: hour, statistic: 'Sum', label: 'Failed runs' }),
+        ],
+        right: [
+          props.reconciler.function.metricDuration({
+            period: hour,
+            statistic: 'Maximum',
+            label: 'Longest run (ms)',
+          }),
+        ],
+      }),
+    );
+    return dashboard;
+  }
+}
+
+/**
+ * ThrottledRequests summed over every operation the app's functions are granted on either table. (The
+ * table's own metricThrottledRequestsForOperations names its metrics by operation alone, so two tables
+ * cannot share a graph.)
+ */
+function throttledRequests(name: string, table: dynamodb.Table, period: Duration): cloudwatch.MathExpression {
+  const operations = [
+    dynamodb.Operation.GET_ITEM,
+    dynamodb.Operation.PUT_ITEM,
+    dynamodb.Operation.UPDATE_ITEM,
+    dynamodb.Operation.DELETE_ITEM,
+    dynamodb.Operation.QUERY,
+  ];
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  for (const operation of operations) {
+    usingMetrics[`${name}_${operation.toLowerCase()}`] = table.metric('ThrottledRequests', {
+      dimensionsMap: { TableName: table.tableName, Operation: operation },
+      statistic: 'Sum',
+      period,
+    });
+  }
+  return new cloudwatch.MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    period,
+    label: `${name} throttled requests`,
+  });
+}

@@ -1,0 +1,132 @@
+import {
+  acknowledgedRules,
+  functionEnvironment,
+  getAtt,
+  logicalId,
+  resource,
+  resourcesOfType,
+  rolePermissions,
+  runAwsSolutionsChecks,
+  synthStack,
+  trackerIds,
+  type SynthesisedStack,
+} from './stack-fixture';
+
+const SERVICE_SID = 'MG0123456789abcdef0123456789abcdef';
+
+describe('Messaging Service callback wiring', () => {
+  it('is absent without messagingServiceSid', () => {
+    const s = synthStack();
+    expect(s.stack.messagingServiceCallback).toBeUndefined();
+    expect(Object.keys(s.template.findResources('Custom::TwilioMessagingServiceCallback'))).toEqual([]);
+    // Nothing of the provider framework either.
+    expect(JSON.stringify(s.template.toJSON())).not.toContain('framework.onEvent');
+  });
+
+  describe('with messagingServiceSid and alarmEmail', () => {
+    let s: SynthesisedStack;
+    let handler: ReturnType<typeof trackerIds>;
+    let frameworkFn: string;
+    let frameworkRole: string;
+    let frameworkLogs: string;
+    let secret: string;
+
+    beforeAll(() => {
+      s = synthStack({ messagingServiceSid: SERVICE_SID, alarmEmail: 'ops@example.com' });
+      const wiring = s.stack.messagingServiceCallback!;
+      handler = trackerIds(s.stack, wiring.handler);
+      secret = logicalId(s.stack, s.stack.twilioSecret);
+      const [fnId, fn] = Object.entries(resourcesOfType(s, 'AWS::Lambda::Function')).find(
+        ([, f]) => f.Properties.Handler === 'framework.onEvent',
+      )!;
+      frameworkFn = fnId;
+      frameworkRole = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      frameworkLogs = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    });
+
+    it('sets the service callback to the stack callback URL with retry overrides', () => {
+      const resources = s.template.findResources('Custom::TwilioMessagingServiceCallback');
+      expect(Object.values(resources)).toHaveLength(1);
+      const custom = Object.values(resources)[0]!;
+      expect(custom.Properties).toEqual({
+        ServiceToken: getAtt(frameworkFn),
+        MessagingServiceSid: SERVICE_SID,
+        StatusCallbackUrl: {
+          'Fn::Join': [
+            '',
+            [getAtt(logicalId(s.stack, s.stack.api), 'ApiEndpoint'), '/message-status#rc=5&rp=ct,rt,5xx'],
+          ],
+        },
+      });
+      // Set once the callback route is live.
+      expect(custom.DependsOn).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^ApiDefaultStage/),
+          expect.stringMatching(/^ApiPOSTmessagestatus/),
+        ]),
+      );
+    });
+
+    it('runs a handler that may read the secret and nothing else', () => {
+      expect(functionEnvironment(s, handler.fn)).toEqual({
+        NODE_OPTIONS: '--enable-source-maps',
+        TWILIO_SECRET_ID: { Ref: secret },
+      });
+      expect(resource(s, handler.fn).Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 30 });
+      const { role, statements } = rolePermissions(s, handler.role);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(handler.logs),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Resource: { Ref: secret },
+        },
+      ]);
+    });
+
+    it("gives the provider framework's function a role that may only invoke the handler and log", () => {
+      const { role, statements } = rolePermissions(s, frameworkRole);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.Policies).toBeUndefined();
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: getAtt(frameworkLogs),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction', 'lambda:GetFunction'],
+          Resource: getAtt(handler.fn),
+        },
+      ]);
+      expect(resource(s, frameworkLogs)).toMatchObject({
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
+      // The framework function starts only once its policy exists.
+      expect(resource(s, frameworkFn).DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^MessagingServiceCallbackProviderRoleDefaultPolicy/)]),
+      );
+    });
+
+    it('has no wildcard action or resource in any IAM policy', () => {
+      const policies = JSON.stringify(s.template.findResources('AWS::IAM::Policy'));
+      expect(policies).not.toContain('*');
+    });
+
+    it('is clean under cdk-nag with no new acknowledgement', () => {
+      const report = runAwsSolutionsChecks(s.stack);
+      expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
+      expect(acknowledgedRules(s.stack)).toEqual({
+        'TwilioStatusTracker-prod/TwilioCredentials': ['AwsSolutions-SMG4'],
+        'TwilioStatusTracker-prod/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+      });
+    });
+  });
+});
