@@ -92,7 +92,7 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
   expr.set('source', observation.source);
   expr.set('updatedAt', observation.observedAt);
   expr.setIfNotExists(statusTimeAttribute(observation.status), observation.observedAt);
-  expr.setIfNotExists('createdAt', observation.createdAt ?? observation.observedAt);
+  setCreatedAt(expr, observation);
 
   // Error details belong to the observation that set a failed/undelivered status; a later, higher
   // status (a carrier's late "delivered") clears them.
@@ -140,7 +140,11 @@ export function planRecord(
   const newFields = DESCRIPTIVE_FIELDS.filter(
     (field) => observation[field] !== undefined && (current === undefined || current[field] === undefined),
   );
-  if (!newTime && newFields.length === 0) return undefined;
+  // Twilio's own creation time (sender, reconciler) is worth a write when the item holds a guess.
+  const newCreatedAt =
+    observation.createdAt !== undefined &&
+    (current === undefined || current.createdAt !== observation.createdAt);
+  if (!newTime && newFields.length === 0 && !newCreatedAt) return undefined;
 
   const expr = new UpdateExpressionBuilder();
   const conditions: string[] = [];
@@ -150,7 +154,13 @@ export function planRecord(
   }
   fillDescriptiveFields(expr, observation, newFields);
   for (const field of newFields) conditions.push(`attribute_not_exists(${expr.name(field)})`);
-  expr.setIfNotExists('createdAt', observation.createdAt ?? observation.observedAt);
+  if (newCreatedAt) {
+    const createdAt = expr.name('createdAt');
+    conditions.push(
+      `attribute_not_exists(${createdAt}) OR ${createdAt} <> ${expr.value(observation.createdAt)}`,
+    );
+  }
+  setCreatedAt(expr, observation);
   expr.set('updatedAt', observation.observedAt);
   countCallback(expr, observation);
   expr.set('expiresAt', expiresAt(observation.observedAt, options.retentionDays));
@@ -173,6 +183,15 @@ function fillDescriptiveFields(
     const value = observation[field];
     if (value !== undefined) expr.setIfNotExists(field, value);
   }
+}
+
+/**
+ * `createdAt` is Twilio's creation time when the observation knows it (sender, reconciler), which
+ * replaces the first-seen time a callback that arrived earlier had to guess with.
+ */
+function setCreatedAt(expr: UpdateExpressionBuilder, observation: StatusObservation): void {
+  if (observation.createdAt !== undefined) expr.set('createdAt', observation.createdAt);
+  else expr.setIfNotExists('createdAt', observation.observedAt);
 }
 
 function setOrRemove(expr: UpdateExpressionBuilder, attribute: string, value: string | undefined): void {

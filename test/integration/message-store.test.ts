@@ -151,7 +151,13 @@ describe('what the item keeps', () => {
     });
     expect((await store.apply(send)).outcome).toBe('stale');
     const record = await store.get(sid);
-    expect(record).toMatchObject({ status: 'sent', to: '+14155551234', clientReference: 'order-42' });
+    expect(record).toMatchObject({
+      status: 'sent',
+      to: '+14155551234',
+      clientReference: 'order-42',
+      // Twilio's creation time replaces the callback's first-seen guess.
+      createdAt: '2026-11-23T09:59:59.000Z',
+    });
     expect(record?.statusTimes.queued).toBe(send.observedAt);
     // The same record sent again (SQS redelivery) teaches nothing.
     expect((await store.apply(send)).outcome).toBe('duplicate');
