@@ -35,11 +35,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE } from '../lambda/adapters/sender';
 import { RECONCILER_TIMEOUT_MINUTES, type TrackerConfig } from './config';
 import { TrackerOperations } from './constructs/operations';
 import { TrackerFunction, type TrackerFunctionProps } from './constructs/tracker-function';
-import { MESSAGES_TABLE } from './table-definition';
+import { IDEMPOTENCY_TABLE, MESSAGES_TABLE } from './table-definition';
 
 export interface StatusTrackerStackProps extends StackProps {
   readonly config: TrackerConfig;

@@ -17,6 +17,9 @@ export const MESSAGES_TABLE = {
   },
 } as const;
 
+/** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
+export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
+
 /** CreateTable input for DynamoDB Local, equivalent to what the stack deploys. */
 export function createTableInput(tableName: string) {
   const { partitionKey, pendingIndex } = MESSAGES_TABLE;

@@ -25,14 +25,20 @@ export interface ProviderResult {
 
 const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
+/**
+ * `services` is asked for only when there is work to do, so a rollback's Delete after a failed Create
+ * (for example before the credentials were put in the secret) succeeds without Twilio credentials.
+ */
 export async function onServiceCallbackEvent(
   event: CloudFormationCustomResourceEvent,
-  services: MessagingServicePort,
+  servicesPort: MessagingServicePort | (() => Promise<MessagingServicePort>),
 ): Promise<ProviderResult> {
+  const services = () =>
+    typeof servicesPort === 'function' ? servicesPort() : Promise.resolve(servicesPort);
   if (event.RequestType === 'Delete') {
     const state = decodePhysicalId(event.PhysicalResourceId);
     // A failed create leaves an id that is not ours: nothing was changed, nothing to restore.
-    if (state) await services.setStatusCallback(state.serviceSid, state.previous);
+    if (state) await (await services()).setStatusCallback(state.serviceSid, state.previous);
     return { PhysicalResourceId: event.PhysicalResourceId };
   }
 
@@ -46,15 +52,13 @@ export async function onServiceCallbackEvent(
     throw new Error('StatusCallbackUrl must be an https URL');
   }
 
+  const port = await services();
   const existing = event.RequestType === 'Update' ? decodePhysicalId(event.PhysicalResourceId) : undefined;
   const physicalId =
     existing && existing.serviceSid === props.MessagingServiceSid
       ? encodePhysicalId(existing.serviceSid, existing.previous)
-      : encodePhysicalId(
-          props.MessagingServiceSid,
-          await services.getStatusCallback(props.MessagingServiceSid),
-        );
-  await services.setStatusCallback(props.MessagingServiceSid, props.StatusCallbackUrl);
+      : encodePhysicalId(props.MessagingServiceSid, await port.getStatusCallback(props.MessagingServiceSid));
+  await port.setStatusCallback(props.MessagingServiceSid, props.StatusCallbackUrl);
   return {
     PhysicalResourceId: physicalId,
     Data: { PreviousStatusCallback: decodePhysicalId(physicalId)?.previous ?? '' },

@@ -24,6 +24,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { IDEMPOTENCY_TABLE } from '../../lib/table-definition';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
@@ -628,8 +629,7 @@ export function createSenderHandler(deps: {
 // ---------------------------------------------------------------------------------------------------
 // The idempotency table
 
-/** The idempotency table's key and TTL attributes (Powertools' defaults; the stack uses the same). */
-export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
+export { IDEMPOTENCY_TABLE };
 
 export function createIdempotencyStore(options: {
   tableName: string;

@@ -9,8 +9,9 @@ const logger = new Logger({ serviceName: 'messaging-service-callback' });
 const credentials = credentialsFromEnvironment();
 
 export async function handler(event: CloudFormationCustomResourceEvent) {
-  const services = messagingServices(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL });
-  const result = await onServiceCallbackEvent(event, services);
+  const result = await onServiceCallbackEvent(event, async () =>
+    messagingServices(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL }),
+  );
   logger.info('messaging service status callback', {
     requestType: event.RequestType,
     physicalResourceId: result.PhysicalResourceId.split('|')[0],

@@ -32,6 +32,9 @@ export const METRIC_SERVICES = {
 } as const;
 
 /** What the alarms and the dashboard watch, and the alarm settings from context. */
+/** Messages that must reach a final status in the alarm's period before the failure rate counts. */
+export const FAILURE_RATE_MIN_MESSAGES = 20;
+
 export interface OperationsProps {
   readonly api: apigw.HttpApi;
   /** Every function of the app, by the name the dashboard shows. */
@@ -235,7 +238,7 @@ export class TrackerOperations extends Construct {
   /**
    * Failed + undelivered over every message that reached a final status (MessagesFinal counts a message
    * once, when it first becomes final). Each status is FILLed with 0 so a status with no traffic does not
-   * blank the ratio; with no finals at all the ratio is 0/0, which CloudWatch leaves missing: not breaching.
+   * blank the ratio. Under FAILURE_RATE_MIN_MESSAGES finals in the period the rate reads 0.
    */
   private failureRate(period: Duration): cloudwatch.MathExpression {
     const finals = KNOWN_STATUSES.filter(isFinal);
@@ -247,8 +250,10 @@ export class TrackerOperations extends Construct {
       });
     }
     const sum = (statuses: readonly string[]) => statuses.map((s) => `FILL(final_${s}, 0)`).join(' + ');
+    // Below a minimum volume one failure would read as a 100% rate: report 0 until there is enough traffic.
+    const total = `(${sum(finals)})`;
     return new cloudwatch.MathExpression({
-      expression: `(${sum(ERROR_STATUSES)}) / (${sum(finals)})`,
+      expression: `IF(${total} >= ${FAILURE_RATE_MIN_MESSAGES}, (${sum(ERROR_STATUSES)}) / ${total}, 0)`,
       usingMetrics,
       period,
       label: 'Failed or undelivered / all final',
