@@ -113,6 +113,12 @@ export class TrackerFunction extends Construct {
         // ones the tests ran against, and esbuild keeps only the clients and commands we import, which
         // loads faster than the runtime's full SDK. The cost is a larger asset, still well under 1 MB.
         externalModules: [],
+        // In Lambda the role's credentials are always in the environment: swap the SDK's default
+        // credential chain (SSO, STS, INI files, instance metadata; ~90 KB per client) for its
+        // environment provider. See lambda/runtime/lambda-credentials.ts.
+        esbuildArgs: {
+          '--alias': '@aws-sdk/credential-provider-node=./lambda/runtime/lambda-credentials.ts',
+        },
       },
     });
   }
