@@ -9,6 +9,7 @@
  * to start it; an error answer from the server is shown as the server gave it.
  */
 import { parseArgs } from 'node:util';
+import { describeError as describeFailure } from './errors';
 
 const DEFAULT_URL = process.env.TRACKER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
@@ -160,7 +161,7 @@ if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`error: ${describeFailure(error)}`);
       process.exit(1);
     },
   );

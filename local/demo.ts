@@ -9,6 +9,7 @@ import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
+import { describeError } from './errors';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -138,7 +139,7 @@ class UsageError extends Error {}
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     console.error(`demo: ${message}`);
     if (!(error instanceof UsageError || error instanceof JavaMissingError) && process.env.DEBUG)
       console.error(error);

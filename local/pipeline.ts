@@ -75,8 +75,9 @@ export interface LocalPipeline {
 export async function startLocalPipeline(options: PipelineOptions = {}): Promise<LocalPipeline> {
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+    for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
   };
+  if (options.publicBaseUrl !== undefined) checkPublicBaseUrl(options.publicBaseUrl);
   try {
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (!dynamodbEndpoint) {
@@ -142,7 +143,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const base = options.publicBaseUrl?.replace(/\/$/, '') ?? server.url;
     const callbackUrl = `${base}/message-status`;
     if (twilio) {
-      sendHandler = await createLocalSendHandler({
+      const sender = await createLocalSendHandler({
         store,
         callbackUrl,
         dynamodbEndpoint,
@@ -154,6 +155,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
         useServiceCallback: options.useServiceCallback,
         logLevel: options.logLevel,
       });
+      stops.push(async () => sender.close());
+      sendHandler = sender.handler;
     }
 
     return {
@@ -174,3 +177,28 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     throw error;
   }
 }
+
+/**
+ * Signatures are checked against PUBLIC_BASE_URL's scheme and host plus the request's own path, so a
+ * base URL with a path of its own could never match: refuse it up front.
+ */
+function checkPublicBaseUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new PipelineConfigError(`PUBLIC_BASE_URL is not a URL: "${value}"`);
+  }
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
+    throw new PipelineConfigError(
+      `PUBLIC_BASE_URL must be a scheme and host only (like https://abc.ngrok.app), got "${value}"`,
+    );
+  }
+}
+
+export class PipelineConfigError extends Error {}

@@ -41,9 +41,10 @@ const STATUS_BY_ERROR: Record<SendError['type'], number> = {
   InternalError: 500,
 };
 
-export async function createLocalSendHandler(
-  options: LocalSenderOptions,
-): Promise<(event: APIGatewayProxyEventV2) => Promise<HttpResponse>> {
+export async function createLocalSendHandler(options: LocalSenderOptions): Promise<{
+  handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+  close(): void;
+}> {
   const dynamo = createDynamoClient({ endpoint: options.dynamodbEndpoint });
   await ensureIdempotencyTable(dynamo, options.idempotencyTableName);
   const credentials = environmentCredentials({
@@ -68,7 +69,7 @@ export async function createLocalSendHandler(
     },
   });
 
-  return async (event) => {
+  const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     const mediaType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (mediaType !== 'application/json')
       return jsonResponse(415, { error: 'content type must be application/json' });
@@ -85,4 +86,5 @@ export async function createLocalSendHandler(
       return jsonResponse(STATUS_BY_ERROR[result.error.type], { error: result.error });
     return jsonResponse(201, { ...result });
   };
+  return { handler, close: () => dynamo.destroy() };
 }

@@ -50,7 +50,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return {
         routeKey: 'GET /messages/{messageSid}',
         handler: options.query,
-        params: { messageSid: decodeURIComponent(match[1] ?? '') },
+        // API Gateway passes a path parameter it cannot decode as it came; the handler then answers 400.
+        params: { messageSid: safeDecode(match[1] ?? '') },
       };
     }
     if (path === '/messages' && method === 'POST')
@@ -153,4 +154,12 @@ function drain(req: IncomingMessage): Promise<void> {
       .on('error', () => resolve())
       .resume();
   });
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -15,7 +15,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { isPortFree, JavaMissingError } from './dynamodb-local';
-import { startLocalPipeline } from './pipeline';
+import { PipelineConfigError, startLocalPipeline } from './pipeline';
+import { describeError } from './errors';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -110,9 +111,10 @@ main().then(
   (error: unknown) => {
     const known =
       error instanceof StartError ||
+      error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
       /Port \d+ is in use/.test(String(error));
-    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`npm start: ${describeError(error)}`);
     if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
     process.exit(1);
   },

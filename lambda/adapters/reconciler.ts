@@ -81,6 +81,7 @@ export interface ReconcileReport {
 }
 
 const HOUR = 3_600_000;
+const PAGE_SIZE = 100;
 
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const now = (deps.now ?? (() => new Date()))();
@@ -106,8 +107,10 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       try {
         return await deps.fetchMessage(sid);
       } catch (error) {
-        if (!isRetryable(error) || attempt >= 4) throw error;
-        await sleep(Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        // No retry the run has no time left for: the message stays pending for the next run.
+        if (!isRetryable(error) || attempt >= 4 || !hasTime()) throw error;
+        const retryAfterMs = ((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 0) * 1000;
+        await sleep(Math.max(retryAfterMs, Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       }
     }
   };
@@ -115,43 +118,64 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   const handle = async (entry: PendingEntry): Promise<void> => {
     report.examined++;
     const pastHorizon = entry.pendingSince < horizonStart;
-    let final = false;
     try {
-      const message = await fetchWithBackoff(entry.messageSid);
-      report.polled++;
-      await deps.store.apply(toObservation(message, now));
-      final = isFinal(message.status);
-      if (final) report.resolved++;
-    } catch (error) {
-      if (!(error instanceof MessageNotFoundError) || !pastHorizon) {
-        report.errors++;
-        deps.logger?.warn('reconciler could not poll a message', {
-          messageSid: entry.messageSid,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        if (!pastHorizon) return;
+      let known = true;
+      try {
+        const message = await fetchWithBackoff(entry.messageSid);
+        report.polled++;
+        await deps.store.apply(toObservation(message, now));
+        if (isFinal(message.status)) {
+          report.resolved++;
+          return;
+        }
+      } catch (error) {
+        // Twilio no longer has the message: past the horizon it is given up on like an unfinished one.
+        if (!(error instanceof MessageNotFoundError)) throw error;
+        known = false;
       }
-    }
-    if (final) return;
-    if (pastHorizon && (await deps.store.markUnresolved(entry.messageSid, now.toISOString()))) {
-      report.unresolved++;
-    } else {
+      // Only a message Twilio itself reports as unfinished (or no longer has) is ever given up on; one
+      // that could not be polled stays pending, whatever its age.
+      if (pastHorizon && (await deps.store.markUnresolved(entry.messageSid, now.toISOString()))) {
+        report.unresolved++;
+      } else {
+        report.stillPending++;
+        if (!known) report.errors++;
+      }
+    } catch (error) {
+      report.errors++;
       report.stillPending++;
+      deps.logger?.warn('reconciler could not reconcile a message; it stays pending', {
+        messageSid: entry.messageSid,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   };
 
-  for (let shard = 0; shard < deps.shards; shard++) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.store.queryPending(`p${shard}`, olderThan, 100, startKey);
-      startKey = page.nextKey;
-      await runBounded(page.entries, concurrency, handle, hasTime);
+  // One page per shard in turn, so that a shard with more work than one run can do never starves the
+  // others; every shard gets its share of each run.
+  const cursors = Array.from({ length: deps.shards }, (_, shard) => ({
+    shard: `p${shard}`,
+    startKey: undefined as Record<string, unknown> | undefined,
+    done: false,
+  }));
+  // Rotate the first shard between runs, so a run cut short does not always favour the low shards.
+  const first = Math.floor(now.getTime() / HOUR) % deps.shards;
+  const order = [...cursors.slice(first), ...cursors.slice(0, first)];
+  while (order.some((c) => !c.done)) {
+    for (const cursor of order) {
+      if (cursor.done) continue;
       if (!hasTime()) {
         report.complete = false;
+        deps.logger?.warn('reconcile run stopped for time; the next run continues', { ...report });
         return report;
       }
-    } while (startKey);
+      const page = await deps.store.queryPending(cursor.shard, olderThan, PAGE_SIZE, cursor.startKey);
+      cursor.startKey = page.nextKey;
+      cursor.done = page.nextKey === undefined;
+      await runBounded(page.entries, concurrency, handle, hasTime);
+    }
   }
+  if (!hasTime()) report.complete = false;
   deps.logger?.info('reconcile run finished', { ...report });
   return report;
 }

@@ -72,6 +72,9 @@ export function secretCredentials(options: SecretCredentialsOptions): Credential
     ((secretId: string, o: { maxAge: number; forceFetch: boolean }) =>
       getSecret(secretId, { maxAge: o.maxAge, forceFetch: o.forceFetch, transform: 'json' }));
   let lastForcedAt = Number.NEGATIVE_INFINITY;
+  // The same cached secret value yields the same credentials object, so callers that build clients per
+  // credentials (the sender's Twilio client) reuse them until the secret really changes.
+  let last: { value: unknown; credentials: TwilioCredentials } | undefined;
 
   const load = async (forceFetch: boolean): Promise<TwilioCredentials> => {
     let value: unknown;
@@ -80,7 +83,8 @@ export function secretCredentials(options: SecretCredentialsOptions): Credential
     } catch (error) {
       throw new CredentialsUnavailableError('Twilio credentials secret could not be read', error);
     }
-    return parseCredentials(value);
+    if (last === undefined || last.value !== value) last = { value, credentials: parseCredentials(value) };
+    return last.credentials;
   };
 
   return {

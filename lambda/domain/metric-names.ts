@@ -27,6 +27,8 @@ export const MetricName = {
   ReconcilerPolled: 'ReconcilerPolled',
   ReconcilerResolved: 'ReconcilerResolved',
   ReconcilerUnresolved: 'ReconcilerUnresolved',
+  /** 1 when a run ran out of time before the index was worked through. */
+  ReconcilerIncomplete: 'ReconcilerIncomplete',
   /** Sender: messages accepted by Twilio, and sends that failed permanently. */
   MessagesSent: 'MessagesSent',
   SendFailures: 'SendFailures',

@@ -72,3 +72,15 @@ it('accepts every callback through a full rotation, including while the containe
   expect(await callback('new-token')).toBe(200);
   expect(await callback('old-token')).toBe(403);
 });
+
+it('hands out the same credentials object while the cached secret is unchanged, a new one after a change', async () => {
+  const secret = secretStore({ accountSid: 'AC1', authToken: 'one' });
+  const credentials = secretCredentials({ secretId: 'twilio', read: secret.read, now: secret.now });
+  const first = await credentials.get();
+  expect(await credentials.get()).toBe(first);
+  secret.put({ accountSid: 'AC1', authToken: 'two' });
+  secret.advance(301);
+  const second = await credentials.get();
+  expect(second).not.toBe(first);
+  expect(second.authToken).toBe('two');
+});

@@ -5,6 +5,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/adapters/reconciler';
+import { pendingShardOf } from '../../lambda/domain/apply-observation';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { createTestTable, type TestTable } from '../support/dynamodb';
@@ -152,5 +153,54 @@ describe('reconciler', () => {
     expect(report.errors).toBe(0);
     expect(sleeps.length).toBeGreaterThanOrEqual(2);
     expect((await store.get(sid!))?.status).toBe(simulator.truth().get(sid!)?.status);
+  });
+
+  it('a poll that fails leaves the message pending, even past the horizon', async () => {
+    const [sid] = await sendLostMessages(1);
+    const report = await reconcile(
+      deps({
+        now: () => new Date(Date.now() + 80 * HOUR),
+        fetchMessage: async (s) => {
+          if (s === sid) throw Object.assign(new Error('Authenticate'), { httpStatus: 401 });
+          return fetchMessage(s);
+        },
+      }),
+    );
+    expect(report.errors).toBeGreaterThanOrEqual(1);
+    const record = await store.get(sid!);
+    expect(record?.unresolved).toBeUndefined();
+    expect(record?.status).toBe('queued');
+  });
+
+  it('a store fault on one message does not stop the run', async () => {
+    const sids = await sendLostMessages(6);
+    const flaky: ReconcilerDeps['store'] = {
+      queryPending: (...args) => store.queryPending(...args),
+      markUnresolved: (...args) => store.markUnresolved(...args),
+      apply: async (observation) => {
+        if (observation.messageSid === sids[0]) throw new Error('ProvisionedThroughputExceededException');
+        return store.apply(observation);
+      },
+    };
+    const report = await reconcile(deps({ store: flaky, now: () => new Date(Date.now() + 13 * HOUR) }));
+    expect(report.complete).toBe(true);
+    expect(report.errors).toBe(1);
+    const truth = simulator.truth();
+    for (const sid of sids.slice(1)) expect((await store.get(sid))?.status).toBe(truth.get(sid)?.status);
+  });
+
+  it('a shard with more work than one run can do does not starve the others', async () => {
+    const sids = await sendLostMessages(40);
+    const start = Date.now() + 13 * HOUR;
+    // Each run has time for a few messages only; consecutive hourly runs start at different shards.
+    for (let run = 0; run < SHARDS; run++) {
+      let budget = 4;
+      await reconcile(deps({ now: () => new Date(start + run * HOUR), hasTime: () => budget-- > 0 }));
+    }
+    const polledShards = new Set<string>();
+    for (const sid of sids) {
+      if ((await store.get(sid))?.source === 'poll') polledShards.add(pendingShardOf(sid, SHARDS));
+    }
+    expect(polledShards.size).toBe(SHARDS);
   });
 });
