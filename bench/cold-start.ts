@@ -1,0 +1,418 @@
+/**
+ * Cold start: the Lambda bundles exactly as CDK builds them, imported in fresh Node.js processes.
+ *
+ * 1. `npx cdk synth --quiet -o <tmp>` builds every NodejsFunction with the stack's bundling settings
+ *    (lib/constructs/tracker-function.ts). Each AWS::Lambda::Function's `aws:asset:path` names its folder.
+ * 2. Two bundles are built here with esbuild for comparison: the naive baseline (the same callback
+ *    handler, but validating through `import twilio from 'twilio'`, bundled the plain way: CommonJS, no
+ *    minify, esbuild's default main fields) and, to tell the import from the bundling settings apart, the
+ *    real handler bundled the same plain way.
+ * 3. Every bundle is imported N times in a fresh `node` (rounds interleaved, so all share the machine's
+ *    noise) with the environment its handler reads at module scope, so module init runs and nothing
+ *    touches the network. Import overhead = median(bundle) - median(bare `node -e ""`).
+ * 4. Sizes: bytes of each index.mjs; for the API-route bundles, which packages those bytes come from,
+ *    read from the asset's own source map (bench/support/source-map.ts), so the analysis is of what CDK
+ *    built. Twilio content of every bundle: the twilio files among the source map's `sources`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { bytesByPackage } from './support/source-map';
+import { kb, markdownTable, median, ms, percentile, ratio, type BenchmarkReport } from './support/stats';
+
+const ROOT = path.resolve(__dirname, '..');
+/** The budget for the bundles behind API routes (callback, query): 400 KiB. */
+const API_ROUTE_LIMIT_BYTES = 400 * 1024;
+const TARGET_OVERHEAD_RATIO = 0.4;
+const API_ROUTE_FUNCTIONS = new Set(['StatusCallback', 'Query']);
+/** A placeholder Messaging Service SID, so that the optional custom-resource Lambda is synthesised too. */
+const PLACEHOLDER_SERVICE_SID = 'MG' + '0'.repeat(32);
+
+export interface ColdStartOptions {
+  /** Timed imports per bundle (after one discarded warm-up round). Default 15. */
+  runs?: number;
+  /**
+   * Extra `-c key=value` for the synth. Default: the context defaults plus a placeholder
+   * `messagingServiceSid`, so the Messaging Service custom-resource Lambda exists; no bundle depends on
+   * context values. Pass [] for the bare context defaults.
+   */
+  context?: string[];
+  log?: (line: string) => void;
+}
+
+interface Variant {
+  name: string;
+  /** What the row is: the baseline, a stack Lambda, or a comparison bundle. */
+  kind: 'bare' | 'stack' | 'naive' | 'comparison';
+  file?: string;
+  env: Record<string, string>;
+  bytes?: number;
+  mapBytes?: number;
+  twilio?: TwilioContent;
+  times: number[];
+}
+
+interface TwilioContent {
+  files: number;
+  /** twilio/lib/rest/* modules outside api/v2010 Message and messaging/v1 Service. */
+  otherRestModules: number;
+  otherRestDomains: string[];
+  wholePackage: boolean;
+}
+
+export async function runColdStartBenchmark(options: ColdStartOptions = {}): Promise<BenchmarkReport> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const runs = options.runs ?? 15;
+  const context = options.context ?? [`messagingServiceSid=${PLACEHOLDER_SERVICE_SID}`];
+  const work = mkdtempSync(path.join(tmpdir(), 'bench-cold-start-'));
+  try {
+    log(
+      `cold start: cdk synth (${context.length ? context.map((c) => `-c ${c}`).join(' ') : 'context defaults'}) ...`,
+    );
+    const outDir = path.join(work, 'cdk.out');
+    const synthStarted = performance.now();
+    await synth(outDir, context);
+    log(`cold start: synth took ${((performance.now() - synthStarted) / 1000).toFixed(1)} s`);
+
+    const { functions, skipped } = stackFunctions(outDir);
+    for (const s of skipped) log(`cold start: skipped ${s}`);
+    if (functions.length === 0) throw new Error('the synthesised template has no bundled Lambda function');
+
+    const callback = functions.find((f) => f.name === 'StatusCallback');
+    if (!callback) throw new Error('no StatusCallback function in the template');
+
+    log('cold start: building the naive and plain-bundled callback handlers with esbuild ...');
+    const naive = await buildPlainCallback(path.join(work, 'naive', 'index.js'), true);
+    const plain = await buildPlainCallback(path.join(work, 'plain', 'index.js'), false);
+
+    const bare: Variant = { name: 'bare `node -e ""`', kind: 'bare', env: baseEnv(), times: [] };
+    const variants: Variant[] = [
+      bare,
+      ...functions,
+      {
+        name: 'naive callback (whole `twilio`, CJS, no minify)',
+        kind: 'naive',
+        file: naive.file,
+        env: callback.env,
+        bytes: naive.bytes,
+        twilio: naive.twilio,
+        times: [],
+      },
+      {
+        name: 'callback, narrow import, plain bundling (CJS, no minify)',
+        kind: 'comparison',
+        file: plain.file,
+        env: callback.env,
+        bytes: plain.bytes,
+        twilio: plain.twilio,
+        times: [],
+      },
+      {
+        name: 'StatusCallback without --enable-source-maps',
+        kind: 'comparison',
+        file: callback.file,
+        env: withoutSourceMaps(callback.env),
+        bytes: callback.bytes,
+        times: [],
+      },
+    ];
+
+    log(`cold start: ${variants.length} bundles x ${runs} fresh processes (plus a warm-up round) ...`);
+    for (let round = -1; round < runs; round++) {
+      // Rotate the order each round so no bundle always runs right after the same neighbour.
+      const offset = (round + 1) % variants.length;
+      for (let i = 0; i < variants.length; i++) {
+        const variant = variants[(i + offset) % variants.length]!;
+        const time = importOnce(variant);
+        if (round >= 0) variant.times.push(time);
+      }
+    }
+
+    const bareMedian = median(bare.times);
+    const overhead = (v: Variant) => median(v.times) - bareMedian;
+    const naiveVariant = variants.find((v) => v.kind === 'naive')!;
+    const callbackVariant = variants.find((v) => v.name === 'StatusCallback')!;
+    const overheadRatio = overhead(callbackVariant) / overhead(naiveVariant);
+
+    const rows = variants.map((v) => {
+      const limit =
+        v.kind === 'stack' && API_ROUTE_FUNCTIONS.has(v.name)
+          ? `${v.bytes! <= API_ROUTE_LIMIT_BYTES ? 'within' : 'OVER'} 400 KB (${((v.bytes! / API_ROUTE_LIMIT_BYTES) * 100).toFixed(0)}%)`
+          : '';
+      return [
+        v.kind === 'stack' ? `**${v.name}**` : v.name,
+        v.bytes === undefined ? '' : `${v.bytes.toLocaleString('en-US')} B (${kb(v.bytes)})`,
+        ms(median(v.times)),
+        ms(percentile(v.times, 90)),
+        v.kind === 'bare' ? '(baseline)' : ms(overhead(v)),
+        v.kind === 'bare' ? '' : ratio(overhead(v) / overhead(naiveVariant)),
+        v.twilio ? describeTwilio(v.twilio) : '',
+        limit,
+      ];
+    });
+    const table = markdownTable(
+      [
+        'Bundle',
+        'index size',
+        'import median',
+        'import p90',
+        'overhead vs bare node',
+        'overhead / naive',
+        'twilio in bundle',
+        'API-route budget',
+      ],
+      rows,
+    );
+
+    const apiRoutes = variants.filter((v) => v.kind === 'stack' && API_ROUTE_FUNCTIONS.has(v.name));
+    const overBudget = apiRoutes.filter((v) => v.bytes! > API_ROUTE_LIMIT_BYTES);
+    const notes = [
+      `${runs} imports per bundle in fresh processes, rounds interleaved; Node.js ${process.version} on ${process.platform}/${process.arch} (Lambda runs Node.js 24 on arm64: absolute times differ, ratios carry over).`,
+      `Each import runs with the function's environment from the template (NODE_OPTIONS=--enable-source-maps included; references replaced by placeholders) and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, as on Node.js 22+ where the SDK prints no warning.`,
+      `Callback import overhead / naive overhead = ${ratio(overheadRatio)} (target <= ${TARGET_OVERHEAD_RATIO}): ${overheadRatio <= TARGET_OVERHEAD_RATIO ? 'met' : 'MISSED'}.`,
+      `API-route bundles vs 400 KB (409,600 B): ${apiRoutes.map((v) => `${v.name} ${v.bytes!.toLocaleString('en-US')} B`).join(', ')}: ${overBudget.length === 0 ? 'met' : `MISSED by ${overBudget.map((v) => `${v.name} (+${(v.bytes! - API_ROUTE_LIMIT_BYTES).toLocaleString('en-US')} B)`).join(', ')}`}.`,
+      ...apiRoutes.map((v) => {
+        const parts = bytesByPackage(v.file!, `${v.file!}.map`);
+        const total = parts.reduce((sum, p) => sum + p.bytes, 0);
+        return `Where ${v.name}'s bytes come from (its source map, ${total.toLocaleString('en-US')} characters attributed): ${parts
+          .slice(0, 8)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(', ')}.`;
+      }),
+      ...skipped.map((s) => `Not measured: ${s}.`),
+    ];
+    const figures: BenchmarkReport['figures'] = {
+      runs,
+      bareMedianMs: round1(bareMedian),
+      overheadRatio: round3(overheadRatio),
+      overheadRatioTargetMet: overheadRatio <= TARGET_OVERHEAD_RATIO,
+      apiRouteBudgetMet: overBudget.length === 0,
+    };
+    for (const v of variants) {
+      if (v.kind === 'bare') continue;
+      const key = v.kind === 'stack' ? v.name : v.kind === 'naive' ? 'naive' : v.name;
+      figures[`${key}.bytes`] = v.bytes ?? 0;
+      figures[`${key}.medianMs`] = round1(median(v.times));
+      figures[`${key}.p90Ms`] = round1(percentile(v.times, 90));
+      figures[`${key}.overheadMs`] = round1(overhead(v));
+    }
+    return { title: 'Cold start: bundle size and import overhead', table, notes, figures };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function describeTwilio(t: TwilioContent): string {
+  if (t.files === 0) return 'none';
+  const extra = t.otherRestModules
+    ? `, ${t.otherRestModules} other REST modules in ${t.otherRestDomains.length} domains (${t.otherRestDomains.slice(0, 3).join(', ')}, ...)`
+    : ', no other REST domains';
+  return `${t.wholePackage ? 'WHOLE package' : 'subset'}: ${t.files} files${extra}`;
+}
+
+/** Runs `cdk synth` into outDir; bounded in time, and only the process it started is ever killed. */
+function synth(outDir: string, context: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const args = ['cdk', 'synth', '--quiet', '-o', outDir, ...context.flatMap((c) => ['-c', c])];
+    const child = spawn('npx', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      reject(new Error('cdk synth did not finish within 300 s'));
+    }, 300_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`cdk synth failed (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`));
+    });
+  });
+}
+
+interface TemplateResource {
+  Type: string;
+  Metadata?: Record<string, unknown>;
+  Properties?: { Environment?: { Variables?: Record<string, unknown> } };
+}
+
+/** Every bundled Lambda in the synthesised template, named by its logical-id prefix. */
+function stackFunctions(outDir: string): { functions: Variant[]; skipped: string[] } {
+  const templates = readdirSync(outDir).filter((f) => f.endsWith('.template.json'));
+  const functions: Variant[] = [];
+  const skipped: string[] = [];
+  for (const templateFile of templates) {
+    const template = JSON.parse(readFileSync(path.join(outDir, templateFile), 'utf8')) as {
+      Resources?: Record<string, TemplateResource>;
+    };
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const name = logicalId.replace(/[0-9A-F]{8}$/, '').replace(/Function$/, '');
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (typeof assetPath !== 'string') {
+        skipped.push(`${name} (no asset: inline code)`);
+        continue;
+      }
+      const folder = path.resolve(outDir, assetPath);
+      const file = path.join(folder, 'index.mjs');
+      if (!existsSync(file)) {
+        const files = existsSync(folder) ? readdirSync(folder).slice(0, 4).join(', ') : 'missing folder';
+        skipped.push(`${name} (not a bundled handler of this app: ${files})`);
+        continue;
+      }
+      const map = `${file}.map`;
+      functions.push({
+        name,
+        kind: 'stack',
+        file,
+        env: functionEnv(name, resource.Properties?.Environment?.Variables ?? {}),
+        bytes: statSync(file).size,
+        mapBytes: existsSync(map) ? statSync(map).size : undefined,
+        twilio: existsSync(map) ? twilioContentFromMap(map) : undefined,
+        times: [],
+      });
+    }
+  }
+  const order = ['StatusCallback', 'Query', 'Sender', 'Reconciler'];
+  const rank = (n: string) => (order.indexOf(n) === -1 ? order.length : order.indexOf(n));
+  functions.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  return { functions, skipped };
+}
+
+/** The environment of a fresh process: nothing from this shell that could change what the module does. */
+function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+}
+
+/** Placeholders for values the template only knows at deploy time (Ref, Fn::GetAtt, Fn::Join). */
+const PLACEHOLDERS: Record<string, string> = {
+  TABLE_NAME: 'bench-messages',
+  IDEMPOTENCY_TABLE_NAME: 'bench-send-idempotency',
+  TWILIO_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-twilio',
+  STATUS_CALLBACK_URL: 'https://bench.execute-api.eu-west-1.amazonaws.com/message-status#rc=5&rp=ct,rt,5xx',
+  PUBLIC_BASE_URL: 'https://bench.example.com',
+};
+
+function functionEnv(name: string, variables: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    AWS_REGION: 'eu-west-1',
+    AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_LAMBDA_FUNCTION_NAME: `bench-${name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    // Never used (no request is made), but present as in Lambda so nothing looks further.
+    AWS_ACCESS_KEY_ID: 'AKIABENCHPLACEHOLDER',
+    AWS_SECRET_ACCESS_KEY: 'bench-placeholder-secret',
+    AWS_SESSION_TOKEN: 'bench-placeholder-token',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const [key, value] of Object.entries(variables)) {
+    env[key] = typeof value === 'string' ? value : (PLACEHOLDERS[key] ?? `bench-${key.toLowerCase()}`);
+  }
+  return env;
+}
+
+function withoutSourceMaps(env: Record<string, string>): Record<string, string> {
+  const copy = { ...env };
+  const options = (copy.NODE_OPTIONS ?? '').replace('--enable-source-maps', '').trim();
+  if (options) copy.NODE_OPTIONS = options;
+  else delete copy.NODE_OPTIONS;
+  return copy;
+}
+
+/** Wall time of one fresh `node` that imports the bundle (or does nothing, for the baseline). */
+function importOnce(variant: Variant): number {
+  const args = variant.file
+    ? ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(variant.file).href)});`]
+    : ['-e', ''];
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, {
+    env: variant.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 30_000,
+  });
+  const elapsed = performance.now() - started;
+  if (result.status !== 0) {
+    throw new Error(
+      `importing ${variant.name} failed (status ${result.status}, signal ${result.signal}): ${result.stderr?.toString().slice(0, 2000)}`,
+    );
+  }
+  return elapsed;
+}
+
+/** Counts twilio files in a bundle from its source map's `sources`. */
+function twilioContentFromMap(mapFile: string): TwilioContent {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources?: string[] };
+  return twilioContent(map.sources ?? []);
+}
+
+function twilioContent(sources: readonly string[]): TwilioContent {
+  const files = sources.filter((s) => s.replace(/\\/g, '/').includes('node_modules/twilio/'));
+  const rest = files
+    .map((s) => /node_modules\/twilio\/lib\/rest\/(.+)$/.exec(s.replace(/\\/g, '/'))?.[1])
+    .filter((s): s is string => s !== undefined);
+  const allowed = (r: string) =>
+    r.startsWith('api/v2010/account/message') || r.startsWith('messaging/v1/service');
+  const other = rest.filter((r) => !allowed(r));
+  // rest/Accounts.js, rest/AccountsBase.js and rest/accounts/v1/... are all the "accounts" domain.
+  const domains = [
+    ...new Set(other.map((r) => r.split('/')[0]!.replace(/\.js$/, '').replace(/Base$/, '').toLowerCase())),
+  ].sort();
+  return {
+    files: files.length,
+    otherRestModules: other.length,
+    otherRestDomains: domains,
+    wholePackage: other.length > 0 && files.some((f) => /twilio\/lib\/rest\/Twilio\.js$/.test(f)),
+  };
+}
+
+/** Swaps the narrow signature module for one that imports the package root. */
+const wholeTwilio: Plugin = {
+  name: 'whole-twilio',
+  setup(b) {
+    b.onResolve({ filter: /twilio-signature$/ }, (args) =>
+      args.importer.includes(`${path.sep}lambda${path.sep}adapters${path.sep}`)
+        ? { path: path.join(ROOT, 'bench', 'naive', 'twilio-signature-whole-package.ts') }
+        : undefined,
+    );
+  },
+};
+
+/** The callback handler bundled the plain way (CJS, no minify, default main fields). */
+async function buildPlainCallback(
+  outfile: string,
+  naive: boolean,
+): Promise<{ file: string; bytes: number; twilio: TwilioContent }> {
+  const result = await build({
+    entryPoints: [path.join(ROOT, 'lambda', 'handlers', 'status-callback.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: naive ? [wholeTwilio] : [],
+  });
+  return {
+    file: outfile,
+    bytes: statSync(outfile).size,
+    twilio: twilioContent(Object.keys(result.metafile.inputs)),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `npm run bench` (tsx bench/run.ts): the measured qualities of DESIGN.md, each against a baseline
+ * measured in the same run. Figures, not pass/fail timings: nothing here fails on a number.
+ *
+ *   cold      Lambda bundles as CDK builds them, imported in fresh processes, vs bare node and a naive bundle
+ *   cost      DynamoDB requests per callback, counted at the wire, vs a naive read-then-write store
+ *   throughput callbacks/s through the local server vs DynamoDB Local's raw UpdateItem rate
+ *
+ * Environment: BENCH_ONLY=cold,cost,throughput (default all), BENCH_COLD_RUNS (15), BENCH_COST_MESSAGES
+ * (2000), BENCH_THROUGHPUT_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
+ * BENCH_SYNTH_CONTEXT ('default' = bare context defaults; otherwise a placeholder messagingServiceSid is
+ * added so the optional custom-resource Lambda is built too), DYNAMODB_ENDPOINT (use a running DynamoDB
+ * Local instead of starting one). Ends with one Markdown table per benchmark, also written to
+ * bench/results.md (a partial run, BENCH_ONLY, writes bench/results.<names>.md instead), formatted
+ * with the repository's Prettier settings so `prettier --check .` stays clean.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
+import { runColdStartBenchmark } from './cold-start';
+import { runDynamoDbCostBenchmark } from './dynamodb-cost';
+import { runThroughputBenchmark } from './throughput';
+import { startBenchDynamoDb, type BenchDynamoDb } from './support/dynamodb';
+import type { BenchmarkReport } from './support/stats';
+
+const BENCHMARKS = ['cold', 'cost', 'throughput'] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const only = (process.env.BENCH_ONLY ?? BENCHMARKS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of only) {
+    if (!(BENCHMARKS as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_ONLY: unknown benchmark "${name}" (known: ${BENCHMARKS.join(', ')})`);
+    }
+  }
+  const selected = new Set(only as BenchmarkName[]);
+  const seed = intEnv('BENCH_SEED', 20261123);
+  const concurrency = intEnv('BENCH_CONCURRENCY', 32);
+  const started = Date.now();
+  const reports: BenchmarkReport[] = [];
+
+  const print = (report: BenchmarkReport) => {
+    console.log(`\n## ${report.title}\n\n${report.table}\n`);
+    for (const note of report.notes) console.log(`- ${note}`);
+    console.log('');
+  };
+
+  if (selected.has('cold')) {
+    const context =
+      process.env.BENCH_SYNTH_CONTEXT === 'default'
+        ? []
+        : undefined; /* cold-start.ts adds the placeholder messagingServiceSid */
+    const report = await runColdStartBenchmark({ runs: intEnv('BENCH_COLD_RUNS', 15), context });
+    print(report);
+    reports.push(report);
+  }
+
+  let dynamo: BenchDynamoDb | undefined;
+  try {
+    if (selected.has('cost') || selected.has('throughput')) {
+      console.log('starting DynamoDB Local ...');
+      dynamo = await startBenchDynamoDb();
+      console.log(`DynamoDB at ${dynamo.endpoint}`);
+    }
+    if (selected.has('cost')) {
+      const report = await runDynamoDbCostBenchmark({
+        dynamo: dynamo!,
+        messages: intEnv('BENCH_COST_MESSAGES', 2000),
+        seed,
+      });
+      print(report);
+      reports.push(report);
+    }
+    if (selected.has('throughput')) {
+      const report = await runThroughputBenchmark({
+        dynamo: dynamo!,
+        requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
+        concurrency,
+        seed,
+      });
+      print(report);
+      reports.push(report);
+    }
+  } finally {
+    await dynamo?.stop();
+  }
+
+  const header = [
+    '# Benchmark results',
+    '',
+    `Measured ${new Date().toISOString()} with \`npm run bench\` on Node.js ${process.version}, ` +
+      `${process.platform}/${process.arch}, ${cpus().length} CPUs. ` +
+      'Every ratio compares against a baseline measured in the same run.',
+  ].join('\n');
+  const body = reports
+    .map((r) => [`## ${r.title}`, '', r.table, '', ...r.notes.map((n) => `- ${n}`)].join('\n'))
+    .join('\n\n');
+  // Formatted the way the repository formats Markdown, so `prettier --check .` stays clean.
+  const formatted = await formatMarkdown(`${header}\n\n${body}\n`);
+  // A partial run (BENCH_ONLY) writes its own file, so it never overwrites the full results.
+  const file =
+    selected.size === BENCHMARKS.length ? 'results.md' : `results.${[...selected].sort().join('-')}.md`;
+  writeFileSync(path.join(__dirname, file), formatted);
+
+  console.log('\n==================== Markdown (paste into the README) ====================\n');
+  console.log(formatted.slice(formatted.indexOf('## ')));
+  console.log(`\nwritten to bench/${file}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function formatMarkdown(markdown: string): Promise<string> {
+  const file = path.join(__dirname, 'results.md');
+  const config = (await resolveConfig(file)) ?? {};
+  return format(markdown, { ...config, parser: 'markdown', filepath: file });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,41 @@
+/** DynamoDB Local for the benchmarks: the one named by DYNAMODB_ENDPOINT, or a fresh one on a free port. */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { ensureMessagesTable, localClient, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { freePort } from '../../local/ports';
+
+export interface BenchDynamoDb {
+  endpoint: string;
+  /** A fresh messages table (the stack's definition) in this DynamoDB. */
+  createTable(prefix: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchDynamoDb(): Promise<BenchDynamoDb> {
+  const tables: string[] = [];
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  let stopLocal: (() => Promise<void>) | undefined;
+  if (!endpoint) {
+    const running = await startDynamoDbLocal({ port: await freePort() });
+    endpoint = running.endpoint;
+    stopLocal = running.stop;
+  }
+  const target = endpoint;
+  return {
+    endpoint: target,
+    createTable: async (prefix) => {
+      const name = `bench-${prefix}-${randomUUID().slice(0, 8)}`;
+      await ensureMessagesTable(target, name);
+      tables.push(name);
+      return name;
+    },
+    stop: async () => {
+      const admin = localClient(target);
+      for (const table of tables) {
+        await admin.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+      }
+      admin.destroy();
+      await stopLocal?.();
+    },
+  };
+}

@@ -1,0 +1,337 @@
+/**
+ * Throughput: signed status callbacks per second through the local HTTP server (the real Lambda handler
+ * behind local/server.ts, `startLocalPipeline` with no sender) into DynamoDB Local, against DynamoDB
+ * Local's own rate for the same kind of conditional UpdateItem (the plan `planAdvance` builds), sent by
+ * a plain SDK client at the same concurrency, in the same run.
+ *
+ * The callbacks come from a separate process (bench/support/http-load.ts, keep-alive agent), as Twilio's
+ * would; the raw UpdateItems from this process. Both are warmed up, then run for a fixed number of
+ * requests in alternating rounds, each bounded in time. Bodies and signatures are computed beforehand.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_APPLY_OPTIONS } from '../lambda/adapters/message-store';
+import { planAdvance } from '../lambda/domain/apply-observation';
+import { parseStatusCallback } from '../lambda/domain/callback';
+import { startLocalPipeline } from '../local/pipeline';
+import { buildRealisticStream, signParams, type StreamCallback } from './support/callback-stream';
+import type { BenchDynamoDb } from './support/dynamodb';
+import type { LoadPlan, LoadResult } from './support/http-load';
+import {
+  markdownTable,
+  median,
+  ms,
+  perSecond,
+  ratio,
+  withTimeout,
+  type BenchmarkReport,
+} from './support/stats';
+
+const TOKEN = 'bench-throughput-token-0123456789';
+const TARGET_RATIO = 0.7;
+const RUN_LIMIT_MS = 300_000;
+
+export interface ThroughputOptions {
+  dynamo: BenchDynamoDb;
+  /** Requests per timed run (each side). Default 3000. */
+  requests: number;
+  concurrency: number;
+  seed: number;
+  /** Timed rounds (raw, then server), after one warm-up of each. Default 2. */
+  rounds?: number;
+  /** Requests per warm-up. Default 500. */
+  warmup?: number;
+}
+
+interface RunFigures {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  /** CPU of this process (the server, or the raw SDK client) in cores during the run. */
+  processCores: number;
+  /** CPU of the load generator process, in cores (server runs only). */
+  loadCores?: number;
+  /** Share of the whole machine's CPU time that was busy during the run (0..1). */
+  machineBusy: number;
+}
+
+/** Measures this process's and the machine's CPU use around `run`. */
+async function withCpu<T>(
+  run: () => Promise<T>,
+): Promise<{ value: T; processCores: number; machineBusy: number }> {
+  const machine = () =>
+    cpus().reduce(
+      (acc, c) => {
+        const busy = c.times.user + c.times.nice + c.times.sys + c.times.irq;
+        return { busy: acc.busy + busy, total: acc.total + busy + c.times.idle };
+      },
+      { busy: 0, total: 0 },
+    );
+  const m0 = machine();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await run();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const m1 = machine();
+  return {
+    value,
+    processCores: (c.user + c.system) / 1000 / wallMs,
+    machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
+  };
+}
+
+/** Callbacks of whole messages until `count` (the last message may be cut short), as lanes. */
+function callbackLanes(seed: number, count: number): StreamCallback[][] {
+  const stream = buildRealisticStream({ messages: Math.ceil(count / 3) + 10, seed });
+  const lanes: StreamCallback[][] = [];
+  let taken = 0;
+  for (const lane of stream.lanes) {
+    if (taken >= count) break;
+    const part = lane.slice(0, count - taken);
+    lanes.push(part);
+    taken += part.length;
+  }
+  return lanes;
+}
+
+export async function runThroughputBenchmark(options: ThroughputOptions): Promise<BenchmarkReport> {
+  const rounds = options.rounds ?? 5;
+  const warmup = options.warmup ?? 2000;
+  const work = mkdtempSync(path.join(tmpdir(), 'bench-throughput-'));
+  const serverTable = await options.dynamo.createTable('throughput-server');
+  const rawTable = await options.dynamo.createTable('throughput-raw');
+  const pipeline = await startLocalPipeline({
+    port: 0,
+    authToken: TOKEN,
+    dynamodbEndpoint: options.dynamo.endpoint,
+    tableName: serverTable,
+    twilio: false,
+    logLevel: 'ERROR',
+  });
+  const rawClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: options.dynamo.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  try {
+    const signedUrl = `${pipeline.url}/message-status`;
+    const serverRun = async (seed: number, count: number): Promise<RunFigures> => {
+      const lanes = callbackLanes(seed, count).map((lane) =>
+        lane.map((c) => ({
+          body: new URLSearchParams(c.params).toString(),
+          signature: signParams(TOKEN, signedUrl, c.params),
+        })),
+      );
+      const plan: LoadPlan = {
+        url: pipeline.url,
+        concurrency: options.concurrency,
+        limitMs: RUN_LIMIT_MS,
+        lanes,
+      };
+      const file = path.join(work, `plan-${seed}.json`);
+      writeFileSync(file, JSON.stringify(plan));
+      const measured = await withCpu(() =>
+        withTimeout(runLoadProcess(file), RUN_LIMIT_MS + 30_000, 'HTTP load'),
+      );
+      const result = measured.value;
+      const ok = result.statuses['200'] ?? 0;
+      return {
+        requests: result.requests,
+        seconds: result.elapsedMs / 1000,
+        perSecond: ok / (result.elapsedMs / 1000),
+        p50: result.latencyMs.p50,
+        p99: result.latencyMs.p99,
+        non2xx: result.requests - ok,
+        processCores: measured.processCores,
+        loadCores: result.cpuCores,
+        machineBusy: measured.machineBusy,
+      };
+    };
+
+    const rawRun = async (seed: number, count: number): Promise<RunFigures> => {
+      const lanes = callbackLanes(seed, count).map((lane) =>
+        lane.map((c) => {
+          const parsed = parseStatusCallback(
+            Object.fromEntries(c.params.map(([k, v]) => [k, [v]])),
+            new Date(),
+          );
+          if (parsed.kind !== 'status') throw new Error('stream callback did not parse');
+          return planAdvance(parsed.observation, DEFAULT_APPLY_OPTIONS);
+        }),
+      );
+      const latencies: number[] = [];
+      let failures = 0;
+      let next = 0;
+      const deadline = Date.now() + RUN_LIMIT_MS;
+      const started = performance.now();
+      const worker = async () => {
+        while (next < lanes.length && Date.now() < deadline) {
+          for (const p of lanes[next++]!) {
+            const t0 = performance.now();
+            try {
+              await rawClient.send(
+                new UpdateCommand({
+                  TableName: rawTable,
+                  Key: { messageSid: p.messageSid },
+                  UpdateExpression: p.updateExpression,
+                  ConditionExpression: p.conditionExpression,
+                  ExpressionAttributeNames: p.names,
+                  ExpressionAttributeValues: p.values,
+                  ReturnValues: 'ALL_OLD',
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                }),
+              );
+            } catch (error) {
+              // A stale or duplicate update fails its condition: still a full round trip.
+              if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') failures++;
+            }
+            latencies.push(performance.now() - t0);
+          }
+        }
+      };
+      const measured = await withCpu(() =>
+        withTimeout(
+          Promise.all(Array.from({ length: options.concurrency }, worker)),
+          RUN_LIMIT_MS + 30_000,
+          'raw UpdateItem run',
+        ),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      const q = (x: number) =>
+        latencies[Math.min(latencies.length - 1, Math.ceil(x * latencies.length) - 1)]!;
+      return {
+        requests: latencies.length,
+        seconds,
+        perSecond: (latencies.length - failures) / seconds,
+        p50: q(0.5),
+        p99: q(0.99),
+        non2xx: failures,
+        processCores: measured.processCores,
+        machineBusy: measured.machineBusy,
+      };
+    };
+
+    console.log(`throughput: warm-up (${warmup} requests each) ...`);
+    await rawRun(options.seed + 1000, warmup);
+    await serverRun(options.seed + 1000, warmup);
+
+    const raw: RunFigures[] = [];
+    const server: RunFigures[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const seed = options.seed + round;
+      raw.push(await rawRun(seed, options.requests));
+      console.log(`throughput: round ${round + 1} raw UpdateItem ${perSecond(raw[round]!.perSecond)}`);
+      server.push(await serverRun(seed, options.requests));
+      console.log(`throughput: round ${round + 1} local server ${perSecond(server[round]!.perSecond)}`);
+    }
+
+    const rawRate = median(raw.map((r) => r.perSecond));
+    const serverRate = median(server.map((r) => r.perSecond));
+    // Each round's server run follows its raw run: the paired ratios cancel slow drifts of the machine.
+    const roundRatios = server.map((s, i) => s.perSecond / raw[i]!.perSecond);
+    const throughputRatio = median(roundRatios);
+    const row = (name: string, runs: RunFigures[]) => [
+      name,
+      runs.map((r) => perSecond(r.perSecond)).join(', '),
+      perSecond(median(runs.map((r) => r.perSecond))),
+      ms(median(runs.map((r) => r.p50))),
+      ms(median(runs.map((r) => r.p99))),
+      String(runs.reduce((s, r) => s + r.non2xx, 0)),
+      ratio(median(runs.map((r) => r.processCores))),
+      runs[0]?.loadCores === undefined ? '' : ratio(median(runs.map((r) => r.loadCores ?? 0))),
+      `${(median(runs.map((r) => r.machineBusy)) * 100).toFixed(0)}%`,
+    ];
+    const table = markdownTable(
+      [
+        'Path',
+        'rate per round',
+        'median rate',
+        'latency p50',
+        'latency p99',
+        'errors',
+        'CPU (cores) of the server / SDK client',
+        'CPU of the load generator',
+        `machine busy (${cpus().length} CPUs)`,
+      ],
+      [
+        row('DynamoDB Local, raw conditional UpdateItem (plain SDK client)', raw),
+        row('signed callbacks through the local server (HTTP -> handler -> DynamoDB Local)', server),
+        [
+          'ratio (server / raw), per round and median',
+          roundRatios.map((r) => ratio(r)).join(', '),
+          ratio(throughputRatio),
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ],
+      ],
+    );
+    const c = pipeline.counts;
+    const notes = [
+      `${options.requests} requests per run at concurrency ${options.concurrency}, ${rounds} alternating rounds (raw, then server) after a ${warmup}-request warm-up of each; the ratio is the median of the rounds' paired ratios (ratio of the median rates: ${ratio(serverRate / rawRate)}). The callbacks are a realistic stream (10% out of order, 5% duplicates), so the server also sends the second write of a stale callback.`,
+      `Target: server / raw >= ${TARGET_RATIO}: ${ratio(throughputRatio, 3)} (${throughputRatio >= TARGET_RATIO ? 'met' : 'MISSED'}).`,
+      `Callbacks answered by the server over the whole benchmark: advanced ${c.advanced}, stale ${c.stale}, duplicate ${c.duplicate}, rejected ${c.rejected}, unavailable ${c.unavailable}.`,
+      `One machine runs DynamoDB Local (Java), the server and the load generator: the ratio, not the absolute rate, is the figure to compare.`,
+    ];
+    return {
+      title: 'Throughput: callbacks per second through the local server',
+      table,
+      notes,
+      figures: {
+        concurrency: options.concurrency,
+        requests: options.requests,
+        rawUpdatesPerSecond: Math.round(rawRate),
+        serverCallbacksPerSecond: Math.round(serverRate),
+        ratio: Number(throughputRatio.toFixed(3)),
+        targetMet: throughputRatio >= TARGET_RATIO,
+      },
+    };
+  } finally {
+    rawClient.destroy();
+    await pipeline.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs bench/support/http-load.ts in a child process; only that child is ever killed. */
+function runLoadProcess(planFile: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const script = path.join(__dirname, 'support', 'http-load.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, planFile], {
+      cwd: path.resolve(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS + 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) {
+        reject(new Error(`load generator failed (exit ${code}): ${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve(JSON.parse(line) as LoadResult);
+    });
+  });
+}
