@@ -39,6 +39,9 @@ import { RECONCILER_TIMEOUT_MINUTES, type TrackerConfig } from './config';
 import { TrackerOperations } from './constructs/operations';
 import { TrackerFunction, type TrackerFunctionProps } from './constructs/tracker-function';
 import { IDEMPOTENCY_TABLE, MESSAGES_TABLE } from './table-definition';
+import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
+
+export { CALLBACK_RETRY_FRAGMENT };
 
 export interface StatusTrackerStackProps extends StackProps {
   readonly config: TrackerConfig;
@@ -46,14 +49,6 @@ export interface StatusTrackerStackProps extends StackProps {
 
 /** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
 export const CALLBACK_PATH = '/message-status';
-
-/**
- * Twilio connection overrides (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides):
- * retry up to 5 times on a connect timeout, a read timeout or a 5xx, which is what the callback answers
- * when DynamoDB or the secret cannot be reached. Twilio strips the fragment before calling, so it is not
- * part of the signed URL and needs no handling in the Lambda.
- */
-export const CALLBACK_RETRY_FRAGMENT = '#rc=5&rp=ct,rt,5xx';
 
 /** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
 export const SENDER_TIMEOUT = Duration.seconds(30);

@@ -14,6 +14,7 @@ import {
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { jsonResponse } from '../lambda/adapters/http';
+import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { createLocalSendHandler } from './send-endpoint';
@@ -145,7 +146,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     if (twilio) {
       const sender = await createLocalSendHandler({
         store,
-        callbackUrl,
+        // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.
+        callbackUrl: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
         dynamodbEndpoint,
         idempotencyTableName: `${tableName}-idempotency`,
         twilio: simulator
