@@ -439,6 +439,10 @@ export class TrackerOperations extends Construct {
         left: [
           props.reconciler.function.metricInvocations({ period: hour, statistic: 'Sum', label: 'Runs' }),
           props.reconciler.function.metricErrors({ period: hour, statistic: 'Sum', label: 'Failed runs' }),
+          this.custom(MetricName.ReconcilerIncomplete, METRIC_SERVICES.reconciler, {
+            period: hour,
+            label: 'Runs out of time (backlog)',
+          }),
         ],
         right: [
           props.reconciler.function.metricDuration({
