@@ -9,8 +9,8 @@ import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { messagesResource, TwilioApiError } from '../adapters/twilio-messages';
-import { MessageNotFoundError, reconcile, type FetchedMessage } from '../adapters/reconciler';
+import { messagesResource, twilioMessageFetcher } from '../adapters/twilio-messages';
+import { reconcile } from '../adapters/reconciler';
 import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 
 const logger = new Logger({ serviceName: 'twilio-status-tracker' });
@@ -23,24 +23,7 @@ const SAFETY_MARGIN_MS = 30_000;
 
 export async function handler(_event: unknown, context: Context) {
   const messages = messagesResource(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL });
-  const fetchMessage = async (sid: string): Promise<FetchedMessage> => {
-    try {
-      const m = await messages(sid).fetch();
-      return {
-        sid: m.sid,
-        status: m.status,
-        errorCode: m.errorCode ?? undefined,
-        accountSid: m.accountSid,
-        messagingServiceSid: m.messagingServiceSid ?? undefined,
-        from: m.from ?? undefined,
-        to: m.to,
-        dateCreated: m.dateCreated?.toISOString(),
-      };
-    } catch (error) {
-      if (error instanceof TwilioApiError && error.httpStatus === 404) throw new MessageNotFoundError(sid);
-      throw error;
-    }
-  };
+  const fetchMessage = twilioMessageFetcher(messages);
   const report = await reconcile({
     store,
     fetchMessage,

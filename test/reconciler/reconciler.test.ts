@@ -8,6 +8,7 @@ import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambd
 import { pendingShardOf } from '../../lambda/domain/apply-observation';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
+import { messagesResource, twilioMessageFetcher } from '../../lambda/adapters/twilio-messages';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
@@ -64,17 +65,13 @@ beforeAll(async () => {
     stepDelayMs: [1, 3],
     whatsappReadRate: 0.5,
   });
-  const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
-  fetchMessage = async (sid) => {
-    const m = await client.messages(sid).fetch();
-    return {
-      sid: m.sid,
-      status: m.status,
-      errorCode: m.errorCode ?? undefined,
-      to: m.to,
-      from: m.from ?? undefined,
-    };
-  };
+  // The same lean Messages resource and mapping the reconciler Lambda uses, pointed at the simulator.
+  fetchMessage = twilioMessageFetcher(
+    messagesResource(
+      { accountSid: simulator.accountSid, authToken: simulator.authToken },
+      { baseUrl: simulator.url },
+    ),
+  );
 });
 afterAll(async () => {
   await simulator.stop();
