@@ -217,9 +217,26 @@ export function createTwilioMessages(options: TwilioMessagesOptions): MessagesPo
         return await createWith(credentials, params);
       } catch (error) {
         if (!(error instanceof TwilioApiError) || error.httpStatus !== 401) throw error;
+        // The token may have been rotated: re-read the secret; and between promoting the secondary
+        // token in the console and updating the secret, the secondary one is the token that works.
         const fresh = await options.credentials.refresh();
-        if (fresh === undefined || sameSecrets(fresh, credentials)) throw error;
-        return createWith(fresh, params);
+        const current = fresh ?? credentials;
+        const candidates = [
+          ...(fresh !== undefined && !sameSecrets(fresh, credentials) ? [fresh] : []),
+          ...(current.secondaryAuthToken && current.apiKeySid === undefined
+            ? [{ ...current, authToken: current.secondaryAuthToken, secondaryAuthToken: undefined }]
+            : []),
+        ];
+        let lastError: unknown = error;
+        for (const candidate of candidates) {
+          try {
+            return await createWith(candidate, params);
+          } catch (retryError) {
+            if (!(retryError instanceof TwilioApiError) || retryError.httpStatus !== 401) throw retryError;
+            lastError = retryError;
+          }
+        }
+        throw lastError;
       }
     },
   };

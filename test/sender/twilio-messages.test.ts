@@ -218,6 +218,17 @@ describe('credentials', () => {
     expect(proxy.creates().map((r) => r.status)).toEqual([401, 201]);
   });
 
+  it('sends with the secondary token once it is promoted in Twilio, before the secret is updated', async () => {
+    sim.setOptions({ authToken: 'token-new' });
+    const credentials = source(
+      { accountSid: ACCOUNT, authToken: 'token-old', secondaryAuthToken: 'token-new' },
+      undefined,
+    );
+    const messages = createTwilioMessages({ credentials, baseUrl: proxy.url });
+    await expect(messages.create(params)).resolves.toMatchObject({ status: 'queued' });
+    expect(proxy.creates().map((r) => r.status)).toEqual([401, 201]);
+  });
+
   it('reports the 401 when no fresh credentials are available', async () => {
     const credentials = source({ accountSid: ACCOUNT, authToken: 'wrong' }, undefined);
     const messages = createTwilioMessages({ credentials, baseUrl: proxy.url });
