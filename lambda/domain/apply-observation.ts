@@ -209,7 +209,12 @@ function expiresAt(observedAt: string, retentionDays: number): number {
   return Math.floor(Date.parse(observedAt) / 1000) + retentionDays * 86_400;
 }
 
-/** Builds an UpdateExpression with placeholders for every name and value (no reserved-word traps). */
+/**
+ * Builds an UpdateExpression with placeholders for every name and value (no reserved-word traps).
+ * Hand-written: the AWS SDK v3 has no expression builder, and the one AWS published
+ * (@aws/dynamodb-expressions) has been unmaintained for years; this needs SET, if_not_exists, REMOVE and
+ * ADD only, and keeping it here keeps the domain free of dependencies.
+ */
 class UpdateExpressionBuilder {
   private readonly sets: string[] = [];
   private readonly removes: string[] = [];

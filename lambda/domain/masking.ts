@@ -1,6 +1,7 @@
 /**
  * Phone numbers are personal data: logs keep only enough to tell numbers apart
- * ("whatsapp:+14155551234" -> "whatsapp:+14*******34").
+ * ("whatsapp:+14155551234" -> "whatsapp:+14*******34"). Hand-written: Powertools for TypeScript has no
+ * data-masking utility (only the Python one does), and this is one small pure function.
  */
 export function maskAddress(address: string | undefined): string | undefined {
   if (address === undefined) return undefined;
