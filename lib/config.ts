@@ -3,6 +3,7 @@
  * validated before anything is built, so a typo fails `cdk synth` with a sentence, not a half-built
  * template. Values from `-c` arrive as strings and values from cdk.json as JSON types: both are accepted.
  */
+import { publicOriginOf } from '../lambda/adapters/http';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { checkSendDefaults } from '../lambda/domain/send-request';
@@ -329,23 +330,19 @@ function secretName(value: unknown): string | undefined {
 function baseUrl(value: unknown): string | undefined {
   const raw = text(value, 'publicBaseUrl');
   if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(
-      `Context "publicBaseUrl" must be an absolute URL such as https://sms.example.com; got "${raw}"`,
-    );
+  // The callback Lambda keeps only the origin and appends the path Twilio called (publicOriginOf).
+  const parsed = publicOriginOf(raw);
+  if (parsed.ok) return parsed.origin;
+  switch (parsed.problem) {
+    case 'not-a-url':
+      throw new ConfigError(
+        `Context "publicBaseUrl" must be an absolute URL such as https://sms.example.com; got "${raw}"`,
+      );
+    case 'credentials':
+      throw new ConfigError('Context "publicBaseUrl" must not contain credentials');
+    default:
+      throw new ConfigError(
+        `Context "publicBaseUrl" must be an https origin with no path, query or fragment (e.g. https://sms.example.com); got "${raw}"`,
+      );
   }
-  // The callback Lambda keeps only the origin and appends the path Twilio called, so a path here would be
-  // silently dropped from the signed URL: refuse it instead.
-  if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    throw new ConfigError(
-      `Context "publicBaseUrl" must be an https origin with no path, query or fragment (e.g. https://sms.example.com); got "${raw}"`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new ConfigError('Context "publicBaseUrl" must not contain credentials');
-  }
-  return url.origin;
 }

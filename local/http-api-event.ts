@@ -89,7 +89,8 @@ export function buildHttpApiEvent(request: HttpApiRequest): APIGatewayProxyEvent
   };
 }
 
-function safeDecode(path: string): string {
+/** decodeURIComponent, or the text as it came when it is not valid percent-encoding (as API Gateway does). */
+export function safeDecode(path: string): string {
   try {
     return decodeURIComponent(path);
   } catch {

@@ -13,7 +13,7 @@ import {
   type CallbackResult,
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
-import { jsonResponse } from '../lambda/adapters/http';
+import { jsonResponse, publicOriginOf } from '../lambda/adapters/http';
 import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
@@ -78,7 +78,16 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
   const stop = async () => {
     for (const fn of stops.splice(0).reverse()) await fn().catch(() => undefined);
   };
-  if (options.publicBaseUrl !== undefined) checkPublicBaseUrl(options.publicBaseUrl);
+  let publicOrigin: string | undefined;
+  if (options.publicBaseUrl !== undefined) {
+    const parsed = publicOriginOf(options.publicBaseUrl, { allowHttp: true });
+    if (!parsed.ok) {
+      throw new PipelineConfigError(
+        `PUBLIC_BASE_URL must be a scheme and host only (like https://abc.ngrok.app), got "${options.publicBaseUrl}"`,
+      );
+    }
+    publicOrigin = parsed.origin;
+  }
   try {
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (!dynamodbEndpoint) {
@@ -118,7 +127,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       store,
       credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: authToken })!,
       logger,
-      publicBaseUrl: options.publicBaseUrl,
+      publicBaseUrl: publicOrigin,
       onResult: count,
     });
     const query = createQueryHandler({ store, logger });
@@ -141,7 +150,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
     });
     stops.push(() => server.close());
-    const base = options.publicBaseUrl?.replace(/\/$/, '') ?? server.url;
+    const base = publicOrigin ?? server.url;
     const callbackUrl = `${base}/message-status`;
     if (twilio) {
       const sender = await createLocalSendHandler({
@@ -177,29 +186,6 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/**
- * Signatures are checked against PUBLIC_BASE_URL's scheme and host plus the request's own path, so a
- * base URL with a path of its own could never match: refuse it up front.
- */
-function checkPublicBaseUrl(value: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new PipelineConfigError(`PUBLIC_BASE_URL is not a URL: "${value}"`);
-  }
-  if (
-    !/^https?:$/.test(url.protocol) ||
-    (url.pathname !== '/' && url.pathname !== '') ||
-    url.search ||
-    url.hash
-  ) {
-    throw new PipelineConfigError(
-      `PUBLIC_BASE_URL must be a scheme and host only (like https://abc.ngrok.app), got "${value}"`,
-    );
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { decodeBody, jsonResponse, type HttpResponse } from '../lambda/adapters/http';
+import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/http';
 import type { MessageStore } from '../lambda/adapters/message-store';
 import {
   createIdempotencyStore,
@@ -70,8 +70,7 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
   });
 
   const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
-    const mediaType = event.headers?.['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if (mediaType !== 'application/json')
+    if (mediaType(event) !== 'application/json')
       return jsonResponse(415, { error: 'content type must be application/json' });
     const body = decodeBody(event);
     if (!body.ok) return jsonResponse(400, { error: body.reason });

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../lambda/adapters/http';
-import { buildHttpApiEvent } from './http-api-event';
+import { buildHttpApiEvent, safeDecode } from './http-api-event';
 
 export type EventHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 
@@ -154,12 +154,4 @@ function drain(req: IncomingMessage): Promise<void> {
       .on('error', () => resolve())
       .resume();
   });
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

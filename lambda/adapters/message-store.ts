@@ -2,7 +2,6 @@
  * The DynamoDB side of the message item: the conditional write the domain plans, and the read the query
  * API needs. Nothing else in the code base talks to the messages table.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MESSAGES_TABLE } from '../../lib/table-definition';
@@ -55,7 +54,7 @@ export class MessageStore implements MessageWriter {
       );
       return { written: true, previous: result.Attributes };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || isConditionFailure(error)) {
+      if (isConditionFailure(error)) {
         // The blocking item comes back in wire format even through the document client.
         const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
         return {
@@ -144,6 +143,7 @@ export class MessageStore implements MessageWriter {
   }
 }
 
+/** By name rather than instanceof: the SDK may hand back an exception class from another copy of itself. */
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }

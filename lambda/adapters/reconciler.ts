@@ -12,6 +12,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
+import { backoffMs } from '../domain/backoff';
 import type { ApplyResult } from '../domain/apply-observation';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
@@ -82,6 +83,7 @@ export interface ReconcileReport {
 
 const HOUR = 3_600_000;
 const PAGE_SIZE = 100;
+const FETCH_BACKOFF = { baseMs: 250, maxMs: 8_000 };
 
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const now = (deps.now ?? (() => new Date()))();
@@ -109,8 +111,8 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       } catch (error) {
         // No retry the run has no time left for: the message stays pending for the next run.
         if (!isRetryable(error) || attempt >= 4 || !hasTime()) throw error;
-        const retryAfterMs = ((error as { retryAfterSeconds?: number }).retryAfterSeconds ?? 0) * 1000;
-        await sleep(Math.max(retryAfterMs, Math.min(8_000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+        const { retryAfterSeconds } = error as { retryAfterSeconds?: number };
+        await sleep(backoffMs(attempt + 1, FETCH_BACKOFF, { retryAfterSeconds }));
       }
     }
   };

@@ -37,6 +37,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ApplyResult } from '../domain/apply-observation';
 import { describeTwilioError } from '../domain/error-codes';
+import { backoffMs } from '../domain/backoff';
+import { positiveEnv } from './config';
 import { maskAddress } from '../domain/masking';
 import { MetricName } from '../domain/metric-names';
 import type { StatusObservation } from '../domain/observation';
@@ -340,7 +342,7 @@ export function createSender(deps: SenderDeps): Sender {
         return { kind: 'later', error: unavailable };
       }
       const retryAfterMs = (error.retryAfterSeconds ?? 0) * 1000;
-      const delayMs = Math.max(retryAfterMs, backoff(attempt));
+      const delayMs = backoff(attempt, error.retryAfterSeconds);
       if (attempt >= policy.maxAttempts || retryAfterMs > policy.maxRetryAfterMs || !timeLeftFor(delayMs)) {
         logger.error('Twilio create failed; giving up for now', {
           attempts: attempt,
@@ -388,9 +390,12 @@ export function createSender(deps: SenderDeps): Sender {
     return remaining === undefined || remaining - delayMs >= policy.minRemainingMs;
   }
 
-  function backoff(attempt: number): number {
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(random() * ceiling);
+  function backoff(attempt: number, retryAfterSeconds?: number): number {
+    return backoffMs(
+      attempt,
+      { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs },
+      { retryAfterSeconds, random },
+    );
   }
 
   async function record(command: SendCommand, created: CreatedMessage): Promise<void> {
@@ -508,14 +513,9 @@ export function senderConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sende
     // Twilio refuses a StatusCallback whose host has an underscore (error 21609).
     throw new Error('STATUS_CALLBACK_URL must be an http(s) URL whose host has no underscore');
   }
-  const ttl = env.IDEMPOTENCY_TTL_SECONDS;
-  const idempotencyExpiresAfterSeconds = ttl ? Number(ttl) : undefined;
-  if (
-    idempotencyExpiresAfterSeconds !== undefined &&
-    !(Number.isInteger(idempotencyExpiresAfterSeconds) && idempotencyExpiresAfterSeconds > 0)
-  ) {
-    throw new Error(`IDEMPOTENCY_TTL_SECONDS must be a positive integer, got "${ttl}"`);
-  }
+  const idempotencyExpiresAfterSeconds = env.IDEMPOTENCY_TTL_SECONDS
+    ? positiveEnv('IDEMPOTENCY_TTL_SECONDS', 0, { integer: true, env })
+    : undefined;
   return {
     defaults: {
       from: env.DEFAULT_FROM || undefined,

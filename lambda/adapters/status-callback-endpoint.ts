@@ -20,6 +20,7 @@ import {
   jsonResponse,
   mediaType,
   parseForm,
+  publicOriginOf,
   publicUrl,
   type HttpResponse,
 } from './http';
@@ -53,7 +54,13 @@ export type CallbackResult =
 export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
   const now = deps.now ?? (() => new Date());
   // A bad PUBLIC_BASE_URL fails the cold start here, not every request.
-  const publicBaseUrl = deps.publicBaseUrl === undefined ? undefined : new URL(deps.publicBaseUrl).origin;
+  let publicBaseUrl: string | undefined;
+  if (deps.publicBaseUrl !== undefined) {
+    const parsed = publicOriginOf(deps.publicBaseUrl, { allowHttp: true });
+    if (!parsed.ok)
+      throw new Error(`PUBLIC_BASE_URL must be a scheme and host only, got "${deps.publicBaseUrl}"`);
+    publicBaseUrl = parsed.origin;
+  }
 
   const reject = (statusCode: number, reason: string, headers?: Record<string, string>): HttpResponse => {
     deps.logger.warn('status callback rejected', { statusCode, reason });
@@ -127,22 +134,23 @@ async function signatureMatches(
   return fresh !== undefined && matches(fresh);
 }
 
+/** 503 whatever went wrong past the checks, so Twilio retries; the stack stays in the log only. */
 function unavailable(deps: StatusCallbackDeps, error: unknown): HttpResponse {
-  if (error instanceof CredentialsUnavailableError || error instanceof StoreUnavailableError) {
+  const expected = error instanceof CredentialsUnavailableError || error instanceof StoreUnavailableError;
+  if (expected) {
     deps.logger.error('dependency unavailable; answering 503 so Twilio retries', {
       error: error.name,
       detail: error.message,
     });
-    deps.onResult?.({ kind: 'unavailable', reason: error.name });
-    return jsonResponse(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '5' });
+  } else {
+    // Anything else is a bug; the answer is the same, and never leaks the stack.
+    deps.logger.error('unexpected error handling status callback', {
+      error:
+        error instanceof Error
+          ? { name: error.name, message: error.message, stack: error.stack }
+          : String(error),
+    });
   }
-  // Anything else is a bug; still answer 503 (Twilio retries) and never leak the stack.
-  deps.logger.error('unexpected error handling status callback', {
-    error:
-      error instanceof Error
-        ? { name: error.name, message: error.message, stack: error.stack }
-        : String(error),
-  });
-  deps.onResult?.({ kind: 'unavailable', reason: 'unexpected' });
-  return jsonResponse(503, { error: 'temporarily unavailable, retry later' });
+  deps.onResult?.({ kind: 'unavailable', reason: expected ? error.name : 'unexpected' });
+  return jsonResponse(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '5' });
 }

@@ -142,24 +142,27 @@ export interface TwilioMessagesOptions {
 }
 
 /**
- * The Messages resource (list instance) for one set of credentials: `create` sends, `(sid).fetch()`
- * reads one message back (the reconciler's need). API key credentials are used when present.
+ * One version of one Twilio domain (Api 2010-04-01, Messaging v1, ...) on the library's base client and
+ * this module's request client, for one set of credentials; API key credentials are used when present.
+ * Every Twilio resource this project uses is built on it.
  */
-export function messagesResource(
+export function twilioVersion(
   credentials: TwilioCredentials,
+  domain: string,
+  version: string,
   options: { baseUrl?: string; timeoutMs?: number } = {},
-): MessageListInstance {
+): { version: Version; accountSid: string } {
   const accountSid = credentials.accountSid;
   if (!accountSid) {
     throw new TwilioConfigurationError(
-      'sending needs the Twilio account SID: set TWILIO_ACCOUNT_SID (local) or "accountSid" in the secret',
+      'the Twilio account SID is needed: set TWILIO_ACCOUNT_SID (local) or "accountSid" in the secret',
     );
   }
   const useKey = credentials.apiKeySid !== undefined && credentials.apiKeySecret !== undefined;
   const httpClient = new TwilioRequestClient({
     baseUrl: options.baseUrl,
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    // The sender decides about retries (it knows Retry-After and what is permanent).
+    // Callers decide about retries (the sender knows Retry-After and what is permanent).
     autoRetry: false,
   });
   const client = new BaseTwilio(
@@ -167,11 +170,21 @@ export function messagesResource(
     useKey ? credentials.apiKeySecret : credentials.authToken,
     { accountSid, httpClient, env: {} },
   );
-  const api = new Domain(client, TWILIO_API_ORIGIN);
+  return { version: new Version(new Domain(client, domain), version), accountSid };
+}
+
+/**
+ * The Messages resource (list instance) for one set of credentials: `create` sends, `(sid).fetch()`
+ * reads one message back (the reconciler's need).
+ */
+export function messagesResource(
+  credentials: TwilioCredentials,
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): MessageListInstance {
+  const { version, accountSid } = twilioVersion(credentials, TWILIO_API_ORIGIN, '2010-04-01', options);
   // The Message resource needs only Version's request methods; V2010 adds the account getters that
   // would pull in every other Api resource (calls, conferences...).
-  const v2010 = new Version(api, '2010-04-01') as unknown as V2010;
-  return MessageListInstance(v2010, accountSid);
+  return MessageListInstance(version as unknown as V2010, accountSid);
 }
 
 /**

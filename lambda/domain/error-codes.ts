@@ -72,9 +72,3 @@ export function describeTwilioError(code: number): TwilioErrorInfo {
   if (known) return { code, ...known };
   return { code, message: `Twilio error ${code}`, retryable: false };
 }
-
-export function isCatalogued(code: number): boolean {
-  return CATALOGUE[code] !== undefined;
-}
-
-export const CATALOGUED_ERROR_CODES: readonly number[] = Object.keys(CATALOGUE).map(Number);

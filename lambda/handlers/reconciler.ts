@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
-import { applyOptionsFromEnv } from '../adapters/config';
+import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { messagesResource, twilioMessageFetcher } from '../adapters/twilio-messages';
 import { reconcile } from '../adapters/reconciler';
@@ -28,9 +28,9 @@ export async function handler(_event: unknown, context: Context) {
     store,
     fetchMessage,
     shards: applyOptions.pendingShards,
-    minAgeHours: numberEnv('RECONCILE_MIN_AGE_HOURS', 12),
-    horizonHours: numberEnv('RECONCILE_HORIZON_HOURS', 72),
-    concurrency: numberEnv('RECONCILE_CONCURRENCY', 8),
+    minAgeHours: positiveEnv('RECONCILE_MIN_AGE_HOURS', 12),
+    horizonHours: positiveEnv('RECONCILE_HORIZON_HOURS', 72),
+    concurrency: positiveEnv('RECONCILE_CONCURRENCY', 8, { integer: true }),
     hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
     logger,
   });
@@ -44,13 +44,4 @@ export async function handler(_event: unknown, context: Context) {
   if (report.errors > 0 && report.polled === 0)
     throw new Error(`reconciler could not poll any of ${report.errors} messages`);
   return report;
-}
-
-function numberEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return value;
 }

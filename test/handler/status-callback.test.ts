@@ -134,6 +134,12 @@ describe('a valid callback as API Gateway delivers it', () => {
     expect(response.statusCode).toBe(200);
   });
 
+  it('refuses, at cold start, a PUBLIC_BASE_URL with a path (signatures could never match)', () => {
+    expect(() => handlerWith({ publicBaseUrl: 'https://hooks.example.com/twilio' })).toThrow(
+      /PUBLIC_BASE_URL/,
+    );
+  });
+
   it('accepts the secondary token during a rotation', async () => {
     const credentials = environmentCredentials({
       TWILIO_AUTH_TOKEN: 'old-primary-token',
