@@ -6,20 +6,12 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
-import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
-import {
-  createIdempotencyStore,
-  createSender,
-  createSenderHandler,
-  type SendResult,
-} from '../../lambda/adapters/sender';
+import { createSenderHandler, type SendResult } from '../../lambda/adapters/sender';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
-  instantSleep,
-  recordingLogger,
   startRecordingProxy,
+  testSender,
   type IdempotencyTestTable,
   type RecordingProxy,
 } from './support';
@@ -57,31 +49,16 @@ beforeEach(() => {
 });
 
 function handlerWith() {
-  const log = recordingLogger();
-  const sleeper = instantSleep();
-  const sender = createSender({
-    messages: createTwilioMessages({
-      credentials: environmentCredentials({
-        TWILIO_AUTH_TOKEN: sim.authToken,
-        TWILIO_ACCOUNT_SID: sim.accountSid,
-      })!,
-      baseUrl: proxy.url,
-    }),
+  const { sender, logger, logs } = testSender({
+    sim,
+    proxy,
     store,
-    idempotency: createIdempotencyStore({
-      tableName: idempotencyTable.tableName,
-      client: idempotencyTable.client,
-    }),
-    logger: log.logger,
-    sleep: sleeper.sleep,
-    config: {
-      defaults: { from: FROM },
-      // The simulator's callbacks go nowhere useful here; these tests are about the send.
-      statusCallbackUrl: 'http://127.0.0.1:9/message-status',
-      useServiceCallback: false,
-    },
+    idempotencyTable,
+    from: FROM,
+    // The simulator's callbacks go nowhere useful here; these tests are about the send.
+    statusCallbackUrl: 'http://127.0.0.1:9/message-status',
   });
-  return { handler: createSenderHandler({ sender, logger: log.logger }), logs: log.entries };
+  return { handler: createSenderHandler({ sender, logger }), logs };
 }
 
 let messageCounter = 0;

@@ -10,13 +10,10 @@ import { environmentCredentials } from '../../lambda/adapters/twilio-credentials
 import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
 import {
   createIdempotencyStore,
-  createSender,
   isSendFailure,
   recordSendMetrics,
   type SendOutcome,
   type SendResult,
-  type SenderConfig,
-  type SenderDeps,
 } from '../../lambda/adapters/sender';
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { createTestTable, type TestTable } from '../support/dynamodb';
@@ -24,10 +21,9 @@ import { freePort } from '../../local/ports';
 import {
   createIdempotencyTestTable,
   eventually,
-  instantSleep,
-  recordingLogger,
   startCallbackSink,
   startRecordingProxy,
+  testSender,
   type CallbackSink,
   type IdempotencyTestTable,
   type RecordingProxy,
@@ -65,37 +61,11 @@ beforeEach(() => {
   sim.setOptions({ createFailures: [] });
 });
 
-function senderWith(
-  overrides: Omit<Partial<SenderDeps>, 'config'> & { config?: Partial<SenderConfig> } = {},
-) {
-  const { config, ...rest } = overrides;
-  const sleeper = instantSleep();
-  const log = recordingLogger();
-  const sender = createSender({
-    messages: createTwilioMessages({
-      credentials: environmentCredentials({
-        TWILIO_AUTH_TOKEN: sim.authToken,
-        TWILIO_ACCOUNT_SID: sim.accountSid,
-      })!,
-      baseUrl: proxy.url,
-    }),
-    store,
-    idempotency: createIdempotencyStore({
-      tableName: idempotencyTable.tableName,
-      client: idempotencyTable.client,
-    }),
-    logger: log.logger,
-    sleep: sleeper.sleep,
-    random: () => 0.5,
-    ...rest,
-    config: {
-      defaults: { from: FROM },
-      statusCallbackUrl: callbackUrl,
-      useServiceCallback: false,
-      ...config,
-    },
-  });
-  return { sender, delays: sleeper.delays, logs: log.entries };
+function senderWith(overrides: Parameters<typeof testSender>[1] = {}) {
+  return testSender(
+    { sim, proxy, store, idempotencyTable, from: FROM, statusCallbackUrl: callbackUrl },
+    overrides,
+  );
 }
 
 function success(result: SendResult) {

@@ -6,7 +6,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureIdempotencyTable } from '../../lambda/adapters/sender';
+import {
+  createIdempotencyStore,
+  createSender,
+  ensureIdempotencyTable,
+  type SenderConfig,
+  type SenderDeps,
+} from '../../lambda/adapters/sender';
+import type { MessageStore } from '../../lambda/adapters/message-store';
+import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
+import type { TwilioSimulator } from '../../local/twilio-simulator';
 import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { dynamoEndpoint } from '../support/dynamodb';
 
@@ -165,4 +175,46 @@ function close(server: http.Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** The sender the tests use: the simulator's credentials through the recording proxy, real tables. */
+export function testSender(
+  parts: {
+    sim: TwilioSimulator;
+    proxy: RecordingProxy;
+    store: MessageStore;
+    idempotencyTable: IdempotencyTestTable;
+    from: string;
+    statusCallbackUrl: string;
+  },
+  overrides: Omit<Partial<SenderDeps>, 'config'> & { config?: Partial<SenderConfig> } = {},
+) {
+  const { config, ...rest } = overrides;
+  const sleeper = instantSleep();
+  const log = recordingLogger();
+  const sender = createSender({
+    messages: createTwilioMessages({
+      credentials: environmentCredentials({
+        TWILIO_AUTH_TOKEN: parts.sim.authToken,
+        TWILIO_ACCOUNT_SID: parts.sim.accountSid,
+      })!,
+      baseUrl: parts.proxy.url,
+    }),
+    store: parts.store,
+    idempotency: createIdempotencyStore({
+      tableName: parts.idempotencyTable.tableName,
+      client: parts.idempotencyTable.client,
+    }),
+    logger: log.logger,
+    sleep: sleeper.sleep,
+    random: () => 0.5,
+    ...rest,
+    config: {
+      defaults: { from: parts.from },
+      statusCallbackUrl: parts.statusCallbackUrl,
+      useServiceCallback: false,
+      ...config,
+    },
+  });
+  return { sender, delays: sleeper.delays, logs: log.entries, logger: log.logger };
 }
