@@ -20,7 +20,6 @@ import RequestClient from 'twilio/lib/base/RequestClient';
 import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import type V2010 from 'twilio/lib/rest/api/V2010';
 import type { TwilioCredentials, CredentialsSource } from './twilio-credentials';
-import { MessageNotFoundError, type FetchedMessage } from './reconciler';
 
 export const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 /** Per-request timeout: a create normally answers in well under a second. */
@@ -301,31 +300,4 @@ function headerValue(headers: unknown, name: string): string | undefined {
     if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
   }
   return undefined;
-}
-
-/**
- * The reconciler's view of one message, read through the Messages resource; Twilio's 404 becomes
- * MessageNotFoundError (the message is gone), anything else is left for the reconciler to judge.
- */
-export function twilioMessageFetcher(
-  messages: MessageListInstance,
-): (sid: string) => Promise<FetchedMessage> {
-  return async (sid) => {
-    try {
-      const m = await messages(sid).fetch();
-      return {
-        sid: m.sid,
-        status: m.status,
-        errorCode: m.errorCode ?? undefined,
-        accountSid: m.accountSid,
-        messagingServiceSid: m.messagingServiceSid ?? undefined,
-        from: m.from ?? undefined,
-        to: m.to,
-        dateCreated: m.dateCreated?.toISOString(),
-      };
-    } catch (error) {
-      if (error instanceof TwilioApiError && error.httpStatus === 404) throw new MessageNotFoundError(sid);
-      throw error;
-    }
-  };
 }

@@ -9,7 +9,8 @@ import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { messagesResource, twilioMessageFetcher } from '../adapters/twilio-messages';
+import { messagesResource } from '../adapters/twilio-messages';
+import { twilioMessageFetcher } from '../adapters/twilio-message-fetcher';
 import { reconcile } from '../adapters/reconciler';
 import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 

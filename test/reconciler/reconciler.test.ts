@@ -8,7 +8,8 @@ import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambd
 import { pendingShardOf } from '../../lambda/domain/apply-observation';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { messagesResource, twilioMessageFetcher } from '../../lambda/adapters/twilio-messages';
+import { messagesResource } from '../../lambda/adapters/twilio-messages';
+import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
