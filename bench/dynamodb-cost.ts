@@ -6,7 +6,8 @@
  * that reads the item and writes it back (GetItem + PutItem per callback).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { localDocumentClient } from '../local/dynamodb-local';
 import { MessageStore } from '../lambda/adapters/message-store';
 import {
   createStatusCallbackHandler,
@@ -63,17 +64,11 @@ export async function runDynamoDbCostBenchmark(options: DynamoDbCostOptions): Pr
       `(${stream.reordered} out of order, ${stream.duplicates} duplicates)`,
   );
   const proxy = await startWireProxy(options.dynamo.endpoint);
-  const client = createDocumentClient({
-    endpoint: proxy.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  // Both stores go through the proxy: this app's on its own client, the naive one on a document client.
+  const client = createDynamoClient({ endpoint: proxy.endpoint });
+  const naiveClient = localDocumentClient(proxy.endpoint);
   // Reads the results back without going through the proxy, so they are not counted.
-  const direct = createDocumentClient({
-    endpoint: options.dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const direct = localDocumentClient(options.dynamo.endpoint);
   try {
     const ourTable = await options.dynamo.createTable('cost');
     const naiveTable = await options.dynamo.createTable('cost-naive');
@@ -93,7 +88,7 @@ export async function runDynamoDbCostBenchmark(options: DynamoDbCostOptions): Pr
     );
     const naive = await runStream('naive read-then-write', stream, proxy, direct, naiveTable, (onResult) =>
       createStatusCallbackHandler({
-        store: new ReadThenWriteStore(client, naiveTable),
+        store: new ReadThenWriteStore(naiveClient, naiveTable),
         credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
         logger: silentLogger,
         onResult,
@@ -174,6 +169,7 @@ export async function runDynamoDbCostBenchmark(options: DynamoDbCostOptions): Pr
     };
   } finally {
     client.destroy();
+    naiveClient.destroy();
     direct.destroy();
     await proxy.close();
   }

@@ -12,6 +12,7 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTableInput, MESSAGES_TABLE } from '../lib/table-definition';
 
 export interface RunningDynamoDb {
@@ -138,6 +139,13 @@ export function localClient(endpoint: string): DynamoDBClient {
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** A document client for DynamoDB Local: tests and benchmarks read items back with it. */
+export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(localClient(endpoint), {
+    marshallOptions: { removeUndefinedValues: true },
   });
 }
 

@@ -5,7 +5,7 @@
  * `npm run demo`, the end-to-end tests and the benchmarks.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createDocumentClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { MessageStore } from '../lambda/adapters/message-store';
 import { createQueryHandler } from '../lambda/adapters/query-endpoint';
 import {
@@ -101,7 +101,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const tableName = options.tableName ?? 'twilio-status-tracker-local';
     await ensureMessagesTable(dynamodbEndpoint, tableName);
 
-    const client = createDocumentClient({ endpoint: dynamodbEndpoint });
+    const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
     const store = new MessageStore(client, tableName);
     const logger = new Logger({

@@ -4,14 +4,16 @@
  * and the SDK's regional endpoint and the function's role are used.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** The plain client (Powertools idempotency needs this one). */
+/** The client the message store and Powertools idempotency use. */
 export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   const endpoint = overrides.endpoint ?? process.env.DYNAMODB_ENDPOINT;
   return new DynamoDBClient({
     // Retries are the SDK's standard mode; after them the handler answers 503 and Twilio retries.
     maxAttempts: 3,
+    // The middleware stack is resolved once per command class, not on every call (the SDK's own
+    // option; nothing here changes middleware after the first request).
+    cacheMiddleware: true,
     ...(endpoint
       ? {
           endpoint,
@@ -20,13 +22,6 @@ export function createDynamoClient(overrides: DynamoDBClientConfig = {}): Dynamo
         }
       : {}),
     ...overrides,
-  });
-}
-
-/** The document client the message store uses. */
-export function createDocumentClient(overrides: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(createDynamoClient(overrides), {
-    marshallOptions: { removeUndefinedValues: true },
   });
 }
 

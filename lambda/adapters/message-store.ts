@@ -1,9 +1,20 @@
 /**
  * The DynamoDB side of the message item: the conditional write the domain plans, and the read the query
  * API needs. Nothing else in the code base talks to the messages table.
+ *
+ * It speaks to the plain DynamoDBClient and marshals values itself rather than going through the
+ * document client (lib-dynamodb): the document client cannot run with `cacheMiddleware`, so every call
+ * would rebuild the SDK's middleware stack. On the callback path that is CPU the Lambda pays per
+ * message (bench/ measures the difference).
  */
-import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { MESSAGES_TABLE } from '../../lib/table-definition';
 import {
   applyStatusObservation,
@@ -24,11 +35,16 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** Where a page of the pending index ended (DynamoDB's LastEvaluatedKey, passed back as it came). */
+export type PageKey = Record<string, AttributeValue>;
+
+const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
+
 export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { retentionDays: 400, pendingShards: 16 };
 
 export class MessageStore implements MessageWriter {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly options: ApplyOptions = DEFAULT_APPLY_OPTIONS,
   ) {}
@@ -41,26 +57,22 @@ export class MessageStore implements MessageWriter {
   async write(plan: UpdatePlan): Promise<WriteResult> {
     try {
       const result = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { messageSid: plan.messageSid },
+          Key: { messageSid: { S: plan.messageSid } },
           UpdateExpression: plan.updateExpression,
           ConditionExpression: plan.conditionExpression,
           ExpressionAttributeNames: plan.names,
-          ExpressionAttributeValues: plan.values,
+          ExpressionAttributeValues: marshall(plan.values, MARSHALL_OPTIONS),
           ReturnValues: plan.returnPrevious ? 'ALL_OLD' : 'NONE',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { written: true, previous: result.Attributes };
+      return { written: true, previous: result.Attributes && unmarshall(result.Attributes) };
     } catch (error) {
       if (isConditionFailure(error)) {
-        // The blocking item comes back in wire format even through the document client.
-        const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-        return {
-          written: false,
-          current: item ? (unmarshall(item) as Record<string, NativeAttributeValue>) : undefined,
-        };
+        const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+        return { written: false, current: item && unmarshall(item) };
       }
       throw new StoreUnavailableError(error);
     }
@@ -71,10 +83,10 @@ export class MessageStore implements MessageWriter {
     shard: string,
     olderThan: string,
     limit: number,
-    startKey?: Record<string, unknown>,
+    startKey?: PageKey,
   ): Promise<{
     entries: Array<{ messageSid: string; pendingSince: string }>;
-    nextKey?: Record<string, unknown>;
+    nextKey?: PageKey;
   }> {
     const { pendingIndex } = MESSAGES_TABLE;
     try {
@@ -84,15 +96,15 @@ export class MessageStore implements MessageWriter {
           IndexName: pendingIndex.name,
           KeyConditionExpression: '#shard = :shard AND #since < :olderThan',
           ExpressionAttributeNames: { '#shard': pendingIndex.partitionKey, '#since': pendingIndex.sortKey },
-          ExpressionAttributeValues: { ':shard': shard, ':olderThan': olderThan },
+          ExpressionAttributeValues: { ':shard': { S: shard }, ':olderThan': { S: olderThan } },
           Limit: limit,
           ExclusiveStartKey: startKey,
         }),
       );
       return {
         entries: (result.Items ?? []).map((item) => ({
-          messageSid: String(item.messageSid),
-          pendingSince: String(item.pendingSince),
+          messageSid: item.messageSid?.S ?? '',
+          pendingSince: item.pendingSince?.S ?? '',
         })),
         nextKey: result.LastEvaluatedKey,
       };
@@ -108,9 +120,9 @@ export class MessageStore implements MessageWriter {
   async markUnresolved(messageSid: string, at: string): Promise<boolean> {
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { messageSid },
+          Key: { messageSid: { S: messageSid } },
           UpdateExpression: 'SET #unresolved = :true, #updatedAt = :at REMOVE #shard, #since',
           ConditionExpression:
             'attribute_exists(#shard) AND (attribute_not_exists(#final) OR #final = :false)',
@@ -121,7 +133,7 @@ export class MessageStore implements MessageWriter {
             '#since': MESSAGES_TABLE.pendingIndex.sortKey,
             '#final': 'final',
           },
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':at': at },
+          ExpressionAttributeValues: { ':true': { BOOL: true }, ':false': { BOOL: false }, ':at': { S: at } },
         }),
       );
       return true;
@@ -134,9 +146,13 @@ export class MessageStore implements MessageWriter {
   async get(messageSid: string): Promise<MessageRecord | undefined> {
     try {
       const result = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: { messageSid }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { messageSid: { S: messageSid } },
+          ConsistentRead: true,
+        }),
       );
-      return result.Item ? toMessageRecord(result.Item) : undefined;
+      return result.Item ? toMessageRecord(unmarshall(result.Item)) : undefined;
     } catch (error) {
       throw new StoreUnavailableError(error);
     }

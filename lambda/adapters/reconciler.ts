@@ -14,6 +14,7 @@ import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
 import { backoffMs } from '../domain/backoff';
 import type { ApplyResult } from '../domain/apply-observation';
+import type { PageKey } from './message-store';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
 export interface FetchedMessage {
@@ -45,8 +46,8 @@ export interface ReconcilerStore {
     shard: string,
     olderThan: string,
     limit: number,
-    startKey?: Record<string, unknown>,
-  ): Promise<{ entries: PendingEntry[]; nextKey?: Record<string, unknown> }>;
+    startKey?: PageKey,
+  ): Promise<{ entries: PendingEntry[]; nextKey?: PageKey }>;
   apply(observation: StatusObservation): Promise<ApplyResult>;
   markUnresolved(messageSid: string, at: string): Promise<boolean>;
 }
@@ -157,7 +158,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   // others; every shard gets its share of each run.
   const cursors = Array.from({ length: deps.shards }, (_, shard) => ({
     shard: `p${shard}`,
-    startKey: undefined as Record<string, unknown> | undefined,
+    startKey: undefined as PageKey | undefined,
     done: false,
   }));
   // Rotate the first shard between runs, so a run cut short does not always favour the low shards.

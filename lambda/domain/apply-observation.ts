@@ -222,6 +222,7 @@ class UpdateExpressionBuilder {
   private readonly names: Record<string, string> = {};
   private readonly values: Record<string, unknown> = {};
   private readonly nameIndex = new Map<string, string>();
+  private valueCount = 0;
 
   name(attribute: string): string {
     let placeholder = this.nameIndex.get(attribute);
@@ -234,7 +235,7 @@ class UpdateExpressionBuilder {
   }
 
   value(value: unknown): string {
-    const placeholder = `:v${Object.keys(this.values).length}`;
+    const placeholder = `:v${this.valueCount++}`;
     this.values[placeholder] = value;
     return placeholder;
   }

@@ -5,7 +5,7 @@
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
+import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
@@ -17,7 +17,7 @@ import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 const logger = new Logger({ serviceName: 'twilio-status-tracker' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
 const applyOptions = applyOptionsFromEnv();
-const store = new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptions);
+const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);
 const credentials = credentialsFromEnvironment();
 /** Stop starting new polls this long before the Lambda's timeout, so the run ends cleanly. */
 const SAFETY_MARGIN_MS = 30_000;

@@ -15,7 +15,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { createDocumentClient, createDynamoClient, requiredEnv } from '../adapters/dynamodb';
+import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
@@ -38,7 +38,7 @@ const sender = createSender({
     credentials: credentialsFromEnvironment(),
     baseUrl: process.env.TWILIO_API_BASE_URL || undefined,
   }),
-  store: new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
     client: createDynamoClient(),

@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createStatusCallbackHandler } from '../adapters/status-callback-endpoint';
 import { recordCallbackMetrics } from '../adapters/callback-metrics';
-import { createDocumentClient, requiredEnv } from '../adapters/dynamodb';
+import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { applyOptionsFromEnv } from '../adapters/config';
@@ -17,7 +17,7 @@ const logger = new Logger({ serviceName: 'twilio-status-tracker' });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'status-callback' });
 
 const handleStatusCallback = createStatusCallbackHandler({
-  store: new MessageStore(createDocumentClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
   credentials: credentialsFromEnvironment(),
   logger,
   publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,

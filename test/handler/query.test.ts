@@ -1,6 +1,6 @@
 import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { createDocumentClient } from '../../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { buildHttpApiEvent } from '../../local/http-api-event';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { testSid } from '../support/callbacks';
@@ -11,7 +11,7 @@ const logger = { warn: () => undefined, error: () => undefined };
 
 beforeAll(async () => {
   table = await createTestTable('query');
-  store = new MessageStore(table.client, table.tableName);
+  store = new MessageStore(table.dynamo, table.tableName);
 });
 afterAll(() => table.drop());
 
@@ -71,7 +71,7 @@ describe('GET /messages/{messageSid}', () => {
 
   it('answers 503 when the store cannot be reached', async () => {
     const unreachable = new MessageStore(
-      createDocumentClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
+      createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
       table.tableName,
     );
     const response = await createQueryHandler({ store: unreachable, logger })(get(testSid()));

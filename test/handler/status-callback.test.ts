@@ -10,7 +10,7 @@ import {
   type StatusCallbackDeps,
 } from '../../lambda/adapters/status-callback-endpoint';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { createDocumentClient } from '../../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import {
   environmentCredentials,
   secretCredentials,
@@ -49,7 +49,7 @@ async function itemCount(): Promise<number> {
 
 beforeAll(async () => {
   table = await createTestTable('callback');
-  store = new MessageStore(table.client, table.tableName);
+  store = new MessageStore(table.dynamo, table.tableName);
 });
 afterAll(() => table.drop());
 
@@ -314,7 +314,7 @@ describe('credentials: rotation and failure', () => {
 describe('store unreachable', () => {
   it('answers 503 so Twilio retries', async () => {
     const unreachable = new MessageStore(
-      createDocumentClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
+      createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
       table.tableName,
     );
     const response = await handlerWith({ store: unreachable })(

@@ -19,7 +19,7 @@ const logger = { info: () => undefined, warn: () => undefined, error: () => unde
 
 beforeAll(async () => {
   table = await createTestTable('rotation');
-  store = new MessageStore(table.client, table.tableName);
+  store = new MessageStore(table.dynamo, table.tableName);
 });
 afterAll(() => table.drop());
 

@@ -76,5 +76,5 @@ it('the callback bundle stores a signed callback when run as Lambda runs it', as
   // The handler's own structured log lines come first; the answer is on the last line.
   expect(output).toMatch(/"level":"INFO".*status callback applied/);
   expect(JSON.parse(output.split('\nRESULT ').pop()!)).toMatchObject({ statusCode: 200 });
-  expect((await new MessageStore(table.client, table.tableName).get(sid))?.status).toBe('delivered');
+  expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
 });

@@ -13,7 +13,7 @@ let sidCounter = 0;
 
 beforeAll(async () => {
   table = await createTestTable();
-  store = new MessageStore(table.client, table.tableName, { retentionDays: 30, pendingShards: 4 });
+  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: 4 });
 });
 afterAll(() => table.drop());
 

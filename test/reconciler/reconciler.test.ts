@@ -59,7 +59,7 @@ async function pendingCount(): Promise<number> {
 
 beforeAll(async () => {
   table = await createTestTable('reconciler');
-  store = new MessageStore(table.client, table.tableName, { retentionDays: 30, pendingShards: SHARDS });
+  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: SHARDS });
   simulator = await startTwilioSimulator({
     seed: 7,
     lostCallbackRate: 1,

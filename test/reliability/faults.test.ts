@@ -13,7 +13,7 @@
  * carry the connection overrides in its StatusCallback (the pipeline's sender uses the bare callback URL).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { jsonResponse } from '../../lambda/adapters/http';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
@@ -136,7 +136,7 @@ describe('one request while DynamoDB is unreachable', () => {
   });
 
   it('answers 503 with Retry-After and no detail, then 200 once DynamoDB is back', async () => {
-    const client = createDocumentClient({
+    const client = createDynamoClient({
       endpoint: proxy.endpoint,
       region: 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
@@ -164,7 +164,7 @@ describe('one request while DynamoDB is unreachable', () => {
       proxy.setDown(false);
       const up = await handler(event);
       expect(up.statusCode).toBe(200);
-      expect((await new MessageStore(table.client, table.tableName).get(sid))?.status).toBe('delivered');
+      expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
     } finally {
       proxy.setDown(false);
       client.destroy();
@@ -182,7 +182,7 @@ describe('a Twilio credentials secret that cannot be read', () => {
   beforeAll(async () => {
     table = await createTestTable('faults-secret');
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(table.client, table.tableName),
+      store: new MessageStore(table.dynamo, table.tableName),
       credentials: secretCredentials({
         secretId: SECRET_ID,
         minRefreshIntervalSeconds: 0,
@@ -257,7 +257,7 @@ describe('a Twilio credentials secret that cannot be read', () => {
     expect((await postSigned(statusParams(sid, 'delivered'))).status).toBe(503);
     mode = 'ok';
     expect((await postSigned(statusParams(sid, 'delivered'))).status).toBe(200);
-    expect((await new MessageStore(table.client, table.tableName).get(sid))?.status).toBe('delivered');
+    expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
   });
 });
 

@@ -6,10 +6,11 @@
  * before and after). Invalid base64 cannot be sent over HTTP (the server encodes the body itself), so
  * those cases call the handler with an API Gateway event.
  */
-import { createDocumentClient } from '../../lambda/adapters/dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
+import { localDocumentClient } from '../../local/dynamodb-local';
 import { callbackEvent, formBody, sign, statusParams, type Params } from '../support/callbacks';
 import { dynamoEndpoint } from '../support/dynamodb';
 import {
@@ -26,7 +27,7 @@ const TOKEN = 'hostile-input-token-0123456789abcd';
 const FORM = 'application/x-www-form-urlencoded; charset=utf-8';
 
 let pipeline: LocalPipeline;
-let client: ReturnType<typeof createDocumentClient>;
+let client: DynamoDBDocumentClient;
 let callbackUrl: string;
 /** A message already stored as `sent`, and the exact request that stored it (for the replays). */
 const known = { sid: '', sentRequest: undefined as RawRequest | undefined };
@@ -42,11 +43,7 @@ beforeAll(async () => {
     logLevel: 'SILENT',
   });
   callbackUrl = `${pipeline.url}/message-status`;
-  client = createDocumentClient({
-    endpoint: dynamoEndpoint(),
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  client = localDocumentClient(dynamoEndpoint());
   known.sid = uniqueSid();
   known.sentRequest = signedForm(statusParams(known.sid, 'sent'));
   expect((await post(known.sentRequest)).status).toBe(200);

@@ -36,7 +36,7 @@ beforeAll(async () => {
     createTestTable('sender-handler'),
     createIdempotencyTestTable(),
   ]);
-  store = new MessageStore(table.client, table.tableName);
+  store = new MessageStore(table.dynamo, table.tableName);
 });
 
 afterAll(async () => {

@@ -48,7 +48,7 @@ beforeAll(async () => {
   callbackUrl = `${sink.url}/message-status#rc=2`;
   sim.createService({ sid: SERVICE, statusCallback: `${sink.url}/service-callback` });
   [table, idempotencyTable] = await Promise.all([createTestTable('sender'), createIdempotencyTestTable()]);
-  store = new MessageStore(table.client, table.tableName);
+  store = new MessageStore(table.dynamo, table.tableName);
 });
 
 afterAll(async () => {
