@@ -8,7 +8,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 /** The client the message store and Powertools idempotency use. */
 export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   const endpoint = overrides.endpoint ?? process.env.DYNAMODB_ENDPOINT;
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     // Retries are the SDK's standard mode; after them the handler answers 503 and Twilio retries.
     maxAttempts: 3,
     // The middleware stack is resolved once per command class, not on every call (the SDK's own
@@ -23,6 +23,10 @@ export function createDynamoClient(overrides: DynamoDBClientConfig = {}): Dynamo
       : {}),
     ...overrides,
   });
+  // With no SDK logger configured, the SDK's logger middleware still builds a redacted copy of every
+  // request and response to hand to its no-op logger: about 3% of the callback's CPU in a profile.
+  if (!overrides.logger) client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }
 
 /** Reads a required environment variable; a missing one fails the cold start, not a request. */
