@@ -1,23 +1,25 @@
 /**
  * Throughput: signed status callbacks per second through the local HTTP server (the real Lambda handler
  * behind local/server.ts, `startLocalPipeline` with no sender) into DynamoDB Local, against DynamoDB
- * Local's own rate for the same kind of conditional UpdateItem (the plan `planAdvance` builds), sent by
- * a plain SDK client at the same concurrency, in the same run.
+ * Local's own rate for the same conditional UpdateItem (the plan `planAdvance` builds), sent through the
+ * handler's own MessageStore and DynamoDB client at the same concurrency, in the same run.
  *
- * The callbacks come from a separate process (bench/support/http-load.ts, keep-alive agent), as Twilio's
- * would; the raw UpdateItems from this process. Both are warmed up, then run for a fixed number of
+ * The callbacks come from a separate, long-lived process (bench/support/http-load.ts, a keep-alive
+ * undici pool), as Twilio's would; the raw UpdateItems from this process. Both are warmed up, then run for a fixed number of
  * requests in alternating rounds, each bounded in time. Bodies and signatures are computed beforehand.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_APPLY_OPTIONS } from '../lambda/adapters/message-store';
-import { planAdvance } from '../lambda/domain/apply-observation';
+import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_APPLY_OPTIONS, MessageStore } from '../lambda/adapters/message-store';
+import { planAdvance, type UpdatePlan } from '../lambda/domain/apply-observation';
 import { parseStatusCallback } from '../lambda/domain/callback';
+import { localDocumentClient } from '../local/dynamodb-local';
 import { startLocalPipeline } from '../local/pipeline';
 import { buildRealisticStream, signParams, type StreamCallback } from './support/callback-stream';
 import type { BenchDynamoDb } from './support/dynamodb';
@@ -42,9 +44,12 @@ export interface ThroughputOptions {
   requests: number;
   concurrency: number;
   seed: number;
-  /** Timed rounds (raw, then server), after one warm-up of each. Default 2. */
+  /** Timed rounds (raw, then server), after one warm-up of each. Default 7. */
   rounds?: number;
-  /** Requests per warm-up. Default 500. */
+  /**
+   * Requests per warm-up. Default 6000: DynamoDB Local's JIT keeps getting faster for several thousand
+   * requests, and rounds measured before it settles drift upwards.
+   */
   warmup?: number;
 }
 
@@ -57,6 +62,8 @@ interface RunFigures {
   non2xx: number;
   /** CPU of this process (the server, or the raw SDK client) in cores during the run. */
   processCores: number;
+  /** The same CPU per request, in microseconds. */
+  cpuPerRequestUs: number;
   /** CPU of the load generator process, in cores (server runs only). */
   loadCores?: number;
   /** Share of the whole machine's CPU time that was busy during the run (0..1). */
@@ -104,8 +111,8 @@ function callbackLanes(seed: number, count: number): StreamCallback[][] {
 }
 
 export async function runThroughputBenchmark(options: ThroughputOptions): Promise<BenchmarkReport> {
-  const rounds = options.rounds ?? 5;
-  const warmup = options.warmup ?? 2000;
+  const rounds = options.rounds ?? 7;
+  const warmup = options.warmup ?? 6000;
   const work = mkdtempSync(path.join(tmpdir(), 'bench-throughput-'));
   const serverTable = await options.dynamo.createTable('throughput-server');
   const rawTable = await options.dynamo.createTable('throughput-raw');
@@ -117,15 +124,32 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
     twilio: false,
     logLevel: 'ERROR',
   });
-  const rawClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: options.dynamo.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 3,
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  // The raw side sends the handler's own first write (planAdvance) through the handler's own store and
+  // client: the same UpdateItem, marshalling and client configuration, without HTTP or the handler.
+  const rawClient = createDynamoClient({ endpoint: options.dynamo.endpoint });
+  const rawStore = new MessageStore(rawClient, rawTable);
+  // For comparison only: the same UpdateItem through the SDK's document client with its defaults (what
+  // the store used before), to show what the store's client saves per request.
+  const docTable = await options.dynamo.createTable('throughput-doc');
+  const docClient = localDocumentClient(options.dynamo.endpoint);
+  const docWrite = (p: UpdatePlan) =>
+    docClient
+      .send(
+        new UpdateCommand({
+          TableName: docTable,
+          Key: { messageSid: p.messageSid },
+          UpdateExpression: p.updateExpression,
+          ConditionExpression: p.conditionExpression,
+          ExpressionAttributeNames: p.names,
+          ExpressionAttributeValues: p.values,
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      )
+      .catch((error: { name?: string }) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  const load = startLoadGenerator();
   try {
     const signedUrl = `${pipeline.url}/message-status`;
     const serverRun = async (seed: number, count: number): Promise<RunFigures> => {
@@ -143,9 +167,7 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
       };
       const file = path.join(work, `plan-${seed}.json`);
       writeFileSync(file, JSON.stringify(plan));
-      const measured = await withCpu(() =>
-        withTimeout(runLoadProcess(file), RUN_LIMIT_MS + 30_000, 'HTTP load'),
-      );
+      const measured = await withCpu(() => withTimeout(load.run(file), RUN_LIMIT_MS + 30_000, 'HTTP load'));
       const result = measured.value;
       const ok = result.statuses['200'] ?? 0;
       return {
@@ -156,12 +178,17 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
         p99: result.latencyMs.p99,
         non2xx: result.requests - ok,
         processCores: measured.processCores,
+        cpuPerRequestUs: (measured.processCores * result.elapsedMs * 1000) / Math.max(1, result.requests),
         loadCores: result.cpuCores,
         machineBusy: measured.machineBusy,
       };
     };
 
-    const rawRun = async (seed: number, count: number): Promise<RunFigures> => {
+    const rawRun = async (
+      seed: number,
+      count: number,
+      write: (plan: UpdatePlan) => Promise<unknown> = (plan) => rawStore.write(plan),
+    ): Promise<RunFigures> => {
       const lanes = callbackLanes(seed, count).map((lane) =>
         lane.map((c) => {
           const parsed = parseStatusCallback(
@@ -182,21 +209,10 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
           for (const p of lanes[next++]!) {
             const t0 = performance.now();
             try {
-              await rawClient.send(
-                new UpdateCommand({
-                  TableName: rawTable,
-                  Key: { messageSid: p.messageSid },
-                  UpdateExpression: p.updateExpression,
-                  ConditionExpression: p.conditionExpression,
-                  ExpressionAttributeNames: p.names,
-                  ExpressionAttributeValues: p.values,
-                  ReturnValues: 'ALL_OLD',
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                }),
-              );
-            } catch (error) {
               // A stale or duplicate update fails its condition: still a full round trip.
-              if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') failures++;
+              await write(p);
+            } catch {
+              failures++;
             }
             latencies.push(performance.now() - t0);
           }
@@ -221,18 +237,22 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
         p99: q(0.99),
         non2xx: failures,
         processCores: measured.processCores,
+        cpuPerRequestUs: (measured.processCores * seconds * 1_000_000) / Math.max(1, latencies.length),
         machineBusy: measured.machineBusy,
       };
     };
 
     console.log(`throughput: warm-up (${warmup} requests each) ...`);
     await rawRun(options.seed + 1000, warmup);
+    await rawRun(options.seed + 1000, warmup / 2, docWrite);
     await serverRun(options.seed + 1000, warmup);
 
     const raw: RunFigures[] = [];
+    const doc: RunFigures[] = [];
     const server: RunFigures[] = [];
     for (let round = 0; round < rounds; round++) {
       const seed = options.seed + round;
+      doc.push(await rawRun(seed, options.requests, docWrite));
       raw.push(await rawRun(seed, options.requests));
       console.log(`throughput: round ${round + 1} raw UpdateItem ${perSecond(raw[round]!.perSecond)}`);
       server.push(await serverRun(seed, options.requests));
@@ -252,6 +272,7 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
       ms(median(runs.map((r) => r.p99))),
       String(runs.reduce((s, r) => s + r.non2xx, 0)),
       ratio(median(runs.map((r) => r.processCores))),
+      `${median(runs.map((r) => r.cpuPerRequestUs)).toFixed(0)} µs`,
       runs[0]?.loadCores === undefined ? '' : ratio(median(runs.map((r) => r.loadCores ?? 0))),
       `${(median(runs.map((r) => r.machineBusy)) * 100).toFixed(0)}%`,
     ];
@@ -264,12 +285,14 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
         'latency p99',
         'errors',
         'CPU (cores) of the server / SDK client',
+        'its CPU per request',
         'CPU of the load generator',
         `machine busy (${cpus().length} CPUs)`,
       ],
       [
-        row('DynamoDB Local, raw conditional UpdateItem (plain SDK client)', raw),
+        row("DynamoDB Local, raw conditional UpdateItem (the handler's store and client)", raw),
         row('signed callbacks through the local server (HTTP -> handler -> DynamoDB Local)', server),
+        row('for comparison: the same UpdateItem through the document client (lib-dynamodb defaults)', doc),
         [
           'ratio (server / raw), per round and median',
           roundRatios.map((r) => ratio(r)).join(', '),
@@ -280,15 +303,19 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
           '',
           '',
           '',
+          '',
         ],
       ],
     );
     const c = pipeline.counts;
+    const storeUs = median(raw.map((r) => r.cpuPerRequestUs));
+    const docUs = median(doc.map((r) => r.cpuPerRequestUs));
     const notes = [
       `${options.requests} requests per run at concurrency ${options.concurrency}, ${rounds} alternating rounds (raw, then server) after a ${warmup}-request warm-up of each; the ratio is the median of the rounds' paired ratios (ratio of the median rates: ${ratio(serverRate / rawRate)}). The callbacks are a realistic stream (10% out of order, 5% duplicates), so the server also sends the second write of a stale callback.`,
       `Target: server / raw >= ${TARGET_RATIO}: ${ratio(throughputRatio, 3)} (${throughputRatio >= TARGET_RATIO ? 'met' : 'MISSED'}).`,
       `Callbacks answered by the server over the whole benchmark: advanced ${c.advanced}, stale ${c.stale}, duplicate ${c.duplicate}, rejected ${c.rejected}, unavailable ${c.unavailable}.`,
       `One machine runs DynamoDB Local (Java), the server and the load generator: the ratio, not the absolute rate, is the figure to compare.`,
+      `SDK client CPU per UpdateItem: the store's client (plain DynamoDBClient, cacheMiddleware, own marshalling) ${storeUs.toFixed(0)} µs vs the document client with its defaults ${docUs.toFixed(0)} µs: ${ratio(storeUs / docUs)} of it. On Lambda that is billed duration on every callback; the document client rebuilds the SDK's middleware stack on every call and cannot cache it.`,
     ];
     return {
       title: 'Throughput: callbacks per second through the local server',
@@ -300,38 +327,51 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
         rawUpdatesPerSecond: Math.round(rawRate),
         serverCallbacksPerSecond: Math.round(serverRate),
         ratio: Number(throughputRatio.toFixed(3)),
+        storeClientCpuPerUpdateUs: Math.round(storeUs),
+        documentClientCpuPerUpdateUs: Math.round(docUs),
         targetMet: throughputRatio >= TARGET_RATIO,
       },
     };
   } finally {
     rawClient.destroy();
+    docClient.destroy();
+    load.stop();
     await pipeline.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Runs bench/support/http-load.ts in a child process; only that child is ever killed. */
-function runLoadProcess(planFile: string): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const script = path.join(__dirname, 'support', 'http-load.ts');
-    const child = spawn(process.execPath, ['--import', 'tsx', script, planFile], {
-      cwd: path.resolve(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS + 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`load generator failed (exit ${code}): ${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve(JSON.parse(line) as LoadResult);
-    });
+/** bench/support/http-load.ts in one child process for the whole benchmark; only that child is ever killed. */
+function startLoadGenerator(): { run(planFile: string): Promise<LoadResult>; stop(): void } {
+  const script = path.join(__dirname, 'support', 'http-load.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let pending: { resolve(result: LoadResult): void; reject(error: Error): void } | undefined;
+  const fail = (why: string) => {
+    pending?.reject(new Error(`load generator ${why}: ${stderr}`));
+    pending = undefined;
+  };
+  child.on('error', (error) => fail(error.message));
+  child.on('exit', (code) => fail(`exited (${code})`));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    pending?.resolve(JSON.parse(line) as LoadResult);
+    pending = undefined;
+  });
+  return {
+    run: (planFile) =>
+      new Promise<LoadResult>((resolve, reject) => {
+        if (pending) throw new Error('one load run at a time');
+        pending = { resolve, reject };
+        child.stdin.write(`${planFile}\n`);
+      }),
+    stop: () => {
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    },
+  };
 }
