@@ -4,8 +4,8 @@
  * Local's own rate for the same conditional UpdateItem (the plan `planAdvance` builds), sent through the
  * handler's own MessageStore and DynamoDB client at the same concurrency, in the same run.
  *
- * The callbacks come from a separate, long-lived process (bench/support/http-load.ts, a keep-alive
- * undici pool), as Twilio's would; the raw UpdateItems from this process. Both are warmed up, then run for a fixed number of
+ * The callbacks come from a separate, long-lived process (bench/support/http-load.ts, prepared requests
+ * on keep-alive connections), as Twilio's would; the raw UpdateItems from this process. Both are warmed up, then run for a fixed number of
  * requests in alternating rounds, each bounded in time. Bodies and signatures are computed beforehand.
  */
 import { spawn } from 'node:child_process';
