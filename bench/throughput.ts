@@ -28,6 +28,7 @@ import {
   markdownTable,
   median,
   ms,
+  percentile,
   perSecond,
   ratio,
   withTimeout,
@@ -226,15 +227,12 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
         ),
       );
       const seconds = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      const q = (x: number) =>
-        latencies[Math.min(latencies.length - 1, Math.ceil(x * latencies.length) - 1)]!;
       return {
         requests: latencies.length,
         seconds,
         perSecond: (latencies.length - failures) / seconds,
-        p50: q(0.5),
-        p99: q(0.99),
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
         non2xx: failures,
         processCores: measured.processCores,
         cpuPerRequestUs: (measured.processCores * seconds * 1_000_000) / Math.max(1, latencies.length),

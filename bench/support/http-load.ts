@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { connect, type Socket } from 'node:net';
+import { percentile } from './stats';
 
 export interface LoadRequest {
   body: string;
@@ -36,11 +37,6 @@ export interface LoadResult {
   statuses: Record<string, number>;
   errors: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /**
@@ -151,7 +147,8 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
   await Promise.all(Array.from({ length: plan.concurrency }, worker));
   const elapsedMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
-  latencies.sort((a, b) => a - b);
+  // 0 rather than NaN when every request failed: the line stays valid JSON numbers.
+  const at = (p: number) => (latencies.length === 0 ? 0 : percentile(latencies, p));
   return {
     requests: latencies.length + errors,
     elapsedMs,
@@ -159,10 +156,10 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     statuses,
     errors,
     latencyMs: {
-      p50: quantile(latencies, 0.5),
-      p90: quantile(latencies, 0.9),
-      p99: quantile(latencies, 0.99),
-      max: latencies[latencies.length - 1] ?? 0,
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      max: at(100),
     },
   };
 }
