@@ -3,7 +3,7 @@
  * validated before anything is built, so a typo fails `cdk synth` with a sentence, not a half-built
  * template. Values from `-c` arrive as strings and values from cdk.json as JSON types: both are accepted.
  */
-import { publicOriginOf } from '../lambda/adapters/http';
+import { publicOriginOf } from '../lambda/domain/contract';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { checkSendDefaults } from '../lambda/domain/send-request';

@@ -38,7 +38,12 @@ import type { Construct } from 'constructs';
 import { RECONCILER_TIMEOUT_MINUTES, type TrackerConfig } from './config';
 import { TrackerOperations } from './constructs/operations';
 import { TrackerFunction, type TrackerFunctionProps } from './constructs/tracker-function';
-import { IDEMPOTENCY_TABLE, MESSAGES_TABLE } from './table-definition';
+import {
+  CALLBACK_PATH,
+  MESSAGE_ROUTE_PATH,
+  IDEMPOTENCY_TABLE,
+  MESSAGES_TABLE,
+} from '../lambda/domain/contract';
 import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
 
 export { CALLBACK_RETRY_FRAGMENT };
@@ -47,8 +52,7 @@ export interface StatusTrackerStackProps extends StackProps {
   readonly config: TrackerConfig;
 }
 
-/** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
-export const CALLBACK_PATH = '/message-status';
+export { CALLBACK_PATH };
 
 /** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
 export const SENDER_TIMEOUT = Duration.seconds(30);
@@ -449,7 +453,7 @@ export class StatusTrackerStack extends Stack {
     });
 
     api.addRoutes({
-      path: '/messages/{messageSid}',
+      path: MESSAGE_ROUTE_PATH,
       methods: [apigw.HttpMethod.GET],
       integration: new HttpLambdaIntegration('QueryIntegration', this.query.function),
       authorizer: new HttpIamAuthorizer(),

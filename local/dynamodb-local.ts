@@ -13,7 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, MESSAGES_TABLE } from '../lib/table-definition';
+import { createTableInput, MESSAGES_TABLE } from '../lambda/domain/contract';
 
 export interface RunningDynamoDb {
   endpoint: string;

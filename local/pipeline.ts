@@ -13,7 +13,8 @@ import {
   type CallbackResult,
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
-import { jsonResponse, publicOriginOf } from '../lambda/adapters/http';
+import { jsonResponse } from '../lambda/adapters/http';
+import { publicOriginOf } from '../lambda/domain/contract';
 import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';

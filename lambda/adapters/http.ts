@@ -28,33 +28,6 @@ export function publicUrl(event: APIGatewayProxyEventV2, publicOrigin?: string):
   return `${scheme}://${event.requestContext.domainName}${event.rawPath}${query}`;
 }
 
-/**
- * The origin (scheme and host) a public base URL names: a custom domain or a tunnel in front of the API.
- * Signatures are checked against this origin plus the path Twilio called, so a base URL with a path,
- * query or fragment could never match, and one with credentials is a mistake: both are refused. One rule
- * for the stack's context (`publicBaseUrl`, https only), local mode and the callback Lambda.
- */
-export type PublicOrigin =
-  | { ok: true; origin: string }
-  | { ok: false; problem: 'not-a-url' | 'scheme' | 'not-an-origin' | 'credentials' };
-
-export function publicOriginOf(value: string, options: { allowHttp?: boolean } = {}): PublicOrigin {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return { ok: false, problem: 'not-a-url' };
-  }
-  if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
-    return { ok: false, problem: 'scheme' };
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    return { ok: false, problem: 'not-an-origin' };
-  }
-  if (url.username || url.password) return { ok: false, problem: 'credentials' };
-  return { ok: true, origin: url.origin };
-}
-
 export type DecodedBody = { ok: true; text: string; bytes: number } | { ok: false; reason: string };
 
 /** The body as text; base64 bodies (API Gateway encodes form posts) are decoded strictly. */

@@ -15,7 +15,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGES_TABLE } from '../../lib/table-definition';
+import { MESSAGES_TABLE } from '../domain/contract';
 import {
   applyStatusObservation,
   type ApplyOptions,

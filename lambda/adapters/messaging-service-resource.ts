@@ -12,6 +12,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { MessagingServicePort } from './twilio-messaging-service';
+import { SID_PATTERNS } from '../domain/contract';
 
 export interface ServiceCallbackProperties {
   MessagingServiceSid: string;
@@ -22,8 +23,6 @@ export interface ProviderResult {
   PhysicalResourceId: string;
   Data?: Record<string, string>;
 }
-
-const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 
 /**
  * `services` is asked for only when there is work to do, so a rollback's Delete after a failed Create
@@ -43,7 +42,7 @@ export async function onServiceCallbackEvent(
   }
 
   const props = event.ResourceProperties as unknown as ServiceCallbackProperties;
-  if (!SERVICE_SID.test(props.MessagingServiceSid ?? '')) {
+  if (!SID_PATTERNS.messagingService.test(props.MessagingServiceSid ?? '')) {
     throw new Error(
       `MessagingServiceSid must be MG followed by 32 hex characters, got "${props.MessagingServiceSid}"`,
     );
@@ -71,7 +70,12 @@ export function encodePhysicalId(serviceSid: string, previous: string): string {
 
 export function decodePhysicalId(id: string): { serviceSid: string; previous: string } | undefined {
   const [serviceSid, encoded, ...rest] = id.split('|');
-  if (!serviceSid || !SERVICE_SID.test(serviceSid) || encoded === undefined || rest.length > 0)
+  if (
+    !serviceSid ||
+    !SID_PATTERNS.messagingService.test(serviceSid) ||
+    encoded === undefined ||
+    rest.length > 0
+  )
     return undefined;
   return { serviceSid, previous: Buffer.from(encoded, 'base64url').toString('utf8') };
 }

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MessageRecord } from '../domain/message';
-import { MESSAGE_SID_PATTERN } from '../domain/observation';
+import { SID_PATTERNS } from '../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
 import { StoreUnavailableError } from './message-store';
 
@@ -20,7 +20,7 @@ export function createQueryHandler(deps: QueryDeps) {
       return jsonResponse(405, { error: 'only GET is accepted' }, { allow: 'GET' });
     }
     const messageSid = event.pathParameters?.messageSid ?? '';
-    if (!MESSAGE_SID_PATTERN.test(messageSid)) {
+    if (!SID_PATTERNS.message.test(messageSid)) {
       return jsonResponse(400, { error: 'messageSid must be SM or MM followed by 32 hex characters' });
     }
     try {

@@ -20,7 +20,6 @@ import {
   jsonResponse,
   mediaType,
   parseForm,
-  publicOriginOf,
   publicUrl,
   type HttpResponse,
 } from './http';
@@ -31,6 +30,7 @@ import {
   type TwilioCredentials,
 } from './twilio-credentials';
 import { StoreUnavailableError } from './message-store';
+import { publicOriginOf } from '../domain/contract';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';

@@ -13,6 +13,7 @@
  *
  * Pure: the store is a port (`MessageWriter`); DynamoDB lives in adapters/message-store.ts.
  */
+import { pendingShardOf } from './contract';
 import { ERROR_STATUSES, isFinal, rankOf } from './lifecycle';
 import { describeTwilioError } from './error-codes';
 import { statusTimeAttribute } from './message';
@@ -165,13 +166,6 @@ export function planRecord(
   countCallback(expr, observation);
   expr.set('expiresAt', expiresAt(observation.observedAt, options.retentionDays));
   return expr.build(observation.messageSid, { condition: conditions.join(' OR '), returnPrevious: false });
-}
-
-/** Which partition of the pending index a message sits in: stable, and even across shards. */
-export function pendingShardOf(messageSid: string, shards: number): string {
-  let hash = 0;
-  for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
-  return `p${hash % shards}`;
 }
 
 function fillDescriptiveFields(

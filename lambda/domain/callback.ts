@@ -5,7 +5,8 @@
  * of the signature).
  */
 import { isInbound } from './lifecycle';
-import { MESSAGE_SID_PATTERN, type StatusObservation } from './observation';
+import type { StatusObservation } from './observation';
+import { SID_PATTERNS } from './contract';
 
 /**
  * Twilio connection overrides (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
@@ -25,8 +26,6 @@ export type ParsedCallback =
   | { kind: 'invalid'; reason: string };
 
 const STATUS_PATTERN = /^[a-z][a-z_-]{0,39}$/;
-const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
-const SERVICE_SID_PATTERN = /^MG[0-9a-fA-F]{32}$/;
 const ERROR_CODE_PATTERN = /^\d{1,6}$/;
 const MAX_FIELD_LENGTH = 1024;
 
@@ -34,7 +33,7 @@ export function parseStatusCallback(fields: FormFields, receivedAt: Date): Parse
   const sid = single(fields, 'MessageSid');
   if (sid.kind === 'invalid') return sid;
   if (sid.value === undefined) return invalid('MessageSid is missing');
-  if (!MESSAGE_SID_PATTERN.test(sid.value))
+  if (!SID_PATTERNS.message.test(sid.value))
     return invalid('MessageSid is not a message SID (SM/MM + 32 hex)');
 
   const rawStatus = single(fields, 'MessageStatus');
@@ -56,9 +55,9 @@ export function parseStatusCallback(fields: FormFields, receivedAt: Date): Parse
     observation.errorCode = Number(errorCode);
   }
   const accountSid = optional(fields, 'AccountSid');
-  if (accountSid !== undefined && ACCOUNT_SID_PATTERN.test(accountSid)) observation.accountSid = accountSid;
+  if (accountSid !== undefined && SID_PATTERNS.account.test(accountSid)) observation.accountSid = accountSid;
   const serviceSid = optional(fields, 'MessagingServiceSid');
-  if (serviceSid !== undefined && SERVICE_SID_PATTERN.test(serviceSid)) {
+  if (serviceSid !== undefined && SID_PATTERNS.messagingService.test(serviceSid)) {
     observation.messagingServiceSid = serviceSid;
   }
   assign(observation, 'from', optional(fields, 'From'));

@@ -48,5 +48,3 @@ export const DESCRIPTIVE_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof StatusObservation>;
 
 export type DescriptiveField = (typeof DESCRIPTIVE_FIELDS)[number];
-
-export const MESSAGE_SID_PATTERN = /^(SM|MM)[0-9a-fA-F]{32}$/;

@@ -7,6 +7,7 @@
  * StatusCallback a message carries, so those rules live next to the request they apply to.
  */
 import { describeTwilioError } from './error-codes';
+import { SID_PATTERNS } from './contract';
 
 /** The longest body Twilio accepts (error 21617 beyond it). Counted in Unicode code points. */
 export const MAX_BODY_LENGTH = 1600;
@@ -22,7 +23,6 @@ const WHATSAPP_PREFIX = 'whatsapp:';
 const SHORT_CODE = /^\d{5,6}$/;
 /** Alphanumeric sender ID: 1 to 11 letters, digits or spaces, at least one letter. */
 const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
-const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 /** Printable text without control characters (a reference or key ends up in logs and JSON). */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
@@ -128,7 +128,7 @@ export function validateSendRequest(input: unknown, defaults: SendDefaults = {})
   }
   const service = optionalString(request, 'messagingServiceSid');
   if (!service.ok) return service;
-  if (service.value !== undefined && !MESSAGING_SERVICE_SID.test(service.value)) {
+  if (service.value !== undefined && !SID_PATTERNS.messagingService.test(service.value)) {
     return invalid('messagingServiceSid', '"messagingServiceSid" must be MG followed by 32 hex characters');
   }
   if (from.value !== undefined && service.value !== undefined) {
@@ -168,7 +168,7 @@ export function checkSendDefaults(defaults: SendDefaults): string | undefined {
   }
   if (
     defaults.messagingServiceSid !== undefined &&
-    !MESSAGING_SERVICE_SID.test(defaults.messagingServiceSid)
+    !SID_PATTERNS.messagingService.test(defaults.messagingServiceSid)
   ) {
     return 'the default messaging service SID must be MG followed by 32 hex characters';
   }

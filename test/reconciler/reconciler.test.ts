@@ -5,7 +5,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/adapters/reconciler';
-import { pendingShardOf } from '../../lambda/domain/apply-observation';
+import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { messagesResource } from '../../lambda/adapters/twilio-messages';

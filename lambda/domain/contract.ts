@@ -1,0 +1,103 @@
+/**
+ * The contract shared by the infrastructure (lib/) and the runtime (lambda/, local/): names both sides must
+ * agree on, each written once. Pure data and pure functions only: lib/ may import this file (and the other
+ * pure domain modules it names: metric-names, lifecycle), never adapters, use cases or handlers.
+ */
+
+/** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
+export const CALLBACK_PATH = '/message-status';
+
+/** The IAM-authorised read of one message, as an HTTP API route path. */
+export const MESSAGE_ROUTE_PATH = '/messages/{messageSid}';
+
+/** Twilio SID formats: two letters and 32 hex characters. */
+export const SID_PATTERNS = {
+  /** SM for SMS and WhatsApp, MM for MMS. */
+  message: /^(SM|MM)[0-9a-fA-F]{32}$/,
+  account: /^AC[0-9a-fA-F]{32}$/,
+  messagingService: /^MG[0-9a-fA-F]{32}$/,
+} as const;
+
+/**
+ * The origin (scheme and host) a public base URL names: a custom domain or a tunnel in front of the API.
+ * Signatures are checked against this origin plus the path Twilio called, so a base URL with a path,
+ * query or fragment could never match, and one with credentials is a mistake: both are refused. One rule
+ * for the stack's context (`publicBaseUrl`, https only), local mode and the callback Lambda.
+ */
+export type PublicOrigin =
+  | { ok: true; origin: string }
+  | { ok: false; problem: 'not-a-url' | 'scheme' | 'not-an-origin' | 'credentials' };
+
+export function publicOriginOf(value: string, options: { allowHttp?: boolean } = {}): PublicOrigin {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { ok: false, problem: 'not-a-url' };
+  }
+  if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
+    return { ok: false, problem: 'scheme' };
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    return { ok: false, problem: 'not-an-origin' };
+  }
+  if (url.username || url.password) return { ok: false, problem: 'credentials' };
+  return { ok: true, origin: url.origin };
+}
+
+/**
+ * The messages table, defined once: the stack builds it with CDK and local mode (npm start, tests)
+ * creates the same table in DynamoDB Local from this definition.
+ */
+export const MESSAGES_TABLE = {
+  partitionKey: 'messageSid',
+  ttlAttribute: 'expiresAt',
+  /**
+   * Sparse index of messages that are not final: `pendingShard` and `pendingSince` exist only while a
+   * message is unfinished and are removed in the write that makes it final. Sharding spreads a high
+   * send rate over several partitions; the reconciler queries each shard.
+   */
+  pendingIndex: {
+    name: 'pending',
+    partitionKey: 'pendingShard',
+    sortKey: 'pendingSince',
+  },
+} as const;
+
+/** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
+export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
+
+/** CreateTable input for DynamoDB Local, equivalent to what the stack deploys. */
+export function createTableInput(tableName: string) {
+  const { partitionKey, pendingIndex } = MESSAGES_TABLE;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' as const },
+      { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: pendingIndex.sortKey, AttributeType: 'S' as const },
+    ],
+    KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: pendingIndex.name,
+        KeySchema: [
+          { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
+    ],
+  };
+}
+
+/**
+ * Which partition of the pending index a message sits in (`p0` ... `p{shards-1}`): stable, and even
+ * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
+ */
+export function pendingShardOf(messageSid: string, shards: number): string {
+  let hash = 0;
+  for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
+  return `p${hash % shards}`;
+}
