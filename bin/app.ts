@@ -1,30 +1,28 @@
 #!/usr/bin/env node
 /**
- * CDK app entry: reads and validates context (cdk.json or `-c key=value`), then builds one stack per
- * stage, e.g. `npx cdk deploy -c stage=dev` gives TwilioStatusTracker-dev. The account and region come
+ * The ready-made CDK app: reads and validates context (cdk.json or `-c key=value`), then builds one stack
+ * per stage, e.g. `npx cdk deploy -c stage=dev` gives TwilioStatusTracker-dev. The account and region come
  * from the CLI's credentials (CDK_DEFAULT_ACCOUNT/REGION); nothing account-specific lives in the code.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, readTrackerConfig, type TrackerConfig } from '../lib/config';
+import { ConfigError, readAppConfig } from '../lib/config';
 import { StatusTrackerStack } from '../lib/status-tracker-stack';
 
 const app = new App();
 
-let config: TrackerConfig;
 try {
-  config = readTrackerConfig(app.node);
+  const config = readAppConfig(app.node);
+  new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, {
+    config,
+    description: `Twilio message status tracker (${config.stage})`,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`Invalid configuration: ${error.message}`);
   process.exit(1);
 }
-
-new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, {
-  config,
-  description: `Twilio message status tracker (${config.stage})`,
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
 
 // Every synth is checked against the AWS Solutions rules (cdk-nag 3 is a CDK policy-validation plugin,
 // not an Aspect): a finding that is not acknowledged on its resource fails the synth.

@@ -14,8 +14,7 @@ import {
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { jsonResponse } from '../lambda/adapters/http';
-import { publicOriginOf } from '../lambda/domain/contract';
-import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/callback';
+import { CALLBACK_RETRY_FRAGMENT, publicOriginOf } from '../lambda/domain/contract';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { createLocalSendHandler } from './send-endpoint';

@@ -8,14 +8,6 @@ import { isInbound } from './lifecycle';
 import type { StatusObservation } from './observation';
 import { SID_PATTERNS } from './contract';
 
-/**
- * Twilio connection overrides (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
- * for the callback URL: retry up to 5 times on a connect timeout, a read timeout or a 5xx, which is what
- * the endpoint answers when DynamoDB or the secret cannot be reached. Twilio strips the fragment before
- * calling, so it is not part of the signed URL. The stack's `StatusCallbackUrlWithRetries` and the local
- * sender both use it.
- */
-export const CALLBACK_RETRY_FRAGMENT = '#rc=5&rp=ct,rt,5xx';
 
 /** Form fields as received: every key maps to all its values, in order (repeated keys are kept). */
 export type FormFields = Record<string, string[]>;

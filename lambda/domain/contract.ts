@@ -7,6 +7,15 @@
 /** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
 export const CALLBACK_PATH = '/message-status';
 
+/**
+ * Twilio connection overrides (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
+ * for the callback URL: retry up to 5 times on a connect timeout, a read timeout or a 5xx, which is what
+ * the endpoint answers when DynamoDB or the secret cannot be reached. Twilio strips the fragment before
+ * calling, so it is not part of the signed URL. The tracker's `callbackUrlWithRetries` and the local
+ * sender both use it.
+ */
+export const CALLBACK_RETRY_FRAGMENT = '#rc=5&rp=ct,rt,5xx';
+
 /** The IAM-authorised read of one message, as an HTTP API route path. */
 export const MESSAGE_ROUTE_PATH = '/messages/{messageSid}';
 

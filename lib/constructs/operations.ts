@@ -6,7 +6,7 @@
  * Metrics adds a `service` dimension to every one of them, so each metric here names its service too:
  * a CloudWatch metric is identified by its full dimension set, and one dimension short finds nothing.
  */
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -45,13 +45,18 @@ export interface OperationsProps {
   readonly pendingIndex: { table: dynamodb.Table; indexName: string };
   readonly sendQueue: sqs.Queue;
   readonly sendDeadLetterQueue: sqs.Queue;
+  /** The topic alarms notify; unset: an encrypted topic is created here. */
+  readonly alarmTopic?: sns.ITopic;
+  /** Subscribed to the topic created here. */
   readonly alarmEmail?: string;
+  /** Starts every alarm and dashboard name: unique per tracker, so two trackers in one stack never collide. */
+  readonly namePrefix: string;
   readonly signatureRejectionThreshold: number;
   readonly failureRateThreshold: number;
 }
 
 export class TrackerOperations extends Construct {
-  readonly topic: sns.Topic;
+  readonly topic: sns.ITopic;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: {
     readonly signatureRejections: cloudwatch.Alarm;
@@ -64,9 +69,7 @@ export class TrackerOperations extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
-    const stackName = Stack.of(this).stackName;
-
-    this.topic = this.createTopic(props.alarmEmail);
+    this.topic = props.alarmTopic ?? this.createTopic(props.alarmEmail);
     const notify = new cloudwatchActions.SnsAction(this.topic);
 
     const failureRate = this.failureRate(Duration.minutes(15));
@@ -76,7 +79,7 @@ export class TrackerOperations extends Construct {
     ): cloudwatch.Alarm => {
       const { notifyOk, ...alarmProps } = options;
       const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${stackName}-${alarmId}`,
+        alarmName: `${props.namePrefix}-${alarmId}`,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         ...alarmProps,
       });
@@ -283,7 +286,7 @@ export class TrackerOperations extends Construct {
     const hour = Duration.hours(1);
     const callback = METRIC_SERVICES.callback;
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-${Aws.REGION}`,
+      dashboardName: `${props.namePrefix}-${Aws.REGION}`,
       defaultInterval: Duration.days(1),
     });
     const graph = (title: string, options: Partial<cloudwatch.GraphWidgetProps>) =>

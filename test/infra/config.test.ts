@@ -1,9 +1,22 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ConfigError, readTrackerConfig } from '../../lib/config';
+import { ConfigError, readAppConfig } from '../../lib/config';
+import { resolveTrackerSettings } from '../../lib/tracker-props';
 
-/** A stand-in for app.node: context as cdk.json (JSON types) or `-c key=value` (strings) gives it. */
+/**
+ * What the app makes of a context, as cdk.json (JSON types) or `-c key=value` (strings) gives it: the
+ * app's own settings, and the construct's settings after its defaults and checks (the construct is the
+ * one place both live).
+ */
 function read(context: Record<string, unknown>) {
-  return readTrackerConfig({ tryGetContext: (key: string) => context[key] });
+  const config = readAppConfig({
+    tryGetContext: (key: string) => context[key],
+    getAllContext: () => context,
+  });
+  return {
+    stage: config.stage,
+    twilioSecretName: config.twilioSecretName,
+    ...resolveTrackerSettings(config.props),
+  };
 }
 
 function errorOf(context: Record<string, unknown>): string {
@@ -16,7 +29,7 @@ function errorOf(context: Record<string, unknown>): string {
   throw new Error('expected a ConfigError');
 }
 
-describe('readTrackerConfig', () => {
+describe("the app's context", () => {
   it('applies the defaults when the context is empty', () => {
     expect(read({})).toEqual({
       stage: 'prod',
@@ -189,5 +202,26 @@ describe('readTrackerConfig', () => {
     expect(error).toMatch(message);
     // One line: it is printed as is by bin/app.ts.
     expect(error).not.toContain('\n');
+  });
+
+  it.each([
+    ['alarmEmial', 'alarmEmail'],
+    ['pendingShard', 'pendingShards'],
+    ['RetentionDays', 'retentionDays'],
+    ['reconcileSchedual', 'reconcileSchedule'],
+  ])('stops at the unknown key %s and names %s', (typo, known) => {
+    expect(errorOf({ [typo]: 'x' })).toBe(`Unknown context key "${typo}"; did you mean "${known}"?`);
+  });
+
+  it('lists the known keys when nothing is close', () => {
+    expect(errorOf({ colour: 'blue' })).toMatch(
+      /^Unknown context key "colour"; known keys: stage, retentionDays, /,
+    );
+  });
+
+  it("leaves the CDK toolkit's own keys alone", () => {
+    expect(
+      read({ 'aws:cdk:enable-path-metadata': true, '@aws-cdk/core:newStyleStackSynthesis': true }).stage,
+    ).toBe('prod');
   });
 });

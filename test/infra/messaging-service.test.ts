@@ -17,7 +17,7 @@ const SERVICE_SID = 'MG0123456789abcdef0123456789abcdef';
 describe('Messaging Service callback wiring', () => {
   it('is absent without messagingServiceSid', () => {
     const s = synthStack();
-    expect(s.stack.messagingServiceCallback).toBeUndefined();
+    expect(s.stack.tracker.messagingService).toBeUndefined();
     expect(Object.keys(s.template.findResources('Custom::TwilioMessagingServiceCallback'))).toEqual([]);
     // Nothing of the provider framework either.
     expect(JSON.stringify(s.template.toJSON())).not.toContain('framework.onEvent');
@@ -33,9 +33,9 @@ describe('Messaging Service callback wiring', () => {
 
     beforeAll(() => {
       s = synthStack({ messagingServiceSid: SERVICE_SID, alarmEmail: 'ops@example.com' });
-      const wiring = s.stack.messagingServiceCallback!;
+      const wiring = s.stack.tracker.messagingService!;
       handler = trackerIds(s.stack, wiring.handler);
-      secret = logicalId(s.stack, s.stack.twilioSecret);
+      secret = logicalId(s.stack, s.stack.tracker.twilioSecret);
       const [fnId, fn] = Object.entries(resourcesOfType(s, 'AWS::Lambda::Function')).find(
         ([, f]) => f.Properties.Handler === 'framework.onEvent',
       )!;
@@ -54,7 +54,10 @@ describe('Messaging Service callback wiring', () => {
         StatusCallbackUrl: {
           'Fn::Join': [
             '',
-            [getAtt(logicalId(s.stack, s.stack.api), 'ApiEndpoint'), '/message-status#rc=5&rp=ct,rt,5xx'],
+            [
+              getAtt(logicalId(s.stack, s.stack.tracker.api), 'ApiEndpoint'),
+              '/message-status#rc=5&rp=ct,rt,5xx',
+            ],
           ],
         },
       });

@@ -26,9 +26,9 @@ describe('operations', () => {
 
   beforeAll(() => {
     s = synthStack({ stage: 'prod' });
-    topic = logicalId(s.stack, s.stack.operations.topic);
+    topic = logicalId(s.stack, s.stack.tracker.operations.topic);
     alarms = {};
-    for (const [name, alarm] of Object.entries(s.stack.operations.alarms)) {
+    for (const [name, alarm] of Object.entries(s.stack.tracker.operations.alarms)) {
       alarms[name] = resource(s, logicalId(s.stack, alarm)).Properties as AlarmProps;
     }
   });
@@ -80,7 +80,7 @@ describe('operations', () => {
       withEmail.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'ops@example.com',
-        TopicArn: { Ref: logicalId(withEmail.stack, withEmail.stack.operations.topic) },
+        TopicArn: { Ref: logicalId(withEmail.stack, withEmail.stack.tracker.operations.topic) },
       });
     });
   });
@@ -175,7 +175,7 @@ describe('operations', () => {
       expect(alarms.api5xx).toMatchObject({
         Namespace: 'AWS/ApiGateway',
         MetricName: '5xx',
-        Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(s.stack, s.stack.api) } }],
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(s.stack, s.stack.tracker.api) } }],
         Statistic: 'Sum',
         Period: 60,
         EvaluationPeriods: 3,
@@ -205,7 +205,10 @@ describe('operations', () => {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [
-          { Name: 'QueueName', Value: getAtt(logicalId(s.stack, s.stack.sendDeadLetterQueue), 'QueueName') },
+          {
+            Name: 'QueueName',
+            Value: getAtt(logicalId(s.stack, s.stack.tracker.sending.deadLetterQueue), 'QueueName'),
+          },
         ],
         Statistic: 'Maximum',
         Threshold: 0,
@@ -219,7 +222,10 @@ describe('operations', () => {
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
         Dimensions: [
-          { Name: 'FunctionName', Value: { Ref: logicalId(s.stack, s.stack.reconciler.function) } },
+          {
+            Name: 'FunctionName',
+            Value: { Ref: logicalId(s.stack, s.stack.tracker.reconciling.reconciler.function) },
+          },
         ],
         Statistic: 'Sum',
         Threshold: 0,
@@ -232,8 +238,8 @@ describe('operations', () => {
       const custom = synthStack({ signatureRejectionThreshold: 5, failureRateThreshold: 0.02 });
       const props = (alarm: unknown) =>
         resource(custom, logicalId(custom.stack, alarm as Parameters<typeof logicalId>[1])).Properties;
-      expect(props(custom.stack.operations.alarms.signatureRejections).Threshold).toBe(5);
-      expect(props(custom.stack.operations.alarms.failureRate).Threshold).toBe(0.02);
+      expect(props(custom.stack.tracker.operations.alarms.signatureRejections).Threshold).toBe(5);
+      expect(props(custom.stack.tracker.operations.alarms.failureRate).Threshold).toBe(0.02);
     });
   });
 
@@ -324,9 +330,12 @@ describe('operations', () => {
     });
 
     it('shows errors and throttles of every function', () => {
-      const functions = [s.stack.statusCallback, s.stack.query, s.stack.sender, s.stack.reconciler].map(
-        (fn) => logicalId(s.stack, fn.function),
-      );
+      const functions = [
+        s.stack.tracker.callbackApi.statusCallback,
+        s.stack.tracker.callbackApi.query,
+        s.stack.tracker.sending.sender,
+        s.stack.tracker.reconciling.reconciler,
+      ].map((fn) => logicalId(s.stack, fn.function));
       for (const [title, metric] of [
         ['Lambda errors', 'Errors'],
         ['Lambda throttles', 'Throttles'],
@@ -338,8 +347,8 @@ describe('operations', () => {
     });
 
     it('shows DynamoDB throttles of both tables and the pending index', () => {
-      const table = logicalId(s.stack, s.stack.table);
-      const idempotency = logicalId(s.stack, s.stack.idempotencyTable);
+      const table = logicalId(s.stack, s.stack.tracker.table);
+      const idempotency = logicalId(s.stack, s.stack.tracker.sending.idempotencyTable);
       const events = metricsOf('DynamoDB throttle events');
       expect(events.map((line) => line.slice(0, -1))).toEqual([
         ['AWS/DynamoDB', 'ReadThrottleEvents', 'TableName', table],
@@ -358,12 +367,12 @@ describe('operations', () => {
 
     it('shows the send queue and dead-letter queue depth', () => {
       expect(metricsOf('Send queue').map((line) => [line[1], line[3]])).toEqual([
-        ['ApproximateNumberOfMessagesVisible', `${logicalId(s.stack, s.stack.sendQueue)}.QueueName`],
+        ['ApproximateNumberOfMessagesVisible', `${logicalId(s.stack, s.stack.tracker.sendQueue)}.QueueName`],
         [
           'ApproximateNumberOfMessagesVisible',
-          `${logicalId(s.stack, s.stack.sendDeadLetterQueue)}.QueueName`,
+          `${logicalId(s.stack, s.stack.tracker.sending.deadLetterQueue)}.QueueName`,
         ],
-        ['ApproximateAgeOfOldestMessage', `${logicalId(s.stack, s.stack.sendQueue)}.QueueName`],
+        ['ApproximateAgeOfOldestMessage', `${logicalId(s.stack, s.stack.tracker.sendQueue)}.QueueName`],
       ]);
     });
 
@@ -380,7 +389,7 @@ describe('operations', () => {
         properties: { alarms: string[] };
       };
       expect(alarmWidget.properties.alarms.sort()).toEqual(
-        Object.values(s.stack.operations.alarms)
+        Object.values(s.stack.tracker.operations.alarms)
           .map((alarm) => `${logicalId(s.stack, alarm)}.Arn`)
           .sort(),
       );
@@ -397,7 +406,7 @@ describe('operations', () => {
               '.console.aws.amazon.com/cloudwatch/home?region=',
               { Ref: 'AWS::Region' },
               '#dashboards:name=',
-              { Ref: logicalId(s.stack, s.stack.operations.dashboard) },
+              { Ref: logicalId(s.stack, s.stack.tracker.operations.dashboard) },
             ],
           ],
         },

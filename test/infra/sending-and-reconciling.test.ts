@@ -15,7 +15,7 @@ import {
 const callbackWithRetries = (s: SynthesisedStack) => ({
   'Fn::Join': [
     '',
-    [getAtt(logicalId(s.stack, s.stack.api), 'ApiEndpoint'), '/message-status#rc=5&rp=ct,rt,5xx'],
+    [getAtt(logicalId(s.stack, s.stack.tracker.api), 'ApiEndpoint'), '/message-status#rc=5&rp=ct,rt,5xx'],
   ],
 });
 
@@ -35,13 +35,13 @@ describe('sender and reconciler (default context)', () => {
     s = synthStack({ stage: 'prod' });
     const { stack } = s;
     ids = {
-      table: logicalId(stack, stack.table),
-      idempotency: logicalId(stack, stack.idempotencyTable),
-      secret: logicalId(stack, stack.twilioSecret),
-      queue: logicalId(stack, stack.sendQueue),
-      dlq: logicalId(stack, stack.sendDeadLetterQueue),
-      sender: trackerIds(stack, stack.sender),
-      reconciler: trackerIds(stack, stack.reconciler),
+      table: logicalId(stack, stack.tracker.table),
+      idempotency: logicalId(stack, stack.tracker.sending.idempotencyTable),
+      secret: logicalId(stack, stack.tracker.twilioSecret),
+      queue: logicalId(stack, stack.tracker.sendQueue),
+      dlq: logicalId(stack, stack.tracker.sending.deadLetterQueue),
+      sender: trackerIds(stack, stack.tracker.sending.sender),
+      reconciler: trackerIds(stack, stack.tracker.reconciling.reconciler),
     };
   });
 
@@ -215,7 +215,7 @@ describe('sender and reconciler (default context)', () => {
       const rules = resourcesOfType(s, 'AWS::Events::Rule');
       expect(Object.values(rules)).toHaveLength(1);
       const [ruleId, rule] = Object.entries(rules)[0]!;
-      expect(ruleId).toBe(logicalId(s.stack, s.stack.reconcileSchedule));
+      expect(ruleId).toBe(logicalId(s.stack, s.stack.tracker.reconciling.schedule));
       expect(rule.Properties).toMatchObject({
         ScheduleExpression: 'rate(1 hour)',
         State: 'ENABLED',
@@ -260,11 +260,13 @@ describe('sender and reconciler (configured)', () => {
   });
 
   it('tells the sender to rely on the service callback and send through the service by default', () => {
-    expect(functionEnvironment(s, logicalId(s.stack, s.stack.sender.function))).toMatchObject({
-      STATUS_CALLBACK_URL: callbackWithRetries(s),
-      USE_SERVICE_CALLBACK: 'true',
-      DEFAULT_MESSAGING_SERVICE_SID: 'MG0123456789abcdef0123456789abcdef',
-    });
+    expect(functionEnvironment(s, logicalId(s.stack, s.stack.tracker.sending.sender.function))).toMatchObject(
+      {
+        STATUS_CALLBACK_URL: callbackWithRetries(s),
+        USE_SERVICE_CALLBACK: 'true',
+        DEFAULT_MESSAGING_SERVICE_SID: 'MG0123456789abcdef0123456789abcdef',
+      },
+    );
   });
 
   it('bounds the queue consumer at the configured concurrency', () => {
@@ -275,7 +277,9 @@ describe('sender and reconciler (configured)', () => {
 
   it('schedules and configures the reconciler from context', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(5 */2 * * ? *)' });
-    expect(functionEnvironment(s, logicalId(s.stack, s.stack.reconciler.function))).toMatchObject({
+    expect(
+      functionEnvironment(s, logicalId(s.stack, s.stack.tracker.reconciling.reconciler.function)),
+    ).toMatchObject({
       RECONCILE_MIN_AGE_HOURS: '6',
       RECONCILE_HORIZON_HOURS: '48',
       RECONCILE_CONCURRENCY: '4',
@@ -286,7 +290,7 @@ describe('sender and reconciler (configured)', () => {
 describe('sender with a default from', () => {
   it('passes it on and leaves the service settings unset', () => {
     const s = synthStack({ defaultFrom: '+15005550006' });
-    const env = functionEnvironment(s, logicalId(s.stack, s.stack.sender.function));
+    const env = functionEnvironment(s, logicalId(s.stack, s.stack.tracker.sending.sender.function));
     expect(env.DEFAULT_FROM).toBe('+15005550006');
     expect(env).not.toHaveProperty('DEFAULT_MESSAGING_SERVICE_SID');
     expect(env).not.toHaveProperty('USE_SERVICE_CALLBACK');

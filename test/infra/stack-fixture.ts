@@ -1,5 +1,5 @@
 /**
- * Builds the stack the way bin/app.ts does (context -> readTrackerConfig -> StatusTrackerStack), once per
+ * Builds the stack the way bin/app.ts does (context -> readAppConfig -> StatusTrackerStack), once per
  * call, so each test file synthesises each variant in a beforeAll and not per test.
  */
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { readTrackerConfig } from '../../lib/config';
+import { readAppConfig } from '../../lib/config';
 import { StatusTrackerStack } from '../../lib/status-tracker-stack';
 
 /** The context the tests assume, written out so a change to cdk.json does not silently move them. */
@@ -32,7 +32,7 @@ export interface SynthesisedStack {
 
 export function synthStack(context: Record<string, unknown> = {}): SynthesisedStack {
   const app = new App({ context: { ...BASE_CONTEXT, ...context }, analyticsReporting: false });
-  const config = readTrackerConfig(app.node);
+  const config = readAppConfig(app.node);
   const stack = new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, { config });
   const template = Template.fromStack(stack);
   const assemblyDir = app.synth().directory;

@@ -34,14 +34,14 @@ describe('StatusTrackerStack', () => {
       s = synthStack({ stage: 'prod' });
       const { stack } = s;
       ids = {
-        table: logicalId(stack, stack.table),
-        secret: logicalId(stack, stack.twilioSecret),
-        callbackFn: logicalId(stack, stack.statusCallback.function),
-        callbackRole: logicalId(stack, stack.statusCallback.role),
-        callbackLogs: logicalId(stack, stack.statusCallback.logGroup),
-        queryFn: logicalId(stack, stack.query.function),
-        queryRole: logicalId(stack, stack.query.role),
-        queryLogs: logicalId(stack, stack.query.logGroup),
+        table: logicalId(stack, stack.tracker.table),
+        secret: logicalId(stack, stack.tracker.twilioSecret),
+        callbackFn: logicalId(stack, stack.tracker.callbackApi.statusCallback.function),
+        callbackRole: logicalId(stack, stack.tracker.callbackApi.statusCallback.role),
+        callbackLogs: logicalId(stack, stack.tracker.callbackApi.statusCallback.logGroup),
+        queryFn: logicalId(stack, stack.tracker.callbackApi.query.function),
+        queryRole: logicalId(stack, stack.tracker.callbackApi.query.role),
+        queryLogs: logicalId(stack, stack.tracker.callbackApi.query.logGroup),
       };
     });
 
@@ -131,10 +131,10 @@ describe('StatusTrackerStack', () => {
       it('run on Node.js 24, ARM64, 256 MB, with source maps and their own log group', () => {
         const { stack } = s;
         const expected = [
-          { fn: stack.statusCallback, timeout: 10 },
-          { fn: stack.query, timeout: 10 },
-          { fn: stack.sender, timeout: 30 },
-          { fn: stack.reconciler, timeout: 300 },
+          { fn: stack.tracker.callbackApi.statusCallback, timeout: 10 },
+          { fn: stack.tracker.callbackApi.query, timeout: 10 },
+          { fn: stack.tracker.sending.sender, timeout: 30 },
+          { fn: stack.tracker.reconciling.reconciler, timeout: 300 },
         ];
         const functions = resourcesOfType(s, 'AWS::Lambda::Function');
         expect(Object.keys(functions).sort()).toEqual(
@@ -357,14 +357,17 @@ describe('StatusTrackerStack', () => {
     let callbackFn: string;
     beforeAll(() => {
       s = synthStack({ twilioSecretName: 'twilio/status-tracker', publicBaseUrl: 'https://sms.example.com' });
-      callbackFn = logicalId(s.stack, s.stack.statusCallback.function);
+      callbackFn = logicalId(s.stack, s.stack.tracker.callbackApi.statusCallback.function);
     });
 
     it('creates no secret and reads the named one', () => {
       s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
       const env = functionEnvironment(s, callbackFn);
       expect(env.TWILIO_SECRET_ID).toBe('twilio/status-tracker');
-      const { statements } = rolePermissions(s, logicalId(s.stack, s.stack.statusCallback.role));
+      const { statements } = rolePermissions(
+        s,
+        logicalId(s.stack, s.stack.tracker.callbackApi.statusCallback.role),
+      );
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],

@@ -1,0 +1,58 @@
+/**
+ * The messages table: one item per MessageSid, on-demand, point-in-time recovery, TTL on `expiresAt`, and
+ * the sparse `pending` index the reconciler reads. Its definition (names, keys) is the contract's, which
+ * local mode also creates in DynamoDB Local.
+ *
+ * dynamodb.Table (AWS::DynamoDB::Table) rather than TableV2 (AWS::DynamoDB::GlobalTable): one region is
+ * all this needs, the resource maps one-to-one to the CreateTable that local mode issues from the same
+ * definition, and cdk-nag's PITR rule (DDB3) checks this resource type.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { MESSAGES_TABLE } from '../../lambda/domain/contract';
+import type { TrackerFunction } from './tracker-function';
+
+export interface MessagesTableProps {
+  readonly removalPolicy: RemovalPolicy;
+  readonly retentionDays: number;
+  readonly pendingShards: number;
+}
+
+export class MessagesTable extends Construct {
+  readonly table: dynamodb.Table;
+  readonly pendingIndexName = MESSAGES_TABLE.pendingIndex.name;
+  private readonly props: MessagesTableProps;
+
+  constructor(scope: Construct, id: string, props: MessagesTableProps) {
+    super(scope, id);
+    this.props = props;
+    this.table = new dynamodb.Table(this, 'Messages', {
+      partitionKey: { name: MESSAGES_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: MESSAGES_TABLE.ttlAttribute,
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: MESSAGES_TABLE.pendingIndex.name,
+      partitionKey: { name: MESSAGES_TABLE.pendingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: MESSAGES_TABLE.pendingIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+  }
+
+  /**
+   * What every function that records statuses (callback, sender, reconciler) needs: UpdateItem on the
+   * table, its name, how long a record lives and how many shards the pending index has. They must agree:
+   * lowering PENDING_SHARDS after a deployment would strand unfinished messages in the shards no longer
+   * queried.
+   */
+  grantRecordWrites(fn: TrackerFunction): TrackerFunction {
+    return fn
+      .grantTable(this.table, ['dynamodb:UpdateItem'])
+      .addEnvironment('RETENTION_DAYS', String(this.props.retentionDays))
+      .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Sending: the sender function, invoked directly or fed by the send queue, and its idempotency table.
+ *
+ *   your app --invoke, or SQS send queue (DLQ)--> sender λ --Twilio--> table (+ idempotency table)
+ *
+ * A record that fails with a retryable error is reported in `batchItemFailures` and comes back after the
+ * visibility timeout; after SEND_MAX_RECEIVE_COUNT receives it goes to the dead-letter queue (alarmed).
+ * Both queues are encrypted (SSE-SQS, so no KMS grant is needed) and refuse anything but TLS.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { IDEMPOTENCY_TABLE } from '../../lambda/domain/contract';
+import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
+import type { MessagesTable } from './messages-table';
+import { TrackerFunction } from './tracker-function';
+
+/** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
+export const SENDER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * Deliveries of one send request before it is dead-lettered. A retryable failure (Twilio 429/5xx, the
+ * store unreachable) is retried inside the invocation first, so five receives span several minutes.
+ */
+export const SEND_MAX_RECEIVE_COUNT = 5;
+
+export interface SendPipelineProps extends FunctionDefaults {
+  readonly messages: MessagesTable;
+  readonly twilioSecret: TwilioSecretRef;
+  /** The per-message StatusCallback (with Twilio's retry fragment). */
+  readonly statusCallbackUrl: string;
+  readonly useServiceCallback: boolean;
+  readonly defaultFrom?: string;
+  readonly messagingServiceSid?: string;
+  readonly maxConcurrency: number;
+}
+
+export class SendPipeline extends Construct {
+  readonly sender: TrackerFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  /**
+   * Powertools idempotency records (key `id`, TTL `expiration`: Powertools' defaults). Kept like the
+   * messages table: a restored messages table without the matching keys could send twice.
+   */
+  readonly idempotencyTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: SendPipelineProps) {
+    super(scope, id);
+    this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
+      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
+    });
+
+    const environment: Record<string, string> = { STATUS_CALLBACK_URL: props.statusCallbackUrl };
+    if (props.useServiceCallback) environment.USE_SERVICE_CALLBACK = 'true';
+    if (props.defaultFrom) environment.DEFAULT_FROM = props.defaultFrom;
+    if (props.messagingServiceSid) environment.DEFAULT_MESSAGING_SERVICE_SID = props.messagingServiceSid;
+
+    this.sender = props.messages
+      .grantRecordWrites(
+        new TrackerFunction(this, 'Sender', {
+          logRetention: props.logRetention,
+          removalPolicy: props.removalPolicy,
+          handler: 'sender',
+          description:
+            'Sends messages through Twilio and records each one (direct invocation or the send queue)',
+          timeout: SENDER_TIMEOUT,
+          environment,
+        }),
+      )
+      .grantTable(
+        this.idempotencyTable,
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        { environmentKey: 'IDEMPOTENCY_TABLE_NAME' },
+      )
+      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's rule for a Lambda event source: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: SEND_MAX_RECEIVE_COUNT },
+    });
+    this.sender.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Twilio limits concurrent API requests per account; a burst on the queue should wait, not 429.
+        maxConcurrency: props.maxConcurrency,
+      }),
+    );
+  }
+
+  /** Lets the grantee send: put requests on the send queue, or invoke the sender for a synchronous answer. */
+  grantSend(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee).combine(this.sender.function.grantInvoke(grantee));
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * `StatusTracker`: everything that keeps a durable record of each Twilio message's delivery status, as
+ * one construct to drop into a CDK app.
+ *
+ *   Twilio --POST form + X-Twilio-Signature--> HTTP API POST /message-status --> status-callback λ --> table
+ *   caller --SigV4 (AWS_IAM)-->               HTTP API GET /messages/{sid}   --> query λ           --> table
+ *   your app --invoke, or SQS send queue (DLQ)--> sender λ --Twilio--> table (+ idempotency table)
+ *   EventBridge schedule --> reconciler λ --pending index, Twilio fetch--> table
+ *   (opt-in) custom resource --> Messaging Service's Delivery Status Callback = this tracker's URL
+ *   every alarm --> SNS topic (created encrypted, or yours); one CloudWatch dashboard
+ *
+ * Each part is a construct of its own under ./constructs. Every function is a TrackerFunction whose role
+ * starts empty: the grants in those files are the whole of what each may do.
+ */
+import { Names, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CALLBACK_PATH, CALLBACK_RETRY_FRAGMENT, MESSAGE_ROUTE_PATH } from '../lambda/domain/contract';
+import { CallbackApi } from './constructs/callback-api';
+import type { TwilioSecretRef } from './constructs/function-defaults';
+import { MessagesTable } from './constructs/messages-table';
+import { MessagingServiceWiring } from './constructs/messaging-service-wiring';
+import { TrackerOperations } from './constructs/operations';
+import { Reconciler } from './constructs/reconciler';
+import { SendPipeline } from './constructs/send-pipeline';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { resolveTrackerSettings, type StatusTrackerProps, type TrackerSettings } from './tracker-props';
+
+export class StatusTracker extends Construct {
+  /** Paste into the Messaging Service's Delivery Status Callback, or pass as StatusCallback when sending. */
+  readonly callbackUrl: string;
+  /** `callbackUrl` with Twilio's connection overrides: up to 5 retries on timeouts and 5xx. */
+  readonly callbackUrlWithRetries: string;
+  /** GET with SigV4 (execute-api) to read one message; `{messageSid}` is the placeholder. */
+  readonly queryUrl: string;
+  readonly api: apigw.HttpApi;
+  /** One item per MessageSid. */
+  readonly table: dynamodb.Table;
+  /** Put a JSON send request on it (SQS SendMessage) to send a message. */
+  readonly sendQueue: sqs.Queue;
+  /** Invoke it with a send request to send a message and get its SID back. */
+  readonly senderFunction: lambda.IFunction;
+  /** The secret the functions read the Twilio credentials from. */
+  readonly twilioSecret: secretsmanager.ISecret;
+  readonly alarmTopic: sns.ITopic;
+  readonly dashboard: TrackerOperations['dashboard'];
+  /** The settings in effect, defaults applied. */
+  readonly settings: TrackerSettings;
+
+  /** The parts, for users who wire to something the properties above do not expose. */
+  readonly messages: MessagesTable;
+  readonly callbackApi: CallbackApi;
+  readonly sending: SendPipeline;
+  readonly reconciling: Reconciler;
+  readonly operations: TrackerOperations;
+  /** Present only with `messagingServiceSid`. */
+  readonly messagingService?: MessagingServiceWiring;
+
+  constructor(scope: Construct, id: string, props: StatusTrackerProps = {}) {
+    super(scope, id);
+    const settings = resolveTrackerSettings(props);
+    this.settings = settings;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const defaults = { logRetention: settings.logRetention, removalPolicy };
+
+    this.messages = new MessagesTable(this, 'Table', {
+      removalPolicy,
+      retentionDays: settings.retentionDays,
+      pendingShards: settings.pendingShards,
+    });
+    this.table = this.messages.table;
+
+    const secret = props.twilioSecret ? secretRef(props.twilioSecret) : this.createSecret(removalPolicy);
+    this.twilioSecret = secret.secret;
+
+    this.callbackApi = new CallbackApi(this, 'Api', {
+      ...defaults,
+      messages: this.messages,
+      twilioSecret: secret,
+      publicBaseUrl: settings.publicBaseUrl,
+      throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+    });
+    this.api = this.callbackApi.api;
+    this.callbackUrl = `${settings.publicBaseUrl ?? this.api.apiEndpoint}${CALLBACK_PATH}`;
+    this.callbackUrlWithRetries = `${this.callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
+    this.queryUrl = `${this.api.apiEndpoint}${MESSAGE_ROUTE_PATH}`;
+
+    this.sending = new SendPipeline(this, 'Sending', {
+      ...defaults,
+      messages: this.messages,
+      twilioSecret: secret,
+      statusCallbackUrl: this.callbackUrlWithRetries,
+      useServiceCallback: settings.useServiceCallback,
+      defaultFrom: settings.defaultFrom,
+      messagingServiceSid: settings.messagingServiceSid,
+      maxConcurrency: settings.senderMaxConcurrency,
+    });
+    this.sendQueue = this.sending.queue;
+    this.senderFunction = this.sending.sender.function;
+
+    this.reconciling = new Reconciler(this, 'Reconciler', {
+      ...defaults,
+      messages: this.messages,
+      twilioSecret: secret,
+      schedule: settings.reconcileSchedule,
+      minAgeHours: settings.reconcileMinAgeHours,
+      horizonHours: settings.reconcileHorizonHours,
+      concurrency: settings.reconcileConcurrency,
+    });
+
+    if (settings.messagingServiceSid) {
+      this.messagingService = new MessagingServiceWiring(this, 'MessagingService', {
+        ...defaults,
+        twilioSecret: secret,
+        messagingServiceSid: settings.messagingServiceSid,
+        statusCallbackUrl: this.callbackUrlWithRetries,
+        after: this.api,
+      });
+    }
+
+    this.operations = new TrackerOperations(this, 'Operations', {
+      api: this.api,
+      functions: {
+        'status-callback': this.callbackApi.statusCallback,
+        query: this.callbackApi.query,
+        sender: this.sending.sender,
+        reconciler: this.reconciling.reconciler,
+        ...(this.messagingService ? { 'messaging-service-callback': this.messagingService.handler } : {}),
+      },
+      reconciler: this.reconciling.reconciler,
+      tables: { messages: this.table, idempotency: this.sending.idempotencyTable },
+      pendingIndex: { table: this.table, indexName: this.messages.pendingIndexName },
+      sendQueue: this.sendQueue,
+      sendDeadLetterQueue: this.sending.deadLetterQueue,
+      alarmTopic: props.alarmTopic,
+      alarmEmail: settings.alarmEmail,
+      namePrefix: namePrefix(this),
+      signatureRejectionThreshold: settings.signatureRejectionThreshold,
+      failureRateThreshold: settings.failureRateThreshold,
+    });
+    this.alarmTopic = this.operations.topic;
+    this.dashboard = this.operations.dashboard;
+  }
+
+  /** Lets the grantee read messages through the IAM-authorised API (execute-api:Invoke, SigV4). */
+  grantQuery(grantee: iam.IGrantable): iam.Grant {
+    return this.callbackApi.grantQuery(grantee);
+  }
+
+  /** Lets the grantee send messages: the send queue (SendMessage) and the sender (InvokeFunction). */
+  grantSend(grantee: iam.IGrantable): iam.Grant {
+    return this.sending.grantSend(grantee);
+  }
+
+  /**
+   * The tracker creates the container, never the value: the template holds only a non-secret note, and
+   * the generated key is a throwaway that keeps the secret valid JSON. Until the operator puts the real
+   * credentials in (README, Deploy), the callback finds no "authToken" and answers 503, logged as a
+   * configuration fault, rather than 403 as if every callback were forged.
+   */
+  private createSecret(removalPolicy: RemovalPolicy): TwilioSecretRef {
+    const created = new secretsmanager.Secret(this, 'TwilioCredentials', {
+      description:
+        'Twilio credentials for the status tracker: JSON {accountSid, authToken, secondaryAuthToken?, apiKeySid?, apiKeySecret?}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({
+          setup:
+            'Replace this value with {"accountSid":"AC...","authToken":"..."}; optional keys: secondaryAuthToken, apiKeySid, apiKeySecret',
+        }),
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+    Validations.of(created).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value is a Twilio auth token, which only Twilio can issue: it is rotated in the Twilio console ' +
+        'and written here by the operator (see the README on rotation). The callback accepts a ' +
+        'secondaryAuthToken during the change and re-reads the secret when a signature fails, so a ' +
+        'Secrets Manager rotation Lambda would have nothing to generate.',
+    });
+    return { secret: created, secretId: created.secretArn };
+  }
+}
+
+/**
+ * A secret passed in, and what the Lambdas pass to GetSecretValue: its full ARN when known, else its
+ * name (a secret imported by name has only a partial ARN, which Secrets Manager may not resolve; the
+ * grant covers the random suffix either way).
+ */
+function secretRef(secret: secretsmanager.ISecret): TwilioSecretRef {
+  return { secret, secretId: secret.secretFullArn ?? secret.secretName };
+}
+
+/** `<stack name>-<path of the tracker in the stack>`: readable, and unique per tracker. */
+function namePrefix(tracker: Construct): string {
+  const stack = Stack.of(tracker);
+  const relative = tracker.node.scopes.slice(stack.node.scopes.length).map((scope) => scope.node.id);
+  const prefix = [stack.stackName, ...relative].join('-');
+  // Alarm and dashboard names allow more, but a path can hold characters neither allows.
+  return prefix.length <= 200 && /^[A-Za-z0-9_-]+$/.test(prefix)
+    ? prefix
+    : Names.uniqueResourceName(tracker, { maxLength: 200, separator: '-' });
+}
