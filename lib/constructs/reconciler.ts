@@ -32,23 +32,21 @@ export class Reconciler extends Construct {
 
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
+    const fn = new TrackerFunction(this, 'Function', {
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      handler: 'reconciler',
+      description: 'Polls Twilio for messages whose final status callback never came',
+      timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
+      reservedConcurrentExecutions: 1,
+      environment: {
+        RECONCILE_MIN_AGE_HOURS: String(props.minAgeHours),
+        RECONCILE_HORIZON_HOURS: String(props.horizonHours),
+        RECONCILE_CONCURRENCY: String(props.concurrency),
+      },
+    }).grantTable(props.messages.table, ['dynamodb:Query'], { index: props.messages.pendingIndexName });
     this.reconciler = props.messages
-      .grantRecordWrites(
-        new TrackerFunction(this, 'Function', {
-          logRetention: props.logRetention,
-          removalPolicy: props.removalPolicy,
-          handler: 'reconciler',
-          description: 'Polls Twilio for messages whose final status callback never came',
-          timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
-          reservedConcurrentExecutions: 1,
-          environment: {
-            RECONCILE_MIN_AGE_HOURS: String(props.minAgeHours),
-            RECONCILE_HORIZON_HOURS: String(props.horizonHours),
-            RECONCILE_CONCURRENCY: String(props.concurrency),
-          },
-        }),
-      )
-      .grantTable(props.messages.table, ['dynamodb:Query'], { index: props.messages.pendingIndexName })
+      .grantRecordWrites(fn)
       .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
     this.reconciler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
 

@@ -64,8 +64,8 @@ describe('Messaging Service callback wiring', () => {
       // Set once the callback route is live.
       expect(custom.DependsOn).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^ApiDefaultStage/),
-          expect.stringMatching(/^ApiPOSTmessagestatus/),
+          expect.stringMatching(/^TrackerApiDefaultStage/),
+          expect.stringMatching(/^TrackerApiPOSTmessagestatus/),
         ]),
       );
     });
@@ -114,7 +114,7 @@ describe('Messaging Service callback wiring', () => {
       });
       // The framework function starts only once its policy exists.
       expect(resource(s, frameworkFn).DependsOn).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^MessagingServiceCallbackProviderRoleDefaultPolicy/)]),
+        expect.arrayContaining([expect.stringMatching(/^TrackerMessagingServiceProviderRoleDefaultPolicy/)]),
       );
     });
 
@@ -127,8 +127,8 @@ describe('Messaging Service callback wiring', () => {
       const report = runAwsSolutionsChecks(s.stack);
       expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
       expect(acknowledgedRules(s.stack)).toEqual({
-        'TwilioStatusTracker-prod/TwilioCredentials': ['AwsSolutions-SMG4'],
-        'TwilioStatusTracker-prod/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+        'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
+        'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
       });
     });
   });

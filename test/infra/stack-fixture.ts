@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
@@ -67,10 +67,10 @@ export function normalisedTemplate(template: Template): unknown {
   return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}/g, 'ASSET_HASH'));
 }
 
-/** Logical id of a construct's CloudFormation resource. */
-export function logicalId(stack: StatusTrackerStack, construct: IConstruct): string {
-  const resource = construct.node.defaultChild ?? construct;
-  return stack.getLogicalId(resource as Parameters<StatusTrackerStack['getLogicalId']>[0]);
+/** Logical id of a construct's CloudFormation resource, as the template writes it (overrides included). */
+export function logicalId(stack: Stack, construct: IConstruct): string {
+  const resource = (construct.node.defaultChild ?? construct) as CfnElement;
+  return stack.resolve(resource.logicalId) as string;
 }
 
 /** The bundled index.mjs of a Lambda function resource in the synthesised assembly. */
@@ -137,7 +137,7 @@ export const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] 
 
 /** Logical id of a TrackerFunction's function, role and log group. */
 export function trackerIds(
-  stack: StatusTrackerStack,
+  stack: Stack,
   fn: { function: IConstruct; role: IConstruct; logGroup: IConstruct },
 ) {
   return {

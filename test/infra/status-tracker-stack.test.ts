@@ -268,7 +268,7 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('outputs', () => {
-      const endpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Api'), 'ApiEndpoint'] };
+      const endpoint = { 'Fn::GetAtt': [Match.stringLikeRegexp('^TrackerApi'), 'ApiEndpoint'] };
 
       it('gives the callback URL, with and without retry overrides', () => {
         s.template.hasOutput('StatusCallbackUrl', {
@@ -312,8 +312,8 @@ describe('StatusTrackerStack', () => {
 
       it('has only the two reviewed acknowledgements, each on its one resource', () => {
         expect(acknowledgedRules(s.stack)).toEqual({
-          'TwilioStatusTracker-prod/TwilioCredentials': ['AwsSolutions-SMG4'],
-          'TwilioStatusTracker-prod/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+          'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
+          'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
         });
       });
     });
