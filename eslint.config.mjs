@@ -11,6 +11,30 @@ export default tseslint.config(
     },
   },
   {
+    // Infrastructure reads only the pure contract of the runtime (names, limits, rules): never code that
+    // talks to AWS or Twilio, so synthesising never loads a handler and the package ships no runtime code.
+    files: ['lib/**/*.ts', 'bin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/lambda/adapters/**',
+                '**/lambda/handlers/**',
+                '**/lambda/use-cases/**',
+                '**/lambda/runtime/**',
+                '**/local/**',
+              ],
+              message: 'lib/ may import only lambda/domain (the pure contract).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // A focused or skipped test silently shrinks the suite.
