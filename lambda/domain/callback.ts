@@ -8,7 +8,6 @@ import { isInbound } from './lifecycle';
 import type { StatusObservation } from './observation';
 import { SID_PATTERNS } from './contract';
 
-
 /** Form fields as received: every key maps to all its values, in order (repeated keys are kept). */
 export type FormFields = Record<string, string[]>;
 

@@ -35,3 +35,13 @@ export const MetricName = {
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/**
+ * The `serviceName` each handler gives Powertools Metrics, which becomes the `service` dimension of every
+ * metric it emits; the alarms and the dashboard read metrics by these.
+ */
+export const METRIC_SERVICES = {
+  callback: 'status-callback',
+  reconciler: 'reconciler',
+  sender: 'sender',
+} as const;

@@ -27,14 +27,7 @@ export class MessagesTable extends Construct {
   constructor(scope: Construct, id: string, props: MessagesTableProps) {
     super(scope, id);
     this.props = props;
-    this.table = new dynamodb.Table(this, 'Messages', {
-      partitionKey: { name: MESSAGES_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: MESSAGES_TABLE.ttlAttribute,
-      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
-      removalPolicy: props.removalPolicy,
-    });
+    this.table = trackerTable(this, 'Messages', MESSAGES_TABLE, props.removalPolicy);
     this.table.addGlobalSecondaryIndex({
       indexName: MESSAGES_TABLE.pendingIndex.name,
       partitionKey: { name: MESSAGES_TABLE.pendingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -55,4 +48,24 @@ export class MessagesTable extends Construct {
       .addEnvironment('RETENTION_DAYS', String(this.props.retentionDays))
       .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
   }
+}
+
+/**
+ * A table as the tracker keeps them: string partition key, on demand, point-in-time recovery, TTL, and
+ * deletion protection whenever the table is retained.
+ */
+export function trackerTable(
+  scope: Construct,
+  id: string,
+  keys: { readonly partitionKey: string; readonly ttlAttribute: string },
+  removalPolicy: RemovalPolicy,
+): dynamodb.Table {
+  return new dynamodb.Table(scope, id, {
+    partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    timeToLiveAttribute: keys.ttlAttribute,
+    deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+    removalPolicy,
+  });
 }

@@ -18,18 +18,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ERROR_STATUSES, KNOWN_STATUSES, isFinal } from '../../lambda/domain/lifecycle';
-import { METRICS_NAMESPACE, MetricName } from '../../lambda/domain/metric-names';
+import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
+import { createDashboard } from './dashboard';
+import { metric } from './tracker-metrics';
 import type { TrackerFunction } from './tracker-function';
 
-/**
- * The `serviceName` each handler gives Powertools Metrics (the `service` dimension). The handlers cannot be
- * imported here (they build clients at import), so test/infra checks these against their source.
- */
-export const METRIC_SERVICES = {
-  callback: 'status-callback',
-  reconciler: 'reconciler',
-  sender: 'sender',
-} as const;
+export { METRIC_SERVICES };
 
 /** What the alarms and the dashboard watch, and the alarm settings from context. */
 /** Messages that must reach a final status in the alarm's period before the failure rate counts. */
@@ -94,7 +88,7 @@ export class TrackerOperations extends Construct {
           `More than ${props.signatureRejectionThreshold} status callbacks in 5 minutes failed X-Twilio-Signature ` +
           'validation: forged traffic, or an auth token rotated in Twilio but not in the secret (see the ' +
           'status-callback logs).',
-        metric: this.custom(MetricName.SignatureRejections, METRIC_SERVICES.callback, {
+        metric: metric(MetricName.SignatureRejections, METRIC_SERVICES.callback, {
           period: Duration.minutes(5),
         }),
         threshold: props.signatureRejectionThreshold,
@@ -132,7 +126,7 @@ export class TrackerOperations extends Construct {
         alarmDescription:
           'The status-callback Lambda answered 503 (DynamoDB or the Twilio secret unreachable, or the secret ' +
           'has no authToken yet) in 2 of the last 3 minutes.',
-        metric: this.custom(MetricName.CallbacksUnavailable, METRIC_SERVICES.callback, {
+        metric: metric(MetricName.CallbacksUnavailable, METRIC_SERVICES.callback, {
           period: Duration.minutes(1),
         }),
         threshold: 0,
@@ -168,7 +162,7 @@ export class TrackerOperations extends Construct {
       }),
     };
 
-    this.dashboard = this.createDashboard(props, failureRate);
+    this.dashboard = createDashboard(this, props, this.alarms, failureRate);
   }
 
   /**
@@ -217,27 +211,6 @@ export class TrackerOperations extends Construct {
     return topic;
   }
 
-  /** A custom metric: namespace, name and the `service` dimension Powertools adds (plus any other). */
-  private custom(
-    name: MetricName,
-    service: string,
-    options: {
-      period?: Duration;
-      statistic?: string;
-      label?: string;
-      dimensions?: Record<string, string>;
-    } = {},
-  ): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: name,
-      dimensionsMap: { service, ...options.dimensions },
-      statistic: options.statistic ?? 'Sum',
-      period: options.period ?? Duration.minutes(5),
-      label: options.label,
-    });
-  }
-
   /**
    * Failed + undelivered over every message that reached a final status (MessagesFinal counts a message
    * once, when it first becomes final). Each status is FILLed with 0 so a status with no traffic does not
@@ -247,7 +220,7 @@ export class TrackerOperations extends Construct {
     const finals = KNOWN_STATUSES.filter(isFinal);
     const usingMetrics: Record<string, cloudwatch.IMetric> = {};
     for (const status of finals) {
-      usingMetrics[`final_${status}`] = this.custom(MetricName.MessagesFinal, METRIC_SERVICES.callback, {
+      usingMetrics[`final_${status}`] = metric(MetricName.MessagesFinal, METRIC_SERVICES.callback, {
         period,
         dimensions: { status },
       });
@@ -262,231 +235,4 @@ export class TrackerOperations extends Construct {
       label: 'Failed or undelivered / all final',
     });
   }
-
-  /**
-   * A SEARCH over one custom metric split by a dimension whose values are not known in advance (error
-   * codes, statuses Twilio may add); each line is labelled with its dimension value.
-   */
-  private search(name: MetricName, service: string, dimension: string, period: Duration) {
-    return new cloudwatch.MathExpression({
-      expression:
-        `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${name}" ` +
-        `service="${service}"', 'Sum', ${period.toSeconds()})`,
-      usingMetrics: {},
-      period,
-      label: `\${PROP('Dim.${dimension}')}`,
-    });
-  }
-
-  private createDashboard(
-    props: OperationsProps,
-    failureRate: cloudwatch.MathExpression,
-  ): cloudwatch.Dashboard {
-    const five = Duration.minutes(5);
-    const hour = Duration.hours(1);
-    const callback = METRIC_SERVICES.callback;
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${props.namePrefix}-${Aws.REGION}`,
-      defaultInterval: Duration.days(1),
-    });
-    const graph = (title: string, options: Partial<cloudwatch.GraphWidgetProps>) =>
-      new cloudwatch.GraphWidget({ title, width: 12, height: 6, ...options });
-    const { alarms } = this;
-
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        width: 24,
-        height: 3,
-        alarms: Object.values(alarms),
-      }),
-    );
-
-    // Delivery funnel: what Twilio reports, and what it ends as.
-    dashboard.addWidgets(
-      graph('Callbacks by status', {
-        left: [this.search(MetricName.Callbacks, callback, 'status', five)],
-        stacked: true,
-      }),
-      graph('Messages reaching a final status', {
-        left: [this.search(MetricName.MessagesFinal, callback, 'status', five)],
-        stacked: true,
-      }),
-    );
-    dashboard.addWidgets(
-      graph('Failure rate (15 min)', {
-        left: [failureRate],
-        leftYAxis: { min: 0, max: 1 },
-        leftAnnotations: [{ value: props.failureRateThreshold, label: 'Alarm threshold' }],
-      }),
-      graph('Failures by Twilio error code', {
-        left: [this.search(MetricName.DeliveryErrors, callback, 'errorCode', five)],
-        stacked: true,
-      }),
-    );
-    dashboard.addWidgets(
-      graph('Sent to delivered latency (ms)', {
-        left: ['p50', 'p90', 'p99'].map((statistic) =>
-          this.custom(MetricName.SentToDeliveredLatency, callback, { statistic, label: statistic }),
-        ),
-      }),
-      graph('Callback rejections and absorbed callbacks', {
-        left: [
-          MetricName.SignatureRejections,
-          MetricName.CallbackRejections,
-          MetricName.CallbacksUnavailable,
-        ].map((name) => this.custom(name, callback, { label: name })),
-        right: [MetricName.StaleCallbacks, MetricName.DuplicateCallbacks].map((name) =>
-          this.custom(name, callback, { label: name }),
-        ),
-        leftAnnotations: [{ value: props.signatureRejectionThreshold, label: 'Signature rejection alarm' }],
-      }),
-    );
-
-    // The HTTP API.
-    const { api } = props;
-    dashboard.addWidgets(
-      graph('API requests and errors', {
-        left: [
-          api.metricCount({ period: five, statistic: 'Sum', label: 'Requests' }),
-          api.metricClientError({ period: five, statistic: 'Sum', label: '4xx' }),
-          api.metricServerError({ period: five, statistic: 'Sum', label: '5xx' }),
-        ],
-      }),
-      graph('API latency (ms)', {
-        left: ['p50', 'p99'].map((statistic) =>
-          api.metricLatency({ period: five, statistic, label: `Latency ${statistic}` }),
-        ),
-        right: [api.metricIntegrationLatency({ period: five, statistic: 'p99', label: 'Integration p99' })],
-      }),
-    );
-
-    // Lambda errors and throttles, every function.
-    const functions = Object.entries(props.functions);
-    dashboard.addWidgets(
-      graph('Lambda errors', {
-        left: functions.map(([name, fn]) => fn.function.metricErrors({ period: five, label: name })),
-      }),
-      graph('Lambda throttles', {
-        left: functions.map(([name, fn]) => fn.function.metricThrottles({ period: five, label: name })),
-      }),
-    );
-
-    // DynamoDB throttles, both tables and the pending index.
-    const throttleEvents: cloudwatch.IMetric[] = [];
-    for (const [name, table] of Object.entries(props.tables)) {
-      for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
-        throttleEvents.push(
-          table.metric(metricName, { period: five, statistic: 'Sum', label: `${name} ${metricName}` }),
-        );
-      }
-    }
-    const { table: indexed, indexName } = props.pendingIndex;
-    for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
-      throttleEvents.push(
-        new cloudwatch.Metric({
-          namespace: 'AWS/DynamoDB',
-          metricName,
-          dimensionsMap: { TableName: indexed.tableName, GlobalSecondaryIndexName: indexName },
-          period: five,
-          statistic: 'Sum',
-          label: `${indexName} index ${metricName}`,
-        }),
-      );
-    }
-    dashboard.addWidgets(
-      graph('DynamoDB throttle events', { left: throttleEvents }),
-      graph('DynamoDB throttled requests', {
-        left: Object.entries(props.tables).map(([name, table]) => throttledRequests(name, table, five)),
-      }),
-    );
-
-    // Sending and reconciling.
-    dashboard.addWidgets(
-      graph('Send queue', {
-        left: [
-          props.sendQueue.metricApproximateNumberOfMessagesVisible({
-            period: five,
-            statistic: 'Maximum',
-            label: 'Waiting',
-          }),
-          props.sendDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            period: five,
-            statistic: 'Maximum',
-            label: 'Dead-lettered',
-          }),
-        ],
-        right: [
-          props.sendQueue.metricApproximateAgeOfOldestMessage({
-            period: five,
-            statistic: 'Maximum',
-            label: 'Oldest waiting (s)',
-          }),
-        ],
-      }),
-      graph('Sender', {
-        left: [MetricName.MessagesSent, MetricName.SendFailures].map((name) =>
-          this.custom(name, METRIC_SERVICES.sender, { label: name }),
-        ),
-      }),
-    );
-    dashboard.addWidgets(
-      graph('Reconciler (per hour)', {
-        left: [
-          MetricName.ReconcilerPolled,
-          MetricName.ReconcilerResolved,
-          MetricName.ReconcilerUnresolved,
-        ].map((name) => this.custom(name, METRIC_SERVICES.reconciler, { period: hour, label: name })),
-      }),
-      graph('Reconciler runs', {
-        left: [
-          props.reconciler.function.metricInvocations({ period: hour, statistic: 'Sum', label: 'Runs' }),
-          props.reconciler.function.metricErrors({ period: hour, statistic: 'Sum', label: 'Failed runs' }),
-          this.custom(MetricName.ReconcilerIncomplete, METRIC_SERVICES.reconciler, {
-            period: hour,
-            label: 'Runs out of time (backlog)',
-          }),
-        ],
-        right: [
-          props.reconciler.function.metricDuration({
-            period: hour,
-            statistic: 'Maximum',
-            label: 'Longest run (ms)',
-          }),
-        ],
-      }),
-    );
-    return dashboard;
-  }
-}
-
-/**
- * ThrottledRequests summed over every operation the app's functions are granted on either table. (The
- * table's own metricThrottledRequestsForOperations names its metrics by operation alone, so two tables
- * cannot share a graph.)
- */
-function throttledRequests(name: string, table: dynamodb.Table, period: Duration): cloudwatch.MathExpression {
-  const operations = [
-    dynamodb.Operation.GET_ITEM,
-    dynamodb.Operation.PUT_ITEM,
-    dynamodb.Operation.UPDATE_ITEM,
-    dynamodb.Operation.DELETE_ITEM,
-    dynamodb.Operation.QUERY,
-  ];
-  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-  for (const operation of operations) {
-    usingMetrics[`${name}_${operation.toLowerCase()}`] = table.metric('ThrottledRequests', {
-      dimensionsMap: { TableName: table.tableName, Operation: operation },
-      statistic: 'Sum',
-      period,
-    });
-  }
-  return new cloudwatch.MathExpression({
-    expression: Object.keys(usingMetrics)
-      .map((id) => `FILL(${id}, 0)`)
-      .join(' + '),
-    usingMetrics,
-    period,
-    label: `${name} throttled requests`,
-  });
 }

@@ -7,7 +7,7 @@
  * visibility timeout; after SEND_MAX_RECEIVE_COUNT receives it goes to the dead-letter queue (alarmed).
  * Both queues are encrypted (SSE-SQS, so no KMS grant is needed) and refuse anything but TLS.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -15,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_TABLE } from '../../lambda/domain/contract';
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
-import type { MessagesTable } from './messages-table';
+import { trackerTable, type MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
 
 /** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
@@ -50,14 +50,7 @@ export class SendPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: SendPipelineProps) {
     super(scope, id);
-    this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
-      partitionKey: { name: IDEMPOTENCY_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: IDEMPOTENCY_TABLE.ttlAttribute,
-      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
-      removalPolicy: props.removalPolicy,
-    });
+    this.idempotencyTable = trackerTable(this, 'Idempotency', IDEMPOTENCY_TABLE, props.removalPolicy);
 
     const environment: Record<string, string> = { STATUS_CALLBACK_URL: props.statusCallbackUrl };
     if (props.useServiceCallback) environment.USE_SERVICE_CALLBACK = 'true';
