@@ -88,6 +88,8 @@ export function createTableInput(tableName: string) {
       { AttributeName: pendingIndex.sortKey, AttributeType: 'S' as const },
     ],
     KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' as const }],
+    // The source of status-change events (lambda/domain/status-event.ts): every write, both images.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
     GlobalSecondaryIndexes: [
       {
         IndexName: pendingIndex.name,
