@@ -113,7 +113,7 @@ export class StatusTrackerStack extends Stack {
     this.twilioSecret = secret.secret;
 
     this.statusCallback = this.trackerFunction('StatusCallback', {
-      handler: 'status-callback',
+      bundle: 'status-callback',
       description: 'Records Twilio message status callbacks (POST /message-status)',
       environment: config.publicBaseUrl ? { PUBLIC_BASE_URL: config.publicBaseUrl } : {},
     })
@@ -122,7 +122,7 @@ export class StatusTrackerStack extends Stack {
     this.addStoreEnvironment(this.statusCallback);
 
     this.query = this.trackerFunction('Query', {
-      handler: 'query',
+      bundle: 'query',
       description: 'Returns the tracked status of one message (GET /messages/{messageSid})',
     }).grantTable(this.table, ['dynamodb:GetItem']);
 
@@ -230,7 +230,7 @@ export class StatusTrackerStack extends Stack {
     if (config.messagingServiceSid) environment.DEFAULT_MESSAGING_SERVICE_SID = config.messagingServiceSid;
 
     const sender = this.trackerFunction('Sender', {
-      handler: 'sender',
+      bundle: 'sender',
       description: 'Sends messages through Twilio and records each one (direct invocation or the send queue)',
       timeout: SENDER_TIMEOUT,
       environment,
@@ -280,7 +280,7 @@ export class StatusTrackerStack extends Stack {
   } {
     const { config } = this;
     const reconciler = this.trackerFunction('Reconciler', {
-      handler: 'reconciler',
+      bundle: 'reconciler',
       description: 'Polls Twilio for messages whose final status callback never came',
       timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
       reservedConcurrentExecutions: 1,
@@ -320,7 +320,7 @@ export class StatusTrackerStack extends Stack {
     statusCallbackUrl: string,
   ): NonNullable<StatusTrackerStack['messagingServiceCallback']> {
     const handler = this.trackerFunction('MessagingServiceCallback', {
-      handler: 'messaging-service-callback',
+      bundle: 'messaging-service-callback',
       description: "Sets the Messaging Service's Delivery Status Callback (CloudFormation custom resource)",
       timeout: Duration.seconds(30),
     }).grantSecretRead(secret.secret, secret.secretId);
