@@ -7,10 +7,12 @@
  * `lambda.Code.fromAsset` at them. These are the only bundling settings in the repository; anything else
  * that needs a bundle "as deployed" (tests, benchmarks) builds it through `lambdaBuildOptions`.
  *
- * Idempotent: the same sources give byte-identical files (so identical asset hashes), and a bundle whose
- * handler no longer exists is removed. All handlers build in parallel in one esbuild process.
+ * Idempotent: the same sources give byte-identical output (so identical asset hashes); a file is only
+ * written when its content changed, and then atomically (write + rename), so a test or synth reading a
+ * bundle while another process rebuilds never sees half a file. A bundle whose handler no longer exists
+ * is removed. All handlers build in parallel in one esbuild process.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build, type BuildOptions } from 'esbuild';
@@ -87,12 +89,24 @@ export async function bundleHandlers(bundlesDir = BUNDLES_DIR): Promise<Record<s
   await Promise.all(
     names.map(async (name) => {
       const outfile = bundleFile(name, bundlesDir);
-      await build(lambdaBuildOptions(path.join(HANDLERS_DIR, `${name}.ts`), outfile));
-      if (!existsSync(outfile)) throw new Error(`esbuild wrote no ${outfile}`);
+      const result = await build({
+        ...lambdaBuildOptions(path.join(HANDLERS_DIR, `${name}.ts`), outfile),
+        write: false,
+      });
+      for (const output of result.outputFiles) writeIfChanged(output.path, output.contents);
+      if (!existsSync(outfile)) throw new Error(`esbuild produced no ${outfile}`);
       files[name] = outfile;
     }),
   );
   return files;
+}
+
+function writeIfChanged(file: string, contents: Uint8Array): void {
+  if (existsSync(file) && Buffer.from(contents).equals(readFileSync(file))) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
 }
 
 if (require.main === module) {
