@@ -54,6 +54,13 @@ export function bundleDirectory(bundle: string): string {
   return dir;
 }
 
+/**
+ * Node.js options of every function: stack traces point at the TypeScript source through index.mjs.map,
+ * which the asset carries. The maps are written without sourcesContent, so they stay small and cost
+ * little to load at a cold start. Exported so that the cold-start benchmark runs bundles the same way.
+ */
+export const TRACKER_NODE_OPTIONS = '--enable-source-maps';
+
 /** The runtime every function uses; tests assert it so a change is deliberate. */
 export const TRACKER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
@@ -124,10 +131,7 @@ export class TrackerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: {
-        // Stack traces point at the TypeScript source through index.mjs.map, which the asset carries.
-        // The maps are written without sourcesContent, so they stay small and cost little to load at a
-        // cold start.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: TRACKER_NODE_OPTIONS,
         ...props.environment,
       },
     });
