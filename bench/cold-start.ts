@@ -1,26 +1,32 @@
 /**
- * Cold start: the Lambda bundles exactly as CDK builds them, imported in fresh Node.js processes.
+ * Cold start: the Lambda bundles exactly as they are deployed, imported in fresh Node.js processes.
  *
- * 1. `npx cdk synth --quiet -o <tmp>` builds every NodejsFunction with the stack's bundling settings
- *    (lib/constructs/tracker-function.ts). Each AWS::Lambda::Function's `aws:asset:path` names its folder.
- * 2. Two bundles are built here with esbuild for comparison: the naive baseline (the same callback
- *    handler, but validating through `import twilio from 'twilio'`, bundled the plain way: CommonJS, no
- *    minify, esbuild's default main fields) and, to tell the import from the bundling settings apart, the
- *    real handler bundled the same plain way.
+ * 1. scripts/bundle.ts builds every handler into dist/bundles/<name>/index.mjs, as `npm run bundle`
+ *    does. TrackerFunction deploys those directories unchanged (lambda.Code.fromAsset), so these files
+ *    are the deployed code; no synth is needed to find them.
+ * 2. Three bundles are built here for comparison: the floor (only DynamoDBClient + UpdateItemCommand,
+ *    bench/floor/dynamodb-update-only.ts, with the deployed bundles' own settings from scripts/bundle.ts:
+ *    the least a callback could import), the naive baseline (the same callback handler, but validating
+ *    through `import twilio from 'twilio'`, bundled the plain way: CommonJS, no minify, esbuild's default
+ *    main fields) and, to tell the import from the bundling settings apart, the real handler bundled the
+ *    same plain way.
  * 3. Every bundle is imported N times in a fresh `node` (rounds interleaved, so all share the machine's
- *    noise) with the environment its handler reads at module scope, so module init runs and nothing
- *    touches the network. Import overhead = median(bundle) - median(bare `node -e ""`).
+ *    noise) with a Lambda-like environment holding every variable a handler reads at module scope, so
+ *    module init runs and nothing touches the network. Import overhead = median(bundle) - median(bare
+ *    `node -e ""`).
  * 4. Sizes: bytes of each index.mjs; for the API-route bundles, which packages those bytes come from,
- *    read from the asset's own source map (bench/support/source-map.ts), so the analysis is of what CDK
- *    built. Twilio content of every bundle: the twilio files among the source map's `sources`.
+ *    read from the bundle's own source map (bench/support/source-map.ts), so the analysis is of what is
+ *    deployed. Twilio content of every bundle: the twilio files among the source map's `sources`.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { TRACKER_NODE_OPTIONS } from '../lib/constructs/tracker-function';
+import { bundleHandlers, lambdaBuildOptions } from '../scripts/bundle';
 import { bytesByPackage } from './support/source-map';
 import { kb, markdownTable, median, ms, percentile, ratio, type BenchmarkReport } from './support/stats';
 
@@ -29,25 +35,17 @@ const ROOT = path.resolve(__dirname, '..');
 const API_ROUTE_LIMIT_BYTES = 400 * 1024;
 const TARGET_OVERHEAD_RATIO = 0.4;
 const API_ROUTE_FUNCTIONS = new Set(['StatusCallback', 'Query']);
-/** A placeholder Messaging Service SID, so that the optional custom-resource Lambda is synthesised too. */
-const PLACEHOLDER_SERVICE_SID = 'MG' + '0'.repeat(32);
 
 export interface ColdStartOptions {
   /** Timed imports per bundle (after one discarded warm-up round). Default 15. */
   runs?: number;
-  /**
-   * Extra `-c key=value` for the synth. Default: the context defaults plus a placeholder
-   * `messagingServiceSid`, so the Messaging Service custom-resource Lambda exists; no bundle depends on
-   * context values. Pass [] for the bare context defaults.
-   */
-  context?: string[];
   log?: (line: string) => void;
 }
 
 interface Variant {
   name: string;
-  /** What the row is: the baseline, a stack Lambda, or a comparison bundle. */
-  kind: 'bare' | 'stack' | 'naive' | 'comparison';
+  /** What the row is: the baseline, a deployed bundle, the floor, the naive bundle or a comparison. */
+  kind: 'bare' | 'stack' | 'floor' | 'naive' | 'comparison';
   file?: string;
   env: Record<string, string>;
   bytes?: number;
@@ -67,24 +65,18 @@ interface TwilioContent {
 export async function runColdStartBenchmark(options: ColdStartOptions = {}): Promise<BenchmarkReport> {
   const log = options.log ?? ((line: string) => console.log(line));
   const runs = options.runs ?? 15;
-  const context = options.context ?? [`messagingServiceSid=${PLACEHOLDER_SERVICE_SID}`];
   const work = mkdtempSync(path.join(tmpdir(), 'bench-cold-start-'));
   try {
-    log(
-      `cold start: cdk synth (${context.length ? context.map((c) => `-c ${c}`).join(' ') : 'context defaults'}) ...`,
-    );
-    const outDir = path.join(work, 'cdk.out');
-    const synthStarted = performance.now();
-    await synth(outDir, context);
-    log(`cold start: synth took ${((performance.now() - synthStarted) / 1000).toFixed(1)} s`);
-
-    const { functions, skipped } = stackFunctions(outDir);
-    for (const s of skipped) log(`cold start: skipped ${s}`);
-    if (functions.length === 0) throw new Error('the synthesised template has no bundled Lambda function');
+    log('cold start: npm run bundle (scripts/bundle.ts) ...');
+    const bundleStarted = performance.now();
+    const functions = deployedBundles(await bundleHandlers());
+    log(`cold start: bundling took ${((performance.now() - bundleStarted) / 1000).toFixed(1)} s`);
 
     const callback = functions.find((f) => f.name === 'StatusCallback');
-    if (!callback) throw new Error('no StatusCallback function in the template');
+    if (!callback) throw new Error('no status-callback bundle');
 
+    log('cold start: building the floor with the same settings ...');
+    const floor = await buildFloor(path.join(work, 'floor', 'index.mjs'));
     log('cold start: building the naive and plain-bundled callback handlers with esbuild ...');
     const naive = await buildPlainCallback(path.join(work, 'naive', 'index.js'), true);
     const plain = await buildPlainCallback(path.join(work, 'plain', 'index.js'), false);
@@ -93,6 +85,14 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
     const variants: Variant[] = [
       bare,
       ...functions,
+      {
+        name: 'floor: DynamoDBClient + UpdateItemCommand only (same settings)',
+        kind: 'floor',
+        file: floor.file,
+        env: callback.env,
+        bytes: floor.bytes,
+        times: [],
+      },
       {
         name: 'naive callback (whole `twilio`, CJS, no minify)',
         kind: 'naive',
@@ -135,8 +135,10 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
     const bareMedian = median(bare.times);
     const overhead = (v: Variant) => median(v.times) - bareMedian;
     const naiveVariant = variants.find((v) => v.kind === 'naive')!;
+    const floorVariant = variants.find((v) => v.kind === 'floor')!;
     const callbackVariant = variants.find((v) => v.name === 'StatusCallback')!;
     const overheadRatio = overhead(callbackVariant) / overhead(naiveVariant);
+    const floorRatio = overhead(callbackVariant) / overhead(floorVariant);
 
     const rows = variants.map((v) => {
       const limit =
@@ -150,6 +152,7 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
         ms(percentile(v.times, 90)),
         v.kind === 'bare' ? '(baseline)' : ms(overhead(v)),
         v.kind === 'bare' ? '' : ratio(overhead(v) / overhead(naiveVariant)),
+        v.kind === 'bare' ? '' : ratio(overhead(v) / overhead(floorVariant)),
         v.twilio ? describeTwilio(v.twilio) : '',
         limit,
       ];
@@ -162,6 +165,7 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
         'import p90',
         'overhead vs bare node',
         'overhead / naive',
+        'overhead / floor',
         'twilio in bundle',
         'API-route budget',
       ],
@@ -172,8 +176,9 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
     const overBudget = apiRoutes.filter((v) => v.bytes! > API_ROUTE_LIMIT_BYTES);
     const notes = [
       `${runs} imports per bundle in fresh processes, rounds interleaved; Node.js ${process.version} on ${process.platform}/${process.arch} (Lambda runs Node.js 24 on arm64: absolute times differ, ratios carry over).`,
-      `Each import runs with the function's environment from the template (NODE_OPTIONS=--enable-source-maps included; references replaced by placeholders) and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, as on Node.js 22+ where the SDK prints no warning.`,
+      `The deployed bundles are dist/bundles/<handler>/index.mjs from scripts/bundle.ts, the files TrackerFunction deploys. Each import runs with a Lambda-like environment: NODE_OPTIONS=${TRACKER_NODE_OPTIONS} as TrackerFunction sets it, placeholders for every variable a handler reads at module scope, and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, as on Node.js 22+ where the SDK prints no warning.`,
       `Callback import overhead / naive overhead = ${ratio(overheadRatio)} (target <= ${TARGET_OVERHEAD_RATIO}): ${overheadRatio <= TARGET_OVERHEAD_RATIO ? 'met' : 'MISSED'}.`,
+      `Callback import overhead / floor overhead = ${ratio(floorRatio)}: ${ms(overhead(callbackVariant))} vs ${ms(overhead(floorVariant))} for the floor (${floor.bytes.toLocaleString('en-US')} B: DynamoDBClient + UpdateItemCommand only, bundled with the same settings, the one client a callback cannot do without). The difference, ${ms(overhead(callbackVariant) - overhead(floorVariant))}, is what the callback's other imports (Powertools, the signature check, the secret client, its own code) cost.`,
       `API-route bundles vs 400 KB (409,600 B): ${apiRoutes.map((v) => `${v.name} ${v.bytes!.toLocaleString('en-US')} B`).join(', ')}: ${overBudget.length === 0 ? 'met' : `MISSED by ${overBudget.map((v) => `${v.name} (+${(v.bytes! - API_ROUTE_LIMIT_BYTES).toLocaleString('en-US')} B)`).join(', ')}`}.`,
       ...apiRoutes.map((v) => {
         const parts = bytesByPackage(v.file!, `${v.file!}.map`);
@@ -183,18 +188,18 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
           .map((p) => `${p.name} ${kb(p.bytes)}`)
           .join(', ')}.`;
       }),
-      ...skipped.map((s) => `Not measured: ${s}.`),
     ];
     const figures: BenchmarkReport['figures'] = {
       runs,
       bareMedianMs: round1(bareMedian),
       overheadRatio: round3(overheadRatio),
       overheadRatioTargetMet: overheadRatio <= TARGET_OVERHEAD_RATIO,
+      callbackOverFloorRatio: round3(floorRatio),
       apiRouteBudgetMet: overBudget.length === 0,
     };
     for (const v of variants) {
       if (v.kind === 'bare') continue;
-      const key = v.kind === 'stack' ? v.name : v.kind === 'naive' ? 'naive' : v.name;
+      const key = v.kind === 'stack' ? v.name : v.kind === 'naive' || v.kind === 'floor' ? v.kind : v.name;
       figures[`${key}.bytes`] = v.bytes ?? 0;
       figures[`${key}.medianMs`] = round1(median(v.times));
       figures[`${key}.p90Ms`] = round1(percentile(v.times, 90));
@@ -221,77 +226,26 @@ function describeTwilio(t: TwilioContent): string {
   return `${t.wholePackage ? 'WHOLE package' : 'subset'}: ${t.files} files${extra}`;
 }
 
-/** Runs `cdk synth` into outDir; bounded in time, and only the process it started is ever killed. */
-function synth(outDir: string, context: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const args = ['cdk', 'synth', '--quiet', '-o', outDir, ...context.flatMap((c) => ['-c', c])];
-    const child = spawn('npx', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      reject(new Error('cdk synth did not finish within 300 s'));
-    }, 300_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`cdk synth failed (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`));
-    });
-  });
-}
-
-interface TemplateResource {
-  Type: string;
-  Metadata?: Record<string, unknown>;
-  Properties?: { Environment?: { Variables?: Record<string, unknown> } };
-}
-
-/** Every bundled Lambda in the synthesised template, named by its logical-id prefix. */
-function stackFunctions(outDir: string): { functions: Variant[]; skipped: string[] } {
-  const templates = readdirSync(outDir).filter((f) => f.endsWith('.template.json'));
-  const functions: Variant[] = [];
-  const skipped: string[] = [];
-  for (const templateFile of templates) {
-    const template = JSON.parse(readFileSync(path.join(outDir, templateFile), 'utf8')) as {
-      Resources?: Record<string, TemplateResource>;
+/** The deployed bundles, named like the stack's functions (status-callback -> StatusCallback). */
+function deployedBundles(files: Record<string, string>): Variant[] {
+  const functions = Object.entries(files).map(([bundle, file]): Variant => {
+    const name = bundle.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+    const map = `${file}.map`;
+    return {
+      name,
+      kind: 'stack',
+      file,
+      env: functionEnv(name),
+      bytes: statSync(file).size,
+      mapBytes: existsSync(map) ? statSync(map).size : undefined,
+      twilio: existsSync(map) ? twilioContentFromMap(map) : undefined,
+      times: [],
     };
-    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-      if (resource.Type !== 'AWS::Lambda::Function') continue;
-      const name = logicalId.replace(/[0-9A-F]{8}$/, '').replace(/Function$/, '');
-      const assetPath = resource.Metadata?.['aws:asset:path'];
-      if (typeof assetPath !== 'string') {
-        skipped.push(`${name} (no asset: inline code)`);
-        continue;
-      }
-      const folder = path.resolve(outDir, assetPath);
-      const file = path.join(folder, 'index.mjs');
-      if (!existsSync(file)) {
-        const files = existsSync(folder) ? readdirSync(folder).slice(0, 4).join(', ') : 'missing folder';
-        skipped.push(`${name} (not a bundled handler of this app: ${files})`);
-        continue;
-      }
-      const map = `${file}.map`;
-      functions.push({
-        name,
-        kind: 'stack',
-        file,
-        env: functionEnv(name, resource.Properties?.Environment?.Variables ?? {}),
-        bytes: statSync(file).size,
-        mapBytes: existsSync(map) ? statSync(map).size : undefined,
-        twilio: existsSync(map) ? twilioContentFromMap(map) : undefined,
-        times: [],
-      });
-    }
-  }
+  });
   const order = ['StatusCallback', 'Query', 'Sender', 'Reconciler'];
   const rank = (n: string) => (order.indexOf(n) === -1 ? order.length : order.indexOf(n));
   functions.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
-  return { functions, skipped };
+  return functions;
 }
 
 /** The environment of a fresh process: nothing from this shell that could change what the module does. */
@@ -299,16 +253,20 @@ function baseEnv(): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
 }
 
-/** Placeholders for values the template only knows at deploy time (Ref, Fn::GetAtt, Fn::Join). */
+/**
+ * Placeholders for what the stack sets on its functions and a handler reads at module scope (the union
+ * over all handlers: a variable a handler does not read costs nothing).
+ */
 const PLACEHOLDERS: Record<string, string> = {
   TABLE_NAME: 'bench-messages',
   IDEMPOTENCY_TABLE_NAME: 'bench-send-idempotency',
   TWILIO_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-twilio',
   STATUS_CALLBACK_URL: 'https://bench.execute-api.eu-west-1.amazonaws.com/message-status#rc=5&rp=ct,rt,5xx',
-  PUBLIC_BASE_URL: 'https://bench.example.com',
+  RETENTION_DAYS: '400',
+  PENDING_SHARDS: '16',
 };
 
-function functionEnv(name: string, variables: Record<string, unknown>): Record<string, string> {
+function functionEnv(name: string): Record<string, string> {
   const env: Record<string, string> = {
     ...baseEnv(),
     AWS_REGION: 'eu-west-1',
@@ -321,10 +279,9 @@ function functionEnv(name: string, variables: Record<string, unknown>): Record<s
     AWS_SECRET_ACCESS_KEY: 'bench-placeholder-secret',
     AWS_SESSION_TOKEN: 'bench-placeholder-token',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    NODE_OPTIONS: TRACKER_NODE_OPTIONS,
+    ...PLACEHOLDERS,
   };
-  for (const [key, value] of Object.entries(variables)) {
-    env[key] = typeof value === 'string' ? value : (PLACEHOLDERS[key] ?? `bench-${key.toLowerCase()}`);
-  }
   return env;
 }
 
@@ -393,6 +350,12 @@ const wholeTwilio: Plugin = {
     );
   },
 };
+
+/** The floor, built with exactly the deployed bundles' settings (scripts/bundle.ts). */
+async function buildFloor(outfile: string): Promise<{ file: string; bytes: number }> {
+  await build(lambdaBuildOptions(path.join(ROOT, 'bench', 'floor', 'dynamodb-update-only.ts'), outfile));
+  return { file: outfile, bytes: statSync(outfile).size };
+}
 
 /** The callback handler bundled the plain way (CJS, no minify, default main fields). */
 async function buildPlainCallback(

@@ -2,17 +2,17 @@
  * `npm run bench` (tsx bench/run.ts): the measured qualities of DESIGN.md, each against a baseline
  * measured in the same run. Figures, not pass/fail timings: nothing here fails on a number.
  *
- *   cold      Lambda bundles as CDK builds them, imported in fresh processes, vs bare node and a naive bundle
+ *   cold      the deployed Lambda bundles (dist/bundles), imported in fresh processes, vs bare node, a
+ *             DynamoDB-only floor and a naive bundle
  *   cost      DynamoDB requests per callback, counted at the wire, vs a naive read-then-write store
  *   throughput callbacks/s through the local server vs DynamoDB Local's raw UpdateItem rate
  *
  * Environment: BENCH_ONLY=cold,cost,throughput (default all), BENCH_COLD_RUNS (15), BENCH_COST_MESSAGES
  * (2000), BENCH_THROUGHPUT_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
- * BENCH_SYNTH_CONTEXT ('default' = bare context defaults; otherwise a placeholder messagingServiceSid is
- * added so the optional custom-resource Lambda is built too), DYNAMODB_ENDPOINT (use a running DynamoDB
- * Local instead of starting one). Ends with one Markdown table per benchmark, also written to
- * bench/results.md (a partial run, BENCH_ONLY, writes bench/results.<names>.md instead), formatted
- * with the repository's Prettier settings so `prettier --check .` stays clean.
+ * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one). Ends with one Markdown table
+ * per benchmark, also written to bench/results.md (a partial run, BENCH_ONLY, writes
+ * bench/results.<names>.md instead), formatted with the repository's Prettier settings so
+ * `prettier --check .` stays clean.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -59,11 +59,7 @@ async function main(): Promise<void> {
   };
 
   if (selected.has('cold')) {
-    const context =
-      process.env.BENCH_SYNTH_CONTEXT === 'default'
-        ? []
-        : undefined; /* cold-start.ts adds the placeholder messagingServiceSid */
-    const report = await runColdStartBenchmark({ runs: intEnv('BENCH_COLD_RUNS', 15), context });
+    const report = await runColdStartBenchmark({ runs: intEnv('BENCH_COLD_RUNS', 15) });
     print(report);
     reports.push(report);
   }

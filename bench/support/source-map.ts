@@ -1,7 +1,7 @@
 /**
  * Which packages a bundle's bytes come from, read from the bundle's own source map: every generated
- * character is attributed to the source its mapping segment points at. Works on the assets exactly as
- * CDK built them (no rebuild, so no chance of measuring different settings).
+ * character is attributed to the source its mapping segment points at. Works on the bundles exactly as
+ * they are deployed (no rebuild, so no chance of measuring different settings).
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,6 +1,6 @@
 /**
  * Stands in for `@aws-sdk/credential-provider-node` in the Lambda bundles (an esbuild alias set in
- * lib/constructs/tracker-function.ts). In Lambda the function's role credentials are always in the
+ * scripts/bundle.ts). In Lambda the function's role credentials are always in the
  * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), so the SDK's own
  * environment provider is the whole chain; the default chain would add SSO, STS, INI files and the
  * instance metadata service (about 90 KB of code that never runs here) to every cold start.

@@ -41,7 +41,7 @@ export class CallbackApi extends Construct {
       .grantRecordWrites(
         new TrackerFunction(this, 'StatusCallback', {
           ...defaults,
-          handler: 'status-callback',
+          bundle: 'status-callback',
           description: 'Records Twilio message status callbacks (POST /message-status)',
           environment: props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {},
         }),
@@ -50,7 +50,7 @@ export class CallbackApi extends Construct {
 
     this.query = new TrackerFunction(this, 'Query', {
       ...defaults,
-      handler: 'query',
+      bundle: 'query',
       description: 'Returns the tracked status of one message (GET /messages/{messageSid})',
     }).grantTable(props.messages.table, ['dynamodb:GetItem']);
 

@@ -34,7 +34,7 @@ export class MessagingServiceWiring extends Construct {
     this.handler = new TrackerFunction(this, 'Handler', {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      handler: 'messaging-service-callback',
+      bundle: 'messaging-service-callback',
       description: "Sets the Messaging Service's Delivery Status Callback (CloudFormation custom resource)",
       timeout: Duration.seconds(30),
     }).grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);

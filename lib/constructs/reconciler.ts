@@ -35,7 +35,7 @@ export class Reconciler extends Construct {
     const fn = new TrackerFunction(this, 'Function', {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      handler: 'reconciler',
+      bundle: 'reconciler',
       description: 'Polls Twilio for messages whose final status callback never came',
       timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
       reservedConcurrentExecutions: 1,

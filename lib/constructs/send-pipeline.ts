@@ -62,7 +62,7 @@ export class SendPipeline extends Construct {
         new TrackerFunction(this, 'Sender', {
           logRetention: props.logRetention,
           removalPolicy: props.removalPolicy,
-          handler: 'sender',
+          bundle: 'sender',
           description:
             'Sends messages through Twilio and records each one (direct invocation or the send queue)',
           timeout: SENDER_TIMEOUT,

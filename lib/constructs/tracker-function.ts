@@ -1,26 +1,65 @@
 /**
- * The house Lambda: one place that pins how every function in this app is built and what it may do.
+ * The house Lambda: one place that pins how every function in this app runs and what it may do.
  *
  * - Node.js 24 on ARM64 (Graviton: about 20% cheaper per GB-second for the same work). Node.js 24 is the
  *   newest runtime this aws-cdk-lib knows, which is what cdk-nag's AwsSolutions-L1 asks for.
- * - An explicit log group with a retention, and a role written here rather than the one NodejsFunction
- *   would create: that one carries the AWSLambdaBasicExecutionRole managed policy (logs on `*`). This
+ * - Code from the bundles prebuilt by scripts/bundle.ts (dist/bundles), not bundled at synth time: the
+ *   package ships them, so an app using the construct needs neither esbuild nor Docker.
+ * - An explicit log group with a retention, and a role written here rather than the default one
+ *   lambda.Function would create: that one carries the AWSLambdaBasicExecutionRole managed policy (logs on `*`). This
  *   role starts empty and may write only to its own log group; everything else is granted by name.
  * - No X-Ray: its managed actions need `Resource: *`, and API Gateway access logs plus Powertools
  *   structured logs already say where a request went.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Repository root: esbuild resolves from here and the lock file pins what gets bundled. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The package root: the nearest directory above this file with a package.json. The same search works
+ * from the source (lib/constructs/*.ts, in this repository) and from the compiled package
+ * (dist/lib/constructs/*.js, in a consumer's node_modules/twilio-status-tracker), which a fixed `..`
+ * count could not.
+ */
+export const PROJECT_ROOT = findPackageRoot(__dirname);
+
+/** Where `npm run bundle` (scripts/bundle.ts) writes one directory per handler, shipped in the package. */
+export const BUNDLES_DIR = path.join(PROJECT_ROOT, 'dist', 'bundles');
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
+  }
+}
+
+/**
+ * The prebuilt bundle directory of one handler. Synthesis only copies it into the cloud assembly, so
+ * neither esbuild nor Docker is needed where the construct is used; a missing bundle fails here, with
+ * the fix, rather than as an asset error later.
+ */
+export function bundleDirectory(bundle: string): string {
+  const dir = path.join(BUNDLES_DIR, bundle);
+  if (!fs.existsSync(path.join(dir, 'index.mjs'))) {
+    throw new Error(
+      `Lambda bundle ${bundle} missing (no ${path.join(dir, 'index.mjs')}): run npm run bundle`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * Node.js options of every function: stack traces point at the TypeScript source through index.mjs.map,
+ * which the asset carries. The maps are written without sourcesContent, so they stay small and cost
+ * little to load at a cold start. Exported so that the cold-start benchmark runs bundles the same way.
+ */
+export const TRACKER_NODE_OPTIONS = '--enable-source-maps';
 
 /** The runtime every function uses; tests assert it so a change is deliberate. */
 export const TRACKER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -35,8 +74,11 @@ export type TableAction =
   | 'dynamodb:ConditionCheckItem';
 
 export interface TrackerFunctionProps {
-  /** Handler file name under lambda/handlers, without extension (e.g. `status-callback`). */
-  readonly handler: string;
+  /**
+   * The prebuilt bundle to deploy: a handler's file name under lambda/handlers, without extension (e.g.
+   * `status-callback`), which scripts/bundle.ts builds into dist/bundles/<bundle>/index.mjs.
+   */
+  readonly bundle: string;
   readonly description: string;
   readonly logRetention: logs.RetentionDays;
   /** Applies to the log group: keep logs of a retained stack, drop them with a disposable one. */
@@ -58,7 +100,7 @@ export interface TrackerFunctionProps {
 }
 
 export class TrackerFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -76,9 +118,10 @@ export class TrackerFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'lambda', 'handlers', `${props.handler}.ts`),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(bundleDirectory(props.bundle)),
+      // Every bundle is an ES module (index.mjs) exporting `handler`.
+      handler: 'index.handler',
       description: props.description,
       runtime: TRACKER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -87,38 +130,9 @@ export class TrackerFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        // Stack traces point at the TypeScript source. The maps are written without sourcesContent, so
-        // they stay small and cost little to load at a cold start.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: TRACKER_NODE_OPTIONS,
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        // The lowest Node.js this code supports; the output runs unchanged on the Node.js 24 runtime.
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Prefer packages' ES module builds: esbuild can drop what is not imported, and the same handler
-        // imports measurably faster this way than with esbuild's CommonJS-first default.
-        mainFields: ['module', 'main'],
-        // twilio's webhooks module is CommonJS and calls require() for Node built-ins; an ES module has no
-        // `require`, so give the bundle one.
-        banner:
-          "import { createRequire as __trackerCreateRequire } from 'node:module'; const require = __trackerCreateRequire(import.meta.url);",
-        // Bundle @aws-sdk/* instead of using the runtime's copy: the versions in package-lock.json are the
-        // ones the tests ran against, and esbuild keeps only the clients and commands we import, which
-        // loads faster than the runtime's full SDK. The cost is a larger asset, still well under 1 MB.
-        externalModules: [],
-        // In Lambda the role's credentials are always in the environment: swap the SDK's default
-        // credential chain (SSO, STS, INI files, instance metadata; ~90 KB per client) for its
-        // environment provider. See lambda/runtime/lambda-credentials.ts.
-        esbuildArgs: {
-          '--alias': '@aws-sdk/credential-provider-node=./lambda/runtime/lambda-credentials.ts',
-        },
       },
     });
   }

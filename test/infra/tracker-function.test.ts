@@ -19,7 +19,7 @@ describe('TrackerFunction', () => {
     });
     tableId = stack.getLogicalId(table.node.defaultChild as dynamodb.CfnTable);
     new TrackerFunction(stack, 'Reader', {
-      handler: 'query',
+      bundle: 'query',
       description: 'test',
       logRetention: RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -47,6 +47,8 @@ describe('TrackerFunction', () => {
 
   it('keeps the house defaults alongside caller environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
+      // The prebuilt bundle (dist/bundles/query/index.mjs) exports `handler`.
+      Handler: 'index.handler',
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
@@ -64,6 +66,19 @@ describe('TrackerFunction', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
+  it('fails at construction, with the fix, when a bundle was never built', () => {
+    const other = new Stack(new App({ analyticsReporting: false }), 'Missing');
+    expect(
+      () =>
+        new TrackerFunction(other, 'Nothing', {
+          bundle: 'no-such-handler',
+          description: 'test',
+          logRetention: RetentionDays.ONE_WEEK,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/^Lambda bundle no-such-handler missing .*: run npm run bundle$/);
+  });
+
   it('names a second table under its own variable and reserves concurrency when asked', () => {
     const app = new App({ analyticsReporting: false });
     const other = new Stack(app, 'Other');
@@ -74,7 +89,7 @@ describe('TrackerFunction', () => {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
     });
     new TrackerFunction(other, 'Writer', {
-      handler: 'query',
+      bundle: 'query',
       description: 'test',
       logRetention: RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,

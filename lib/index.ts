@@ -1,0 +1,11 @@
+/** The package root (`main` of twilio-status-tracker): what a CDK app imports to use the tracker. */
+export { StatusTracker } from './status-tracker';
+export {
+  ConfigError,
+  RECONCILER_TIMEOUT_MINUTES,
+  TRACKER_DEFAULTS,
+  type StatusTrackerProps,
+  type TrackerSettings,
+} from './tracker-props';
+export { StatusTrackerStack, type StatusTrackerStackProps } from './status-tracker-stack';
+export { readAppConfig, type AppConfig } from './config';
