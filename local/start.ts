@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { isPortFree, JavaMissingError } from './dynamodb-local';
 import { PipelineConfigError, startLocalPipeline } from './pipeline';
-import { describeError } from './errors';
+import { describeError } from '../lambda/domain/describe-error';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -114,7 +114,7 @@ main().then(
       error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
       /Port \d+ is in use/.test(String(error));
-    console.error(`npm start: ${describeError(error)}`);
+    console.error(`npm start: ${describeError(error).message}`);
     if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
     process.exit(1);
   },

@@ -3,15 +3,15 @@
  * is none, 400 for something that is not a message SID, 503 when the store cannot be reached.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MessageRecord } from '../domain/message';
 import { SID_PATTERNS } from '../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
 import { StoreUnavailableError } from './message-store';
+import type { Log } from '../use-cases/ports';
 
 export interface QueryDeps {
   store: { get(messageSid: string): Promise<MessageRecord | undefined> };
-  logger: Pick<Logger, 'warn' | 'error'>;
+  logger: Pick<Log, 'warn' | 'error'>;
 }
 
 export function createQueryHandler(deps: QueryDeps) {

@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/adapters/reconciler';
+import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
 import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';

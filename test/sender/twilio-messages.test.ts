@@ -9,13 +9,15 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import {
-  TwilioApiError,
-  TwilioConfigurationError,
-  TwilioNetworkError,
   TwilioRequestClient,
   createTwilioMessages,
   messagesResource,
 } from '../../lambda/adapters/twilio-messages';
+import {
+  TwilioApiError,
+  TwilioConfigurationError,
+  TwilioNetworkError,
+} from '../../lambda/use-cases/twilio-ports';
 import type { CredentialsSource, TwilioCredentials } from '../../lambda/adapters/twilio-credentials';
 import { freePort } from '../../local/ports';
 import { startRecordingProxy, type RecordingProxy } from './support';
