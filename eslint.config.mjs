@@ -12,47 +12,22 @@ const SDK_PACKAGES = {
   message:
     'AWS, Powertools and Twilio are reached through adapters (lambda/adapters/), injected by handlers.',
 };
+const restrictImports = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const lambdaLayers = [
-  {
-    files: ['lambda/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [LAMBDA_OUTSIDE] }] },
-  },
+  { files: ['lambda/**/*.ts'], rules: restrictImports(LAMBDA_OUTSIDE) },
   {
     files: ['lambda/use-cases/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            LAMBDA_OUTSIDE,
-            SDK_PACKAGES,
-            {
-              regex: '^\\.\\./(adapters|handlers)(/|$)',
-              message:
-                'Use cases depend on the domain and on ports (lambda/use-cases/*port*.ts), not adapters.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
+      regex: '^\\.\\./(adapters|handlers)(/|$)',
+      message: 'Use cases depend on the domain and on ports (lambda/use-cases/*port*.ts), not adapters.',
+    }),
   },
   {
     files: ['lambda/domain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            LAMBDA_OUTSIDE,
-            SDK_PACKAGES,
-            {
-              regex: '^\\.\\./(adapters|use-cases|handlers|runtime)(/|$)',
-              message: 'The domain is pure: it imports nothing but the domain.',
-            },
-          ],
-        },
-      ],
-    },
+    rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
+      regex: '^\\.\\./(adapters|use-cases|handlers|runtime)(/|$)',
+      message: 'The domain is pure: it imports nothing but the domain.',
+    }),
   },
 ];
 
