@@ -21,9 +21,9 @@ import {
   type ApplyOptions,
   type ApplyResult,
   type MessageWriter,
-  type UpdatePlan,
   type WriteResult,
 } from '../domain/apply-observation';
+import type { UpdatePlan } from '../domain/update-expression';
 import { toMessageRecord, type MessageRecord } from '../domain/message';
 import type { StatusObservation } from '../domain/observation';
 import type { PageCursor, PendingEntry, ReconcilerStore } from '../use-cases/reconcile';
