@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 
 interface MessageView {
   messageSid: string;
-  status?: string;
+  status?: string | null;
   final?: boolean;
   statusTimes?: Record<string, string>;
   errorCode?: number;
