@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on this machine (DESIGN.md, "Local mode contract").
+ * `npm start`: the whole pipeline on this machine.
  *
  *   npm start                      DynamoDB Local in memory, the Twilio simulator, server on :3000
  *   npm start -- --persist         keep DynamoDB Local's data under .local-data/ (git-ignored)

@@ -1,5 +1,5 @@
 /**
- * The message item: one per MessageSid (DESIGN.md, "The message item").
+ * The message item: one per MessageSid.
  *
  * Per-status first-seen times are stored as top-level attributes `statusAt_<status>` rather than one
  * map, so that a single UpdateItem can both create an item and add a time to it (DynamoDB cannot SET a
