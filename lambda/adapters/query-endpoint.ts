@@ -1,6 +1,7 @@
 /**
  * GET /messages/{messageSid}: a message's stored record and history. 200 with the record, 404 when there
- * is none, 400 for something that is not a message SID, 503 when the store cannot be reached.
+ * is none, 400 for something that is not a message SID, 503 when the store cannot be reached. A message
+ * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { MessageRecord } from '../domain/message';
