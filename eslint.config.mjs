@@ -1,5 +1,36 @@
 import tseslint from 'typescript-eslint';
 
+// The layers of the runtime code (lambda/): handlers -> use cases -> domain, with adapters injected by the
+// handlers. Flat config does not merge a rule's options across blocks, so each narrower block repeats
+// the restrictions of the wider one.
+const LAMBDA_OUTSIDE = {
+  regex: '^(\\.\\./)+(bin|lib|local|test|bench)(/|$)',
+  message: 'Runtime code (lambda/) never imports the CDK app, local tools, tests or benchmarks.',
+};
+const SDK_PACKAGES = {
+  group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'twilio', 'twilio/*', 'aws-lambda'],
+  message:
+    'AWS, Powertools and Twilio are reached through adapters (lambda/adapters/), injected by handlers.',
+};
+const restrictImports = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const lambdaLayers = [
+  { files: ['lambda/**/*.ts'], rules: restrictImports(LAMBDA_OUTSIDE) },
+  {
+    files: ['lambda/use-cases/**/*.ts'],
+    rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
+      regex: '^\\.\\./(adapters|handlers)(/|$)',
+      message: 'Use cases depend on the domain and on ports (lambda/use-cases/*port*.ts), not adapters.',
+    }),
+  },
+  {
+    files: ['lambda/domain/**/*.ts'],
+    rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
+      regex: '^\\.\\./(adapters|use-cases|handlers|runtime)(/|$)',
+      message: 'The domain is pure: it imports nothing but the domain.',
+    }),
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', '.local-data/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -50,4 +81,5 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'fdescribe', 'fit', 'xdescribe', 'xit', 'xtest'],
     },
   },
+  ...lambdaLayers,
 );

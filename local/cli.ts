@@ -9,7 +9,7 @@
  * to start it; an error answer from the server is shown as the server gave it.
  */
 import { parseArgs } from 'node:util';
-import { describeError as describeFailure } from './errors';
+import { describeError } from '../lambda/domain/describe-error';
 
 const DEFAULT_URL = process.env.TRACKER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 
 interface MessageView {
   messageSid: string;
-  status?: string;
+  status?: string | null;
   final?: boolean;
   statusTimes?: Record<string, string>;
   errorCode?: number;
@@ -77,7 +77,7 @@ async function send(args: string[], out: (line: string) => void): Promise<number
   });
   const result = (await response.json()) as Record<string, unknown>;
   if (!response.ok) {
-    out(`send failed (${response.status}): ${describeError(result)}`);
+    out(`send failed (${response.status}): ${describeErrorAnswer(result)}`);
     return 1;
   }
   out(`${String(result.messageSid)} ${String(result.status)}`);
@@ -91,7 +91,9 @@ async function status(args: string[], out: (line: string) => void): Promise<numb
   const response = await fetch(`${baseUrl(values.url)}/messages/${encodeURIComponent(sid)}`);
   const body = (await response.json()) as Record<string, unknown>;
   if (!response.ok) {
-    out(`${response.status === 404 ? 'not found' : `error (${response.status})`}: ${describeError(body)}`);
+    out(
+      `${response.status === 404 ? 'not found' : `error (${response.status})`}: ${describeErrorAnswer(body)}`,
+    );
     return 1;
   }
   if (values.json) {
@@ -140,7 +142,8 @@ function baseUrl(url: string | undefined): string {
   }
 }
 
-function describeError(body: Record<string, unknown>): string {
+/** The `error` of a JSON answer from the local server, on one line. */
+function describeErrorAnswer(body: Record<string, unknown>): string {
   const error = body.error;
   if (typeof error === 'string') return error;
   if (error && typeof error === 'object') {
@@ -161,7 +164,7 @@ if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(`error: ${describeFailure(error)}`);
+      console.error(`error: ${describeError(error).message}`);
       process.exit(1);
     },
   );

@@ -9,7 +9,7 @@ import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
-import { describeError } from './errors';
+import { describeError } from '../lambda/domain/describe-error';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -139,7 +139,7 @@ class UsageError extends Error {}
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = describeError(error);
+    const message = describeError(error).message;
     console.error(`demo: ${message}`);
     if (!(error instanceof UsageError || error instanceof JavaMissingError) && process.env.DEBUG)
       console.error(error);

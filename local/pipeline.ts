@@ -4,8 +4,8 @@
  * server, and the Twilio simulator unless real Twilio credentials are given. Used by `npm start`,
  * `npm run demo`, the end-to-end tests and the benchmarks.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createLogger } from '../lambda/adapters/logger';
 import { MessageStore } from '../lambda/adapters/message-store';
 import { createQueryHandler } from '../lambda/adapters/query-endpoint';
 import {
@@ -104,10 +104,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
     const store = new MessageStore(client, tableName);
-    const logger = new Logger({
-      serviceName: 'twilio-status-tracker-local',
-      logLevel: options.logLevel ?? 'WARN',
-    });
+    const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {
       advanced: 0,

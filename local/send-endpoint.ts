@@ -3,17 +3,13 @@
  * an HTTP route, with its idempotency table in the same DynamoDB. JSON in, JSON out:
  * 201 `{ messageSid, status }`, or the sender's `{ error }` with a status that says what kind it is.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/http';
 import type { MessageStore } from '../lambda/adapters/message-store';
-import {
-  createIdempotencyStore,
-  createSender,
-  ensureIdempotencyTable,
-  isSendFailure,
-  type SendError,
-} from '../lambda/adapters/sender';
+import { createIdempotencyStore, ensureIdempotencyTable } from '../lambda/adapters/idempotency';
+import { createLogger } from '../lambda/adapters/logger';
+import { createSender } from '../lambda/use-cases/send';
+import { isSendFailure, type SendError } from '../lambda/use-cases/send-results';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createTwilioMessages } from '../lambda/adapters/twilio-messages';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
@@ -55,7 +51,7 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
     messages: createTwilioMessages({ credentials, baseUrl: options.twilio.baseUrl }),
     store: options.store,
     idempotency: createIdempotencyStore({ tableName: options.idempotencyTableName, client: dynamo }),
-    logger: new Logger({ serviceName: 'twilio-status-tracker-local', logLevel: options.logLevel ?? 'WARN' }),
+    logger: createLogger({ logLevel: options.logLevel ?? 'WARN' }),
     config: {
       defaults: {
         from: options.defaultFrom,

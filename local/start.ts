@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on this machine (DESIGN.md, "Local mode contract").
+ * `npm start`: the whole pipeline on this machine.
  *
  *   npm start                      DynamoDB Local in memory, the Twilio simulator, server on :3000
  *   npm start -- --persist         keep DynamoDB Local's data under .local-data/ (git-ignored)
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { isPortFree, JavaMissingError } from './dynamodb-local';
 import { PipelineConfigError, startLocalPipeline } from './pipeline';
-import { describeError } from './errors';
+import { describeError } from '../lambda/domain/describe-error';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -114,7 +114,7 @@ main().then(
       error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
       /Port \d+ is in use/.test(String(error));
-    console.error(`npm start: ${describeError(error)}`);
+    console.error(`npm start: ${describeError(error).message}`);
     if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
     process.exit(1);
   },

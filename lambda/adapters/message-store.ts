@@ -21,11 +21,12 @@ import {
   type ApplyOptions,
   type ApplyResult,
   type MessageWriter,
-  type UpdatePlan,
   type WriteResult,
 } from '../domain/apply-observation';
+import type { UpdatePlan } from '../domain/update-expression';
 import { toMessageRecord, type MessageRecord } from '../domain/message';
 import type { StatusObservation } from '../domain/observation';
+import type { PageCursor, PendingEntry, ReconcilerStore } from '../use-cases/reconcile';
 
 /** The store could not be reached or refused the request: callers answer 503 so Twilio retries. */
 export class StoreUnavailableError extends Error {
@@ -35,14 +36,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** Where a page of the pending index ended (DynamoDB's LastEvaluatedKey, passed back as it came). */
-export type PageKey = Record<string, AttributeValue>;
+/** Where a page of the pending index ended: DynamoDB's LastEvaluatedKey. */
+type PageKey = Record<string, AttributeValue>;
 
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 
 export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { retentionDays: 400, pendingShards: 16 };
 
-export class MessageStore implements MessageWriter {
+export class MessageStore implements MessageWriter, ReconcilerStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -83,11 +84,8 @@ export class MessageStore implements MessageWriter {
     shard: string,
     olderThan: string,
     limit: number,
-    startKey?: PageKey,
-  ): Promise<{
-    entries: Array<{ messageSid: string; pendingSince: string }>;
-    nextKey?: PageKey;
-  }> {
+    startKey?: PageCursor,
+  ): Promise<{ entries: PendingEntry[]; nextKey?: PageCursor }> {
     const { pendingIndex } = MESSAGES_TABLE;
     try {
       const result = await this.client.send(
@@ -98,7 +96,8 @@ export class MessageStore implements MessageWriter {
           ExpressionAttributeNames: { '#shard': pendingIndex.partitionKey, '#since': pendingIndex.sortKey },
           ExpressionAttributeValues: { ':shard': { S: shard }, ':olderThan': { S: olderThan } },
           Limit: limit,
-          ExclusiveStartKey: startKey,
+          // Only this method makes cursors (from LastEvaluatedKey), so one handed back is a PageKey.
+          ExclusiveStartKey: startKey as PageKey | undefined,
         }),
       );
       return {

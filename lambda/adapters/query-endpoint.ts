@@ -1,17 +1,18 @@
 /**
  * GET /messages/{messageSid}: a message's stored record and history. 200 with the record, 404 when there
- * is none, 400 for something that is not a message SID, 503 when the store cannot be reached.
+ * is none, 400 for something that is not a message SID, 503 when the store cannot be reached. A message
+ * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MessageRecord } from '../domain/message';
 import { SID_PATTERNS } from '../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
 import { StoreUnavailableError } from './message-store';
+import type { Log } from '../use-cases/ports';
 
 export interface QueryDeps {
   store: { get(messageSid: string): Promise<MessageRecord | undefined> };
-  logger: Pick<Logger, 'warn' | 'error'>;
+  logger: Pick<Log, 'warn' | 'error'>;
 }
 
 export function createQueryHandler(deps: QueryDeps) {

@@ -1,18 +1,16 @@
 /**
- * POST /message-status, the contract of DESIGN.md "Callback endpoint contract":
+ * POST /message-status: the HTTP side of a status callback.
  *
- *   API Gateway event --> checks, cheapest first --> parseStatusCallback --> MessageStore.apply
+ *   API Gateway event --> checks, cheapest first --> applyCallback (use-cases/apply-callback.ts)
  *
  * method (405), content type (415), size (413), signature (403), fields (400); then 200, or 503 when
  * the store or the secret cannot be reached so that Twilio retries. No 4xx writes anything; no response
  * carries a secret or a stack trace.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { parseStatusCallback } from '../domain/callback';
-import { maskAddress } from '../domain/masking';
-import type { ApplyResult } from '../domain/apply-observation';
-import type { StatusObservation } from '../domain/observation';
+import { describeError } from '../domain/describe-error';
+import { createCallbackApplier, type CallbackOutcome } from '../use-cases/apply-callback';
+import { CredentialsUnavailableError, type Log, type ObservationStore } from '../use-cases/ports';
 import {
   declaredBodyBytes,
   decodeBody,
@@ -24,11 +22,7 @@ import {
   type HttpResponse,
 } from './http';
 import { isPlausibleSignature, isValidSignature } from './twilio-signature';
-import {
-  CredentialsUnavailableError,
-  type CredentialsSource,
-  type TwilioCredentials,
-} from './twilio-credentials';
+import type { CredentialsSource, TwilioCredentials } from './twilio-credentials';
 import { StoreUnavailableError } from './message-store';
 import { publicOriginOf } from '../domain/contract';
 
@@ -36,23 +30,23 @@ export const MAX_BODY_BYTES = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
 export interface StatusCallbackDeps {
-  store: { apply(observation: StatusObservation): Promise<ApplyResult> };
+  store: ObservationStore;
   credentials: CredentialsSource;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: Log;
   publicBaseUrl?: string;
   now?: () => Date;
   /** Told of every answered request (metrics, tests); never changes the answer. */
   onResult?: (result: CallbackResult) => void;
 }
 
+/** What the endpoint answered: the use case's outcome for an accepted request, or why not. */
 export type CallbackResult =
   | { kind: 'rejected'; statusCode: number; reason: string }
-  | { kind: 'inbound' }
-  | { kind: 'applied'; observation: StatusObservation; result: ApplyResult }
+  | Exclude<CallbackOutcome, { kind: 'invalid' }>
   | { kind: 'unavailable'; reason: string };
 
 export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
-  const now = deps.now ?? (() => new Date());
+  const applyCallback = createCallbackApplier(deps);
   // A bad PUBLIC_BASE_URL fails the cold start here, not every request.
   let publicBaseUrl: string | undefined;
   if (deps.publicBaseUrl !== undefined) {
@@ -90,27 +84,13 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
       return unavailable(deps, error);
     }
 
-    const parsed = parseStatusCallback(fields, now());
-    if (parsed.kind === 'invalid') return reject(400, parsed.reason);
-    if (parsed.kind === 'inbound') {
-      deps.logger.info('inbound status ignored', { messageSid: parsed.messageSid, status: parsed.status });
-      deps.onResult?.({ kind: 'inbound' });
-      return jsonResponse(200, { outcome: 'ignored', reason: 'inbound message status' });
-    }
-
-    const { observation } = parsed;
     try {
-      const result = await deps.store.apply(observation);
-      deps.logger.info('status callback applied', {
-        messageSid: observation.messageSid,
-        status: observation.status,
-        outcome: result.outcome,
-        errorCode: observation.errorCode,
-        to: maskAddress(observation.to),
-        from: maskAddress(observation.from),
-      });
-      deps.onResult?.({ kind: 'applied', observation, result });
-      return jsonResponse(200, { outcome: result.outcome });
+      const outcome = await applyCallback(fields);
+      if (outcome.kind === 'invalid') return reject(400, outcome.reason);
+      deps.onResult?.(outcome);
+      return outcome.kind === 'inbound'
+        ? jsonResponse(200, { outcome: 'ignored', reason: 'inbound message status' })
+        : jsonResponse(200, { outcome: outcome.result.outcome });
     } catch (error) {
       return unavailable(deps, error);
     }
@@ -144,12 +124,7 @@ function unavailable(deps: StatusCallbackDeps, error: unknown): HttpResponse {
     });
   } else {
     // Anything else is a bug; the answer is the same, and never leaks the stack.
-    deps.logger.error('unexpected error handling status callback', {
-      error:
-        error instanceof Error
-          ? { name: error.name, message: error.message, stack: error.stack }
-          : String(error),
-    });
+    deps.logger.error('unexpected error handling status callback', { error: describeError(error) });
   }
   deps.onResult?.({ kind: 'unavailable', reason: expected ? error.name : 'unexpected' });
   return jsonResponse(503, { error: 'temporarily unavailable, retry later' }, { 'retry-after': '5' });

@@ -9,6 +9,7 @@
  * environment are used and no secret is read.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { CredentialsUnavailableError } from '../use-cases/ports';
 
 export interface TwilioCredentials {
   accountSid?: string;
@@ -17,14 +18,6 @@ export interface TwilioCredentials {
   secondaryAuthToken?: string;
   apiKeySid?: string;
   apiKeySecret?: string;
-}
-
-/** The credentials could not be read: callers answer 503 (never 403) so Twilio retries. */
-export class CredentialsUnavailableError extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'CredentialsUnavailableError';
-  }
 }
 
 export interface CredentialsSource {

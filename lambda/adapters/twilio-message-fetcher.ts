@@ -4,8 +4,8 @@
  * reconciler to judge. Kept apart from the sender's adapter so the sender's bundle carries none of it.
  */
 import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { MessageNotFoundError, type FetchedMessage } from './reconciler';
-import { TwilioApiError } from './twilio-messages';
+import { MessageNotFoundError, type FetchedMessage } from '../use-cases/reconcile';
+import { TwilioApiError } from '../use-cases/twilio-ports';
 
 export function twilioMessageFetcher(
   messages: MessageListInstance,

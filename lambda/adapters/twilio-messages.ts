@@ -20,71 +20,18 @@ import RequestClient from 'twilio/lib/base/RequestClient';
 import { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import type V2010 from 'twilio/lib/rest/api/V2010';
 import type { TwilioCredentials, CredentialsSource } from './twilio-credentials';
+import {
+  TwilioApiError,
+  TwilioConfigurationError,
+  TwilioNetworkError,
+  type CreateMessageParams,
+  type CreatedMessage,
+  type MessagesPort,
+} from '../use-cases/twilio-ports';
 
 export const TWILIO_API_ORIGIN = 'https://api.twilio.com';
 /** Per-request timeout: a create normally answers in well under a second. */
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** What the sender asks Twilio to create (camel-case names of the Messages resource's parameters). */
-export interface CreateMessageParams {
-  to: string;
-  from?: string;
-  messagingServiceSid?: string;
-  body?: string;
-  mediaUrls?: string[];
-  statusCallback?: string;
-}
-
-/** The fields of Twilio's Message resource the sender records. */
-export interface CreatedMessage {
-  sid: string;
-  status: string;
-  accountSid?: string;
-  to?: string;
-  /** Null for a message sent through a Messaging Service until a sender is picked. */
-  from?: string | null;
-  messagingServiceSid?: string | null;
-  dateCreated?: Date | null;
-}
-
-/** The sender's port to Twilio: one create. Throws TwilioApiError, TwilioNetworkError or a credentials error. */
-export interface MessagesPort {
-  create(params: CreateMessageParams): Promise<CreatedMessage>;
-}
-
-/** Twilio answered with an error (its JSON error: code, message, more_info). */
-export class TwilioApiError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly code: number | undefined,
-    message: string,
-    readonly moreInfo?: string,
-    /** Seconds from the `Retry-After` header (delta-seconds or HTTP date), when present. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = 'TwilioApiError';
-  }
-}
-
-/** The request did not get an HTTP answer (refused, reset, timed out, DNS). */
-export class TwilioNetworkError extends Error {
-  constructor(
-    readonly code: string | undefined,
-    cause: unknown,
-  ) {
-    super(`Twilio could not be reached${code ? ` (${code})` : ''}`, { cause });
-    this.name = 'TwilioNetworkError';
-  }
-}
-
-/** Twilio credentials cannot send (no account SID): a deployment fault, not a message fault. */
-export class TwilioConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TwilioConfigurationError';
-  }
-}
 
 type RequestOptions = RequestClient.RequestOptions;
 type Response = Awaited<ReturnType<RequestClient['request']>>;

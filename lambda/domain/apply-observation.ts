@@ -7,9 +7,22 @@
  * 1. One conditional UpdateItem moves the status when the observation ranks strictly higher than what is
  *    stored (or nothing is stored). In order, that is the only request.
  * 2. When the condition fails, DynamoDB hands back the stored item (ReturnValuesOnConditionCheckFailure),
- *    so without a read we know whether the observation teaches anything: a status time not yet seen or a
- *    descriptive field not yet known. Only then is a second write sent, which never touches the status.
- *    A duplicate therefore costs one failed conditional request and changes nothing.
+ *    so without a read we know whether the observation teaches anything: a status time not yet seen, a
+ *    descriptive field not yet known, or the error code of the current failed/undelivered status when
+ *    the write that set that status had none. Only then is a second write sent, which never touches the
+ *    status. A duplicate therefore costs one failed conditional request and changes nothing.
+ * 3. If that second write's condition fails too, another writer changed the item in between; the item it
+ *    hands back is planned against once more (a bounded number of times).
+ *
+ * Where a message stands with the reconciler:
+ * - A message is either on the pending index (`pendingShard`, `pendingSince`) or `unresolved`, never
+ *   both. A final status takes it off both. A status that advances but is not final puts it back on the
+ *   index and clears `unresolved`: new life after the reconciler gave up means it should look again, with
+ *   a fresh horizon.
+ * - A message seen only with statuses this version does not know (Twilio adds statuses without notice)
+ *   has no current status. It is put on the pending index all the same, so the reconciler polls it and
+ *   the first known status Twilio reports moves it; the query API answers it with `status: null` and
+ *   `final: false` (domain/message.ts). Once it is marked unresolved, further unknown statuses leave it so.
  *
  * Pure: the store is a port (`MessageWriter`); DynamoDB lives in adapters/message-store.ts.
  */
@@ -18,20 +31,11 @@ import { ERROR_STATUSES, isFinal, rankOf } from './lifecycle';
 import { describeTwilioError } from './error-codes';
 import { statusTimeAttribute } from './message';
 import { DESCRIPTIVE_FIELDS, type StatusObservation } from './observation';
+import { UpdateExpressionBuilder, type UpdatePlan } from './update-expression';
 
-export interface UpdatePlan {
-  messageSid: string;
-  updateExpression: string;
-  conditionExpression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-  /** Ask for the item as it was before a successful write (to report what changed). */
-  returnPrevious: boolean;
-}
+type Item = Record<string, unknown>;
 
-export type WriteResult =
-  | { written: true; previous?: Record<string, unknown> }
-  | { written: false; current?: Record<string, unknown> };
+export type WriteResult = { written: true; previous?: Item } | { written: false; current?: Item };
 
 /** The store as the domain needs it: one conditional update that reports the blocking item. */
 export interface MessageWriter {
@@ -55,17 +59,24 @@ export type ApplyOutcome = 'advanced' | 'stale' | 'duplicate';
 export interface ApplyResult {
   outcome: ApplyOutcome;
   /** The item before an `advanced` write; absent when the message was new. */
-  previous?: Record<string, unknown>;
-  /** Requests sent to the store (1 or 2). */
+  previous?: Item;
+  /** Requests sent to the store (1 or 2; more only when other writers changed the item meanwhile). */
   requests: number;
 }
+
+/**
+ * Record writes planned again after a failed one, at most: each retry means another writer changed the
+ * item in between, and each such change (the item created, given a status, moved on) happens once.
+ */
+const MAX_RECORD_WRITES = 3;
 
 export async function applyStatusObservation(
   writer: MessageWriter,
   observation: StatusObservation,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
-  let current: Record<string, unknown> | undefined;
+  // Undefined: not read. An unknown status has no advance to fail, so its first record write guesses.
+  let current: Item | undefined;
   let requests = 0;
   if (rankOf(observation.status) !== undefined) {
     const result = await writer.write(planAdvance(observation, options));
@@ -73,11 +84,16 @@ export async function applyStatusObservation(
     if (result.written) return { outcome: 'advanced', previous: result.previous, requests };
     current = result.current;
   }
-  const record = planRecord(observation, current, options);
-  if (!record) return { outcome: 'duplicate', requests };
-  const result = await writer.write(record);
-  requests++;
-  return { outcome: result.written ? 'stale' : 'duplicate', requests };
+  for (let attempt = 0; attempt < MAX_RECORD_WRITES; attempt++) {
+    const record = planRecord(observation, current, options);
+    if (!record) break;
+    const result = await writer.write(record);
+    requests++;
+    if (result.written) return { outcome: 'stale', requests };
+    // A failed condition hands back the item; nothing handed back means there is no item yet.
+    current = result.current ?? {};
+  }
+  return { outcome: 'duplicate', requests };
 }
 
 /** The write that moves the status; its condition holds only when the observation ranks higher. */
@@ -108,13 +124,14 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
   setOrRemove(expr, 'eventType', observation.eventType);
   fillDescriptiveFields(expr, observation, DESCRIPTIVE_FIELDS);
 
+  // Pending or unresolved, never both: a final status ends both; any other advance is new life, so the
+  // message goes (back) on the pending index and is no longer given up on.
+  expr.remove('unresolved');
   if (final) {
     expr.remove('pendingShard');
     expr.remove('pendingSince');
-    expr.remove('unresolved');
   } else {
-    expr.set('pendingShard', pendingShardOf(observation.messageSid, options.pendingShards));
-    expr.setIfNotExists('pendingSince', observation.createdAt ?? observation.observedAt);
+    putOnPendingIndex(expr, observation, options);
   }
   countCallback(expr, observation);
   expr.set('expiresAt', expiresAt(observation.observedAt, options.retentionDays));
@@ -128,44 +145,84 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
 
 /**
  * The write that keeps what a non-advancing observation teaches, or undefined when it teaches nothing.
- * `current` is the stored item when known (it came back from the failed advance); without it (an unknown
- * status) the condition alone decides, so a concurrent duplicate still writes nothing.
+ * `current` is the stored item when known (`{}`: there is none). Undefined (an unknown status, not read)
+ * plans for the usual case, an item that has a status; the condition alone then decides, so a
+ * concurrent duplicate still writes nothing, and a wrong guess fails and is planned again.
  */
 export function planRecord(
   observation: StatusObservation,
-  current: Record<string, unknown> | undefined,
+  current: Item | undefined,
   options: ApplyOptions,
 ): UpdatePlan | undefined {
+  const known = (attribute: string) => current !== undefined && current[attribute] !== undefined;
   const timeAttribute = statusTimeAttribute(observation.status);
-  const newTime = current === undefined || current[timeAttribute] === undefined;
-  const newFields = DESCRIPTIVE_FIELDS.filter(
-    (field) => observation[field] !== undefined && (current === undefined || current[field] === undefined),
-  );
+  const newTime = !known(timeAttribute);
+  const newFields = DESCRIPTIVE_FIELDS.filter((field) => observation[field] !== undefined && !known(field));
   // Twilio's own creation time (sender, reconciler) is worth a write when the item holds a guess.
-  const newCreatedAt =
-    observation.createdAt !== undefined &&
-    (current === undefined || current.createdAt !== observation.createdAt);
-  if (!newTime && newFields.length === 0 && !newCreatedAt) return undefined;
+  const newCreatedAt = observation.createdAt !== undefined && current?.createdAt !== observation.createdAt;
+  const newErrorCode = fillsErrorCode(observation, current);
+  if (!newTime && newFields.length === 0 && !newCreatedAt && newErrorCode === undefined) return undefined;
 
   const expr = new UpdateExpressionBuilder();
-  const conditions: string[] = [];
+  const guards: string[] = [];
+  const teaches: string[] = [];
+  if (current === undefined) guards.push(`attribute_exists(${expr.name('statusRank')})`);
+  else if (current.statusRank === undefined) {
+    // No status yet: only unknown ones were seen. Keep it where the reconciler finds it, unless the
+    // reconciler already gave up on it.
+    guards.push(`attribute_not_exists(${expr.name('statusRank')})`);
+    if (current.unresolved !== true) {
+      guards.push(`attribute_not_exists(${expr.name('unresolved')})`);
+      putOnPendingIndex(expr, observation, options);
+    }
+  }
   if (newTime) {
     expr.setIfNotExists(timeAttribute, observation.observedAt);
-    conditions.push(`attribute_not_exists(${expr.name(timeAttribute)})`);
+    teaches.push(`attribute_not_exists(${expr.name(timeAttribute)})`);
   }
   fillDescriptiveFields(expr, observation, newFields);
-  for (const field of newFields) conditions.push(`attribute_not_exists(${expr.name(field)})`);
+  for (const field of newFields) teaches.push(`attribute_not_exists(${expr.name(field)})`);
   if (newCreatedAt) {
     const createdAt = expr.name('createdAt');
-    conditions.push(
+    teaches.push(
       `attribute_not_exists(${createdAt}) OR ${createdAt} <> ${expr.value(observation.createdAt)}`,
     );
+  }
+  if (newErrorCode !== undefined) {
+    // Only while the status is still the one this observation reports: a later delivered clears errors.
+    guards.push(`${expr.name('status')} = ${expr.value(observation.status)}`);
+    expr.setIfNotExists('errorCode', newErrorCode);
+    expr.setIfNotExists('errorMessage', describeTwilioError(newErrorCode).message);
+    teaches.push(`attribute_not_exists(${expr.name('errorCode')})`);
   }
   setCreatedAt(expr, observation);
   expr.set('updatedAt', observation.observedAt);
   countCallback(expr, observation);
   expr.set('expiresAt', expiresAt(observation.observedAt, options.retentionDays));
-  return expr.build(observation.messageSid, { condition: conditions.join(' OR '), returnPrevious: false });
+  const teachesSomething = teaches.join(' OR ');
+  const condition = guards.length ? `${guards.join(' AND ')} AND (${teachesSomething})` : teachesSomething;
+  return expr.build(observation.messageSid, { condition, returnPrevious: false });
+}
+
+/**
+ * The error code a later observation of the current failed/undelivered status brings, when the write
+ * that set that status had none (a poll, or a callback without ErrorCode); undefined otherwise. The first
+ * code stays: a different one later does not replace it.
+ */
+function fillsErrorCode(observation: StatusObservation, current: Item | undefined): number | undefined {
+  if (observation.errorCode === undefined || !ERROR_STATUSES.includes(observation.status)) return undefined;
+  if (current?.status !== observation.status || current.errorCode !== undefined) return undefined;
+  return observation.errorCode;
+}
+
+/** On the sparse pending index, where the reconciler looks for messages whose final status never came. */
+function putOnPendingIndex(
+  expr: UpdateExpressionBuilder,
+  observation: StatusObservation,
+  options: ApplyOptions,
+): void {
+  expr.set('pendingShard', pendingShardOf(observation.messageSid, options.pendingShards));
+  expr.setIfNotExists('pendingSince', observation.createdAt ?? observation.observedAt);
 }
 
 function fillDescriptiveFields(
@@ -201,69 +258,4 @@ function countCallback(expr: UpdateExpressionBuilder, observation: StatusObserva
 
 function expiresAt(observedAt: string, retentionDays: number): number {
   return Math.floor(Date.parse(observedAt) / 1000) + retentionDays * 86_400;
-}
-
-/**
- * Builds an UpdateExpression with placeholders for every name and value (no reserved-word traps).
- * Hand-written: the AWS SDK v3 has no expression builder, and the one AWS published
- * (@aws/dynamodb-expressions) has been unmaintained for years; this needs SET, if_not_exists, REMOVE and
- * ADD only, and keeping it here keeps the domain free of dependencies.
- */
-class UpdateExpressionBuilder {
-  private readonly sets: string[] = [];
-  private readonly removes: string[] = [];
-  private readonly adds: string[] = [];
-  private readonly names: Record<string, string> = {};
-  private readonly values: Record<string, unknown> = {};
-  private readonly nameIndex = new Map<string, string>();
-  private valueCount = 0;
-
-  name(attribute: string): string {
-    let placeholder = this.nameIndex.get(attribute);
-    if (!placeholder) {
-      placeholder = `#a${this.nameIndex.size}`;
-      this.nameIndex.set(attribute, placeholder);
-      this.names[placeholder] = attribute;
-    }
-    return placeholder;
-  }
-
-  value(value: unknown): string {
-    const placeholder = `:v${this.valueCount++}`;
-    this.values[placeholder] = value;
-    return placeholder;
-  }
-
-  set(attribute: string, value: unknown): void {
-    this.sets.push(`${this.name(attribute)} = ${this.value(value)}`);
-  }
-
-  setIfNotExists(attribute: string, value: unknown): void {
-    const name = this.name(attribute);
-    this.sets.push(`${name} = if_not_exists(${name}, ${this.value(value)})`);
-  }
-
-  add(attribute: string, value: number): void {
-    this.adds.push(`${this.name(attribute)} ${this.value(value)}`);
-  }
-
-  remove(attribute: string): void {
-    this.removes.push(this.name(attribute));
-  }
-
-  build(messageSid: string, options: { condition: string; returnPrevious: boolean }): UpdatePlan {
-    const clauses = [
-      this.sets.length ? `SET ${this.sets.join(', ')}` : '',
-      this.removes.length ? `REMOVE ${this.removes.join(', ')}` : '',
-      this.adds.length ? `ADD ${this.adds.join(', ')}` : '',
-    ].filter(Boolean);
-    return {
-      messageSid,
-      updateExpression: clauses.join(' '),
-      conditionExpression: options.condition,
-      names: this.names,
-      values: this.values,
-      returnPrevious: options.returnPrevious,
-    };
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * The one place that knows the order of a message's lifecycle (DESIGN.md, "Status lifecycle").
+ * The one place that knows the order of a message's lifecycle.
  *
  * An observation moves a message's current status only when its rank is strictly higher than the stored
  * rank; every other path (callback, sender, reconciler) asks this module, never a table of its own.

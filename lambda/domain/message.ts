@@ -1,10 +1,14 @@
 /**
- * The message item: one per MessageSid (DESIGN.md, "The message item").
+ * The message item: one per MessageSid.
  *
  * Per-status first-seen times are stored as top-level attributes `statusAt_<status>` rather than one
  * map, so that a single UpdateItem can both create an item and add a time to it (DynamoDB cannot SET a
  * path inside a map that does not exist yet). `toMessageRecord` folds them into `statusTimes`, the shape
  * the query API returns.
+ *
+ * A message seen only with statuses this version does not know has no current status yet; it is
+ * answered with `status: null` and `final: false` (its history is in `statusTimes`), never as an item
+ * with those attributes missing. The reconciler polls it like any unfinished message.
  */
 import type { ObservationSource } from './observation';
 
@@ -12,9 +16,10 @@ export const STATUS_TIME_PREFIX = 'statusAt_';
 
 export interface MessageRecord {
   messageSid: string;
-  status?: string;
+  /** Null while only statuses this version does not know were seen. */
+  status: string | null;
   statusRank?: number;
-  final?: boolean;
+  final: boolean;
   statusTimes: Record<string, string>;
   createdAt?: string;
   updatedAt?: string;
@@ -58,5 +63,9 @@ export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
     }
   }
   record.statusTimes = statusTimes;
+  if (record.status === undefined) {
+    record.status = null;
+    record.final = false;
+  }
   return record as unknown as MessageRecord;
 }

@@ -2,7 +2,7 @@
  * What a caller may ask the sender to send, checked before anything talks to Twilio: a request that
  * fails here never costs a Twilio request, an idempotency record or a write.
  *
- * Pure: no AWS or Twilio imports. The sender (adapters/sender.ts) turns a valid `SendCommand` into a
+ * Pure: no AWS or Twilio imports. The send use case (use-cases/send.ts) turns a valid `SendCommand` into a
  * Twilio create request; this module also decides which create failures are worth retrying and which
  * StatusCallback a message carries, so those rules live next to the request they apply to.
  */

@@ -1,11 +1,11 @@
 /** Custom resource (CDK Provider framework): sets a Messaging Service's status callback. Wiring only. */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { onServiceCallbackEvent } from '../adapters/messaging-service-resource';
 import { messagingServices } from '../adapters/twilio-messaging-service';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
+import { createLogger } from '../adapters/logger';
 
-const logger = new Logger({ serviceName: 'messaging-service-callback' });
+const logger = createLogger();
 const credentials = credentialsFromEnvironment();
 
 export async function handler(event: CloudFormationCustomResourceEvent) {

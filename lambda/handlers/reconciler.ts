@@ -1,9 +1,8 @@
 /**
  * Reconciler Lambda, run on a schedule: polls Twilio for messages whose final callback never came.
- * Wiring only; the work is in adapters/reconciler.ts.
+ * Wiring only; the work is in use-cases/reconcile.ts.
  */
 import type { Context } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
@@ -11,10 +10,11 @@ import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { messagesResource } from '../adapters/twilio-messages';
 import { twilioMessageFetcher } from '../adapters/twilio-message-fetcher';
-import { reconcile } from '../adapters/reconciler';
+import { createLogger } from '../adapters/logger';
+import { reconcile } from '../use-cases/reconcile';
 import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 
-const logger = new Logger({ serviceName: 'twilio-status-tracker' });
+const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
 const applyOptions = applyOptionsFromEnv();
 const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);

@@ -1,8 +1,8 @@
 /**
  * Sender Lambda: direct invocation (payload = send request, answer = `{ messageSid, status }` or
- * `{ error }`) and SQS send-queue events (answer = `{ batchItemFailures }`). Wiring only; the rules are
- * in adapters/sender.ts. Clients are built once per container; a missing or contradictory setting fails
- * the cold start rather than a request.
+ * `{ error }`) and SQS send-queue events (answer = `{ batchItemFailures }`). Wiring only: the rules are
+ * in use-cases/send.ts, the two ways in in adapters/sender-events.ts. Clients are built once per
+ * container; a missing or contradictory setting fails the cold start rather than a request.
  *
  * Environment:
  * - TABLE_NAME, IDEMPOTENCY_TABLE_NAME (required); DYNAMODB_ENDPOINT (DynamoDB Local);
@@ -12,7 +12,6 @@
  * - TWILIO_SECRET_ID, or TWILIO_AUTH_TOKEN + TWILIO_ACCOUNT_SID (local); TWILIO_API_BASE_URL (simulator);
  * - ALLOW_HTTP_MEDIA_URLS=true (local only), IDEMPOTENCY_TTL_SECONDS (default 86400).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
@@ -20,17 +19,15 @@ import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { createTwilioMessages } from '../adapters/twilio-messages';
-import {
-  createIdempotencyStore,
-  createSender,
-  createSenderHandler,
-  recordSendMetrics,
-  senderConfigFromEnv,
-  type SenderEvent,
-} from '../adapters/sender';
+import { createIdempotencyStore } from '../adapters/idempotency';
+import { createLogger } from '../adapters/logger';
+import { createSenderHandler, type SenderEvent } from '../adapters/sender-events';
+import { senderConfigFromEnv } from '../adapters/sender-config';
+import { recordSendMetrics } from '../adapters/send-metrics';
+import { createSender } from '../use-cases/send';
 import { METRICS_NAMESPACE } from '../domain/metric-names';
 
-const logger = new Logger({ serviceName: 'twilio-status-tracker', logRecordOrder: ['level', 'message'] });
+const logger = createLogger({ logRecordOrder: ['level', 'message'] });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sender' });
 
 const sender = createSender({

@@ -1,8 +1,8 @@
 /**
  * Status-callback Lambda: POST /message-status. Wiring only; the contract is in
- * adapters/status-callback-endpoint.ts. Clients are built once per container.
+ * adapters/status-callback-endpoint.ts (HTTP) and use-cases/apply-callback.ts. Clients are built once
+ * per container.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createStatusCallbackHandler } from '../adapters/status-callback-endpoint';
@@ -11,9 +11,10 @@ import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { applyOptionsFromEnv } from '../adapters/config';
+import { createLogger } from '../adapters/logger';
 import { METRICS_NAMESPACE } from '../domain/metric-names';
 
-const logger = new Logger({ serviceName: 'twilio-status-tracker' });
+const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'status-callback' });
 
 const handleStatusCallback = createStatusCallbackHandler({

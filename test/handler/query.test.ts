@@ -58,6 +58,20 @@ describe('GET /messages/{messageSid}', () => {
     expect(Object.keys(body).some((k) => k.startsWith('statusAt_') || k.startsWith('pending'))).toBe(false);
   });
 
+  it('answers a message seen only with a status this version does not know with status null', async () => {
+    const [sid, at] = [testSid(), '2026-11-23T10:00:00.000Z'];
+    await store.apply({ messageSid: sid, status: 'teleported', observedAt: at, source: 'callback' });
+    const response = await createQueryHandler({ store, logger })(get(sid));
+    expect(response.statusCode).toBe(200);
+    const body = JSON.parse(response.body as string);
+    expect(body).toMatchObject({
+      messageSid: sid,
+      status: null,
+      final: false,
+      statusTimes: { teleported: at },
+    });
+  });
+
   it('answers 404 for a message it has never seen', async () => {
     const response = await createQueryHandler({ store, logger })(get(testSid()));
     expect(response.statusCode).toBe(404);

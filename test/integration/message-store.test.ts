@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import type { StatusObservation } from '../../lambda/domain/observation';
+import { planRecord } from '../../lambda/domain/apply-observation';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 let table: TestTable;
@@ -216,5 +217,126 @@ describe('concurrent callbacks for one message', () => {
       expect(record?.statusRank).toBe(7);
       expect(Object.keys(record?.statusTimes ?? {}).sort()).toEqual([...statuses].sort());
     }
+  });
+});
+
+describe('pending or unresolved, never both', () => {
+  it('a status that advances after the reconciler gave up puts the message back on the pending index', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'queued', 1));
+    expect(await store.markUnresolved(sid, observation(sid, 'queued', 2).observedAt)).toBe(true);
+    const givenUp = await rawItem(sid);
+    expect(givenUp?.unresolved).toBe(true);
+    expect(givenUp?.pendingShard).toBeUndefined();
+
+    expect((await store.apply(observation(sid, 'sent', 3))).outcome).toBe('advanced');
+    const item = await rawItem(sid);
+    expect(item?.unresolved).toBeUndefined();
+    expect(item?.pendingShard).toMatch(/^p[0-3]$/);
+    // A fresh start for the reconciler's age and horizon.
+    expect(item?.pendingSince).toBe(observation(sid, 'sent', 3).observedAt);
+  });
+
+  it('a late final status ends both', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'sent', 1));
+    await store.markUnresolved(sid, observation(sid, 'sent', 2).observedAt);
+    await store.apply(observation(sid, 'delivered', 3));
+    const item = await rawItem(sid);
+    expect(item?.unresolved).toBeUndefined();
+    expect(item?.pendingShard).toBeUndefined();
+    expect(item?.pendingSince).toBeUndefined();
+  });
+});
+
+describe('an error code that comes after its status', () => {
+  it('a callback with ErrorCode fills the code a poll of the same failed status had not', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'failed', 1, { source: 'poll' }));
+    expect((await store.get(sid))?.errorCode).toBeUndefined();
+    const late = observation(sid, 'failed', 2, { errorCode: 30007 });
+    expect((await store.apply(late)).outcome).toBe('stale');
+    expect(await store.get(sid)).toMatchObject({
+      status: 'failed',
+      errorCode: 30007,
+      errorMessage: expect.stringMatching(/filter/i),
+    });
+    // The same callback again teaches nothing.
+    expect(await store.apply(late)).toEqual({ outcome: 'duplicate', requests: 1 });
+  });
+
+  it('the first code stays, and a code for another status is not taken', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'undelivered', 1, { errorCode: 30003 }));
+    await store.apply(observation(sid, 'undelivered', 2, { errorCode: 30005 }));
+    expect((await store.get(sid))?.errorCode).toBe(30003);
+
+    const other = newSid();
+    await store.apply(observation(other, 'failed', 1));
+    await store.apply(observation(other, 'undelivered', 2, { errorCode: 30005 }));
+    expect((await store.get(other))?.errorCode).toBeUndefined();
+  });
+
+  it('a code planned for a failure is not written once a delivery moved the message on', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'failed', 1));
+    const late = observation(sid, 'failed', 2, { errorCode: 30007 });
+    // The item as the failed advance would hand it back, then a delivery lands before the fill does.
+    const plan = planRecord(late, await rawItem(sid), { retentionDays: 30, pendingShards: 4 });
+    await store.apply(observation(sid, 'delivered', 3));
+    expect(await store.write(plan!)).toMatchObject({ written: false });
+    const record = await store.get(sid);
+    expect(record?.status).toBe('delivered');
+    expect(record?.errorCode).toBeUndefined();
+  });
+});
+
+describe('a message seen only with statuses this version does not know', () => {
+  it('is kept with no current status, on the pending index, and answered with status null', async () => {
+    const sid = newSid();
+    expect((await store.apply(observation(sid, 'teleported', 1, { to: '+14155551234' }))).outcome).toBe(
+      'stale',
+    );
+    const item = await rawItem(sid);
+    expect(item?.pendingShard).toMatch(/^p[0-3]$/);
+    expect(item?.pendingSince).toBe(observation(sid, 'teleported', 1).observedAt);
+    expect(await store.get(sid)).toMatchObject({
+      messageSid: sid,
+      status: null,
+      final: false,
+      statusTimes: { teleported: observation(sid, 'teleported', 1).observedAt },
+      to: '+14155551234',
+    });
+    // Another unknown status is recorded the same way; the same one again teaches nothing.
+    expect((await store.apply(observation(sid, 'beamed', 2))).outcome).toBe('stale');
+    expect((await store.apply(observation(sid, 'beamed', 3))).outcome).toBe('duplicate');
+    // The first known status moves it as usual.
+    expect((await store.apply(observation(sid, 'delivered', 4))).outcome).toBe('advanced');
+    const done = await rawItem(sid);
+    expect(done?.status).toBe('delivered');
+    expect(done?.pendingShard).toBeUndefined();
+    expect(Object.keys((await store.get(sid))?.statusTimes ?? {}).sort()).toEqual([
+      'beamed',
+      'delivered',
+      'teleported',
+    ]);
+  });
+
+  it('an unknown status after a final one does not put the message back on the index', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'delivered', 1));
+    await store.apply(observation(sid, 'teleported', 2));
+    expect((await rawItem(sid))?.pendingShard).toBeUndefined();
+  });
+
+  it('once the reconciler gave up on it, further unknown statuses leave it unresolved', async () => {
+    const sid = newSid();
+    await store.apply(observation(sid, 'teleported', 1));
+    expect(await store.markUnresolved(sid, observation(sid, 'teleported', 2).observedAt)).toBe(true);
+    expect((await store.apply(observation(sid, 'beamed', 3))).outcome).toBe('stale');
+    const item = await rawItem(sid);
+    expect(item?.unresolved).toBe(true);
+    expect(item?.pendingShard).toBeUndefined();
+    expect(item?.statusAt_beamed).toBe(observation(sid, 'beamed', 3).observedAt);
   });
 });

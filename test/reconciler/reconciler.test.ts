@@ -4,7 +4,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/adapters/reconciler';
+import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
 import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
@@ -132,6 +132,28 @@ describe('reconciler', () => {
     await reconcile(deps({ now: () => new Date(Date.now() + 13 * HOUR) }));
     const truth = simulator.truth();
     for (const sid of sids) expect((await store.get(sid))?.status).toBe(truth.get(sid)?.status);
+  });
+
+  it('polls a message seen only with a status this version does not know', async () => {
+    const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
+    const message = await client.messages.create({
+      to: '+14155550999',
+      from: '+15017250604',
+      body: 'hello',
+      statusCallback: 'http://127.0.0.1:9/message-status',
+    });
+    await simulator.idle();
+    // Its only callback so far carried a status Twilio added after this version was written.
+    await store.apply({
+      messageSid: message.sid,
+      status: 'teleported',
+      observedAt: new Date().toISOString(),
+      source: 'callback',
+    });
+    await reconcile(deps({ now: () => new Date(Date.now() + 13 * HOUR) }));
+    const record = await store.get(message.sid);
+    expect(record?.status).toBe(simulator.truth().get(message.sid)?.status);
+    expect(record?.statusTimes.teleported).toBeDefined();
   });
 
   it('backs off and retries when Twilio answers 429', async () => {

@@ -6,7 +6,8 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { MessageStore } from '../../lambda/adapters/message-store';
-import { createSenderHandler, type SendResult } from '../../lambda/adapters/sender';
+import { createSenderHandler } from '../../lambda/adapters/sender-events';
+import type { SendResult } from '../../lambda/use-cases/send-results';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,

@@ -8,13 +8,9 @@ import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-s
 import { MessageStore, StoreUnavailableError } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
-import {
-  createIdempotencyStore,
-  isSendFailure,
-  recordSendMetrics,
-  type SendOutcome,
-  type SendResult,
-} from '../../lambda/adapters/sender';
+import { createIdempotencyStore } from '../../lambda/adapters/idempotency';
+import { recordSendMetrics } from '../../lambda/adapters/send-metrics';
+import { isSendFailure, type SendOutcome, type SendResult } from '../../lambda/use-cases/send-results';
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import { freePort } from '../../local/ports';

@@ -6,13 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  createIdempotencyStore,
-  createSender,
-  ensureIdempotencyTable,
-  type SenderConfig,
-  type SenderDeps,
-} from '../../lambda/adapters/sender';
+import { createIdempotencyStore, ensureIdempotencyTable } from '../../lambda/adapters/idempotency';
+import { createSender, type SenderConfig, type SenderDeps } from '../../lambda/use-cases/send';
 import type { MessageStore } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';

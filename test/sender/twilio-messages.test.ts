@@ -10,13 +10,15 @@ import { build } from 'esbuild';
 import { BUNDLES_DIR, HANDLERS_DIR, lambdaBuildOptions } from '../../scripts/bundle';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import {
-  TwilioApiError,
-  TwilioConfigurationError,
-  TwilioNetworkError,
   TwilioRequestClient,
   createTwilioMessages,
   messagesResource,
 } from '../../lambda/adapters/twilio-messages';
+import {
+  TwilioApiError,
+  TwilioConfigurationError,
+  TwilioNetworkError,
+} from '../../lambda/use-cases/twilio-ports';
 import type { CredentialsSource, TwilioCredentials } from '../../lambda/adapters/twilio-credentials';
 import { freePort } from '../../local/ports';
 import { startRecordingProxy, type RecordingProxy } from './support';

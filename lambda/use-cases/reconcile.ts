@@ -9,12 +9,11 @@
  * The index itself is the work list: a message leaves it only in the write that makes it final or marks
  * it unresolved, so a run that dies half way loses nothing and the next run picks up the rest.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
 import { backoffMs } from '../domain/backoff';
-import type { ApplyResult } from '../domain/apply-observation';
-import type { PageKey } from './message-store';
+import { describeError } from '../domain/describe-error';
+import type { Log, ObservationStore } from './ports';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
 export interface FetchedMessage {
@@ -41,14 +40,17 @@ export interface PendingEntry {
   pendingSince: string;
 }
 
-export interface ReconcilerStore {
+/** Where a page of the pending index ended: the store's own token, handed back to it as it came. */
+export type PageCursor = Readonly<Record<string, unknown>>;
+
+/** The pending index and the two writes the reconciler makes. */
+export interface ReconcilerStore extends ObservationStore {
   queryPending(
     shard: string,
     olderThan: string,
     limit: number,
-    startKey?: PageKey,
-  ): Promise<{ entries: PendingEntry[]; nextKey?: PageKey }>;
-  apply(observation: StatusObservation): Promise<ApplyResult>;
+    startKey?: PageCursor,
+  ): Promise<{ entries: PendingEntry[]; nextKey?: PageCursor }>;
   markUnresolved(messageSid: string, at: string): Promise<boolean>;
 }
 
@@ -66,7 +68,7 @@ export interface ReconcilerDeps {
   hasTime?: () => boolean;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  logger?: Pick<Logger, 'info' | 'warn'>;
+  logger?: Pick<Log, 'info' | 'warn'>;
 }
 
 export interface ReconcileReport {
@@ -149,7 +151,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       report.stillPending++;
       deps.logger?.warn('reconciler could not reconcile a message; it stays pending', {
         messageSid: entry.messageSid,
-        error: error instanceof Error ? error.message : String(error),
+        error: describeError(error).message,
       });
     }
   };
@@ -158,7 +160,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   // others; every shard gets its share of each run.
   const cursors = Array.from({ length: deps.shards }, (_, shard) => ({
     shard: `p${shard}`,
-    startKey: undefined as PageKey | undefined,
+    startKey: undefined as PageCursor | undefined,
     done: false,
   }));
   // Rotate the first shard between runs, so a run cut short does not always favour the low shards.

@@ -1,0 +1,45 @@
+/**
+ * Applying a status callback whose request already passed the endpoint's checks (method, content type,
+ * size, signature): its form fields become an observation, and the observation goes through the one
+ * apply rule. Inbound statuses are acknowledged and ignored; malformed fields are refused before any
+ * write. A store failure is thrown: the endpoint answers 503 so that Twilio retries.
+ */
+import type { ApplyResult } from '../domain/apply-observation';
+import { parseStatusCallback, type FormFields } from '../domain/callback';
+import { maskAddress } from '../domain/masking';
+import type { StatusObservation } from '../domain/observation';
+import type { Log, ObservationStore } from './ports';
+
+export type CallbackOutcome =
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'inbound' }
+  | { kind: 'applied'; observation: StatusObservation; result: ApplyResult };
+
+export interface CallbackApplierDeps {
+  store: ObservationStore;
+  logger: Pick<Log, 'info'>;
+  now?: () => Date;
+}
+
+export function createCallbackApplier(deps: CallbackApplierDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function applyCallback(fields: FormFields): Promise<CallbackOutcome> {
+    const parsed = parseStatusCallback(fields, now());
+    if (parsed.kind === 'invalid') return { kind: 'invalid', reason: parsed.reason };
+    if (parsed.kind === 'inbound') {
+      deps.logger.info('inbound status ignored', { messageSid: parsed.messageSid, status: parsed.status });
+      return { kind: 'inbound' };
+    }
+    const { observation } = parsed;
+    const result = await deps.store.apply(observation);
+    deps.logger.info('status callback applied', {
+      messageSid: observation.messageSid,
+      status: observation.status,
+      outcome: result.outcome,
+      errorCode: observation.errorCode,
+      to: maskAddress(observation.to),
+      from: maskAddress(observation.from),
+    });
+    return { kind: 'applied', observation, result };
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * The send use case: one send request in, one answer out.
+ *
+ *   request --> validateSendRequest --(key? IdempotencyPort)--> MessagesPort.create, retried with backoff
+ *     --> ObservationStore.apply({ source: 'send' })
+ *
+ * Rules a caller can rely on:
+ * - Bad input is answered with a ValidationError and never reaches Twilio, the idempotency table or the
+ *   store. `send` never throws for anything a caller sent.
+ * - The same `idempotencyKey` is sent at most once while its idempotency record lives
+ *   (`expiresAfterSeconds`, default 24 h): a repeat returns the first result (same messageSid), a
+ *   concurrent repeat gets `InProgress`, a repeat with a different payload gets `IdempotencyConflict`.
+ *   Without a key there is no idempotency: every call sends.
+ * - Twilio 429/5xx and network errors are retried (bounded attempts, exponential backoff with full
+ *   jitter, never sooner than Retry-After; see send-retry.ts). A permanent Twilio error (21211, 21610,
+ *   21614...) is returned with Twilio's code and message after one request.
+ * - Every error carries `retryable`: true means "the same request may succeed later" (and the SQS record
+ *   is reported as a batch item failure so SQS redelivers it and, in the end, dead-letters it).
+ * - Once Twilio has accepted a message the call succeeds: a store write that fails is logged, and the
+ *   item is still created by the message's first status callback. Failing instead would make an SQS
+ *   redelivery send the message a second time.
+ */
+import { describeError } from '../domain/describe-error';
+import { maskAddress } from '../domain/masking';
+import type { StatusObservation } from '../domain/observation';
+import {
+  checkSendDefaults,
+  statusCallbackFor,
+  validateSendRequest,
+  type SendCommand,
+  type SendDefaults,
+} from '../domain/send-request';
+import {
+  IdempotencyStoreUnavailableError,
+  RepeatConflictError,
+  RepeatInProgressError,
+  type IdempotencyPort,
+} from './idempotency-port';
+import type { InvocationTime, Log, ObservationStore } from './ports';
+import {
+  isSendFailure,
+  type SendError,
+  type SendOutcome,
+  type SendResult,
+  type SendSuccess,
+} from './send-results';
+import { createRetryDecider, DEFAULT_RETRY_POLICY, type RetryPolicy } from './send-retry';
+import type { CreatedMessage, MessagesPort } from './twilio-ports';
+
+export interface SenderConfig {
+  /** Sender used when a request names none, and whether http media URLs are allowed (local runs). */
+  defaults: SendDefaults;
+  /** `STATUS_CALLBACK_URL`: the per-message StatusCallback (may carry `#rc=...` connection overrides). */
+  statusCallbackUrl?: string;
+  /** `USE_SERVICE_CALLBACK=true`: messages sent through a Messaging Service rely on its callback. */
+  useServiceCallback: boolean;
+  /** How long an idempotency key is remembered. Default 24 h (cover the send queue's redeliveries). */
+  idempotencyExpiresAfterSeconds?: number;
+  /**
+   * Outside Lambda, how long an in-progress idempotency record blocks a repeat before it is taken as
+   * abandoned (a crash mid-send). In Lambda the invocation's remaining time is used. Default 60 s.
+   */
+  inProgressWindowMs?: number;
+}
+
+export interface SenderDeps {
+  messages: MessagesPort;
+  store: ObservationStore;
+  /** Remembers idempotency keys (adapters/idempotency.ts). */
+  idempotency: IdempotencyPort;
+  logger: Log;
+  config: SenderConfig;
+  now?: () => Date;
+  /** Waits between attempts; tests inject one that records the delay and returns at once. */
+  sleep?: (ms: number) => Promise<void>;
+  /** [0, 1): the jitter source. */
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  /** Told of every outcome (metrics, tests); never changes the answer. */
+  onOutcome?: (outcome: SendOutcome) => void;
+}
+
+export interface Sender {
+  send(request: unknown): Promise<SendResult>;
+  /** In Lambda: bounds an in-progress idempotency record by this invocation's remaining time. */
+  registerLambdaContext(context: InvocationTime): void;
+}
+
+const DEFAULT_IDEMPOTENCY_SECONDS = 24 * 3600;
+
+/** A failure worth another try later: thrown inside the idempotent section so its record is removed. */
+class RetryLaterError extends Error {
+  constructor(readonly failure: SendError) {
+    super(failure.message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+export function createSender(deps: SenderDeps): Sender {
+  const problem = checkSendDefaults(deps.config.defaults);
+  if (problem) throw new Error(`Sender configuration: ${problem}`);
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { logger } = deps;
+
+  let lambdaContext: InvocationTime | undefined;
+  const inProgressWindowMs = deps.config.inProgressWindowMs ?? 60_000;
+  const decide = createRetryDecider({
+    policy: { ...DEFAULT_RETRY_POLICY, ...deps.retry },
+    logger,
+    random: deps.random ?? Math.random,
+    remainingMs: () => lambdaContext?.getRemainingTimeInMillis(),
+  });
+  const sendOnce = deps.idempotency.guard({
+    keyField: 'idempotencyKey',
+    // The same key with another message is a caller's mistake, not a repeat: answer a conflict.
+    payloadFields: ['to', 'body', 'mediaUrls', 'from', 'messagingServiceSid', 'clientReference'],
+    expiresAfterSeconds: deps.config.idempotencyExpiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_SECONDS,
+    inProgressMs: () => lambdaContext?.getRemainingTimeInMillis() ?? inProgressWindowMs,
+  });
+
+  /** One send, retries included. Returns success or a permanent rejection; throws RetryLaterError. */
+  async function sendNow(command: SendCommand, sent: { result?: SendSuccess }): Promise<SendResult> {
+    const params = {
+      to: command.to,
+      from: command.from,
+      messagingServiceSid: command.messagingServiceSid,
+      body: command.body,
+      mediaUrls: command.mediaUrls,
+      statusCallback: statusCallbackFor(command, deps.config),
+    };
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      let created: CreatedMessage;
+      try {
+        created = await deps.messages.create(params);
+      } catch (error) {
+        const decision = decide(error, attempt, command);
+        if (decision.kind === 'reject') return { error: decision.error };
+        if (decision.kind === 'later') throw new RetryLaterError(decision.error);
+        logger.warn('Twilio create failed; retrying', {
+          attempt,
+          delayMs: decision.delayMs,
+          httpStatus: decision.error.httpStatus,
+          code: decision.error.code,
+        });
+        await sleep(decision.delayMs);
+        continue;
+      }
+      const result: SendSuccess = { messageSid: created.sid, status: created.status };
+      sent.result = result;
+      deps.onOutcome?.({ kind: 'sent', ...result, attempts: attempt });
+      await record(command, created);
+      logger.info('message sent', {
+        messageSid: created.sid,
+        status: created.status,
+        attempts: attempt,
+        to: maskAddress(command.to),
+        clientReference: command.clientReference,
+        statusCallback: params.statusCallback !== undefined,
+      });
+      return result;
+    }
+  }
+
+  async function record(command: SendCommand, created: CreatedMessage): Promise<void> {
+    const observation: StatusObservation = {
+      messageSid: created.sid,
+      status: created.status.toLowerCase(),
+      observedAt: now().toISOString(),
+      source: 'send',
+      to: created.to || command.to,
+    };
+    const from = created.from || command.from;
+    if (from) observation.from = from;
+    const service = created.messagingServiceSid || command.messagingServiceSid;
+    if (service) observation.messagingServiceSid = service;
+    if (created.accountSid) observation.accountSid = created.accountSid;
+    if (command.clientReference !== undefined) observation.clientReference = command.clientReference;
+    const createdAt = created.dateCreated;
+    if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
+      observation.createdAt = createdAt.toISOString();
+    }
+    try {
+      await deps.store.apply(observation);
+    } catch (error) {
+      logger.error('message sent but not recorded; its first status callback will create the item', {
+        messageSid: created.sid,
+        error: describeError(error),
+      });
+    }
+  }
+
+  async function send(request: unknown): Promise<SendResult> {
+    const result = await attemptSend(request);
+    if (isSendFailure(result)) deps.onOutcome?.({ kind: 'failed', error: result.error });
+    return result;
+  }
+
+  async function attemptSend(request: unknown): Promise<SendResult> {
+    const validated = validateSendRequest(request, deps.config.defaults);
+    if (!validated.ok) return { error: validated.error };
+    const { command } = validated;
+    const sent: { result?: SendSuccess } = {};
+    try {
+      if (command.idempotencyKey === undefined) return await sendNow(command, sent);
+      return await sendOnce(command, () => sendNow(command, sent));
+    } catch (error) {
+      if (error instanceof RetryLaterError) return { error: error.failure };
+      // Twilio accepted the message but its idempotency record could not be completed: the message
+      // is sent, so say so (an error here would invite a second send).
+      if (sent.result) {
+        logger.error('message sent but its idempotency record was not saved', {
+          messageSid: sent.result.messageSid,
+          error: describeError(error),
+        });
+        return sent.result;
+      }
+      return { error: idempotencyFailure(error) };
+    }
+  }
+
+  function idempotencyFailure(error: unknown): SendError {
+    if (error instanceof RepeatInProgressError) {
+      return {
+        type: 'InProgress',
+        message: 'a request with this idempotencyKey is being sent; retry to get its result',
+        retryable: true,
+      };
+    }
+    if (error instanceof RepeatConflictError) {
+      return {
+        type: 'IdempotencyConflict',
+        message: 'this idempotencyKey was already used for a different message',
+        retryable: false,
+      };
+    }
+    if (error instanceof IdempotencyStoreUnavailableError) {
+      logger.error('idempotency store unavailable; nothing sent', { error: describeError(error.cause) });
+      return { type: 'DependencyUnavailable', message: 'idempotency store unavailable', retryable: true };
+    }
+    logger.error('unexpected error sending a message', { error: describeError(error) });
+    return { type: 'InternalError', message: 'unexpected error', retryable: true };
+  }
+
+  return {
+    send,
+    registerLambdaContext(context) {
+      lambdaContext = context;
+    },
+  };
+}
