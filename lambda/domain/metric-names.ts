@@ -32,6 +32,10 @@ export const MetricName = {
   /** Sender: messages accepted by Twilio, and sends that failed permanently. */
   MessagesSent: 'MessagesSent',
   SendFailures: 'SendFailures',
+  /** Status-change events put on the event bus. */
+  EventsPublished: 'EventsPublished',
+  /** Milliseconds from the write (the stream record's creation time) to its event being accepted. */
+  EventLag: 'EventLag',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
@@ -44,4 +48,5 @@ export const METRIC_SERVICES = {
   callback: 'status-callback',
   reconciler: 'reconciler',
   sender: 'sender',
+  events: 'stream-consumer',
 } as const;

@@ -12,10 +12,10 @@ import { messagesResource } from '../adapters/twilio-messages';
 import { twilioMessageFetcher } from '../adapters/twilio-message-fetcher';
 import { createLogger } from '../adapters/logger';
 import { reconcile } from '../use-cases/reconcile';
-import { METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
+import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 
 const logger = createLogger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'reconciler' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.reconciler });
 const applyOptions = applyOptionsFromEnv();
 const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);
 const credentials = credentialsFromEnvironment();

@@ -25,10 +25,10 @@ import { createSenderHandler, type SenderEvent } from '../adapters/sender-events
 import { senderConfigFromEnv } from '../adapters/sender-config';
 import { recordSendMetrics } from '../adapters/send-metrics';
 import { createSender } from '../use-cases/send';
-import { METRICS_NAMESPACE } from '../domain/metric-names';
+import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
 const logger = createLogger({ logRecordOrder: ['level', 'message'] });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'sender' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.sender });
 
 const sender = createSender({
   messages: createTwilioMessages({

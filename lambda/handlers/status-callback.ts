@@ -12,10 +12,10 @@ import { MessageStore } from '../adapters/message-store';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { createLogger } from '../adapters/logger';
-import { METRICS_NAMESPACE } from '../domain/metric-names';
+import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
 const logger = createLogger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'status-callback' });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.callback });
 
 const handleStatusCallback = createStatusCallbackHandler({
   store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
