@@ -36,6 +36,7 @@ const CONTEXT_KEYS = {
   alarmEmail: 'string',
   signatureRejectionThreshold: 'integer',
   failureRateThreshold: 'number',
+  events: 'boolean',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -94,6 +95,7 @@ export function readAppConfig(node: Context): AppConfig {
       alarmEmail: text('alarmEmail'),
       signatureRejectionThreshold: count('signatureRejectionThreshold'),
       failureRateThreshold: count('failureRateThreshold'),
+      events: parse('events', raw('events')) as boolean | undefined,
     },
   };
 }

@@ -14,6 +14,7 @@
  */
 import { Names, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -29,8 +30,19 @@ import { MessagingServiceWiring } from './constructs/messaging-service-wiring';
 import { TrackerOperations } from './constructs/operations';
 import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
+import { StatusEvents } from './constructs/status-events';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { resolveTrackerSettings, type StatusTrackerProps, type TrackerSettings } from './tracker-props';
+
+export interface StatusChangeRuleOptions {
+  /** Only these statuses (the new current status), e.g. `['failed', 'undelivered']`. */
+  readonly statuses?: readonly string[];
+  /** Only changes to a final status (`true`) or to a non-final one (`false`). */
+  readonly final?: boolean;
+  /** Where matching events go. */
+  readonly target: events.IRuleTarget;
+  readonly description?: string;
+}
 
 export class StatusTracker extends Construct {
   /** Paste into the Messaging Service's Delivery Status Callback, or pass as StatusCallback when sending. */
@@ -61,6 +73,10 @@ export class StatusTracker extends Construct {
   readonly operations: TrackerOperations;
   /** Present only with `messagingServiceSid`. */
   readonly messagingService?: MessagingServiceWiring;
+  /** Present unless `events: false`. */
+  readonly statusEvents?: StatusEvents;
+  /** Where `Message Status Changed` events go; absent with `events: false`. */
+  readonly eventBus?: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: StatusTrackerProps = {}) {
     super(scope, id);
@@ -73,6 +89,7 @@ export class StatusTracker extends Construct {
       removalPolicy,
       retentionDays: settings.retentionDays,
       pendingShards: settings.pendingShards,
+      stream: settings.events,
     });
     this.table = this.messages.table;
 
@@ -124,6 +141,17 @@ export class StatusTracker extends Construct {
       });
     }
 
+    const prefix = namePrefix(this);
+    if (settings.events) {
+      this.statusEvents = new StatusEvents(this, 'Events', {
+        ...defaults,
+        table: this.table,
+        eventBus: props.eventBus,
+        namePrefix: prefix,
+      });
+      this.eventBus = this.statusEvents.eventBus;
+    }
+
     this.operations = new TrackerOperations(this, 'Operations', {
       api: this.api,
       functions: {
@@ -132,7 +160,9 @@ export class StatusTracker extends Construct {
         sender: this.sending.sender,
         reconciler: this.reconciling.reconciler,
         ...(this.messagingService ? { 'messaging-service-callback': this.messagingService.handler } : {}),
+        ...(this.statusEvents ? { 'stream-consumer': this.statusEvents.consumer } : {}),
       },
+      events: this.statusEvents,
       reconciler: this.reconciling.reconciler,
       tables: { messages: this.table, idempotency: this.sending.idempotencyTable },
       pendingIndex: { table: this.table, indexName: this.messages.pendingIndexName },
@@ -140,7 +170,7 @@ export class StatusTracker extends Construct {
       sendDeadLetterQueue: this.sending.deadLetterQueue,
       alarmTopic: props.alarmTopic,
       alarmEmail: settings.alarmEmail,
-      namePrefix: namePrefix(this),
+      namePrefix: prefix,
       signatureRejectionThreshold: settings.signatureRejectionThreshold,
       failureRateThreshold: settings.failureRateThreshold,
     });
@@ -151,6 +181,30 @@ export class StatusTracker extends Construct {
   /** Lets the grantee read messages through the IAM-authorised API (execute-api:Invoke, SigV4). */
   grantQuery(grantee: iam.IGrantable): iam.Grant {
     return this.callbackApi.grantQuery(grantee);
+  }
+
+  /**
+   * Reacts to status changes without glue code: an EventBridge rule on the tracker's bus that sends the
+   * matching `Message Status Changed` events to `target` (an SQS queue, an API destination, a function,
+   * ...). With neither `statuses` nor `final`, every change matches. EventBridge does not keep order to
+   * targets and delivers at least once: order by `detail.statusRank`, dedupe by `detail.eventId`.
+   */
+  onStatusChange(id: string, options: StatusChangeRuleOptions): events.Rule {
+    if (!this.statusEvents)
+      throw new Error('onStatusChange needs events: the tracker was built with events: false');
+    const detail: Record<string, unknown> = {};
+    if (options.statuses !== undefined) {
+      if (options.statuses.length === 0)
+        throw new Error('onStatusChange: statuses must name at least one status');
+      detail.status = [...options.statuses];
+    }
+    if (options.final !== undefined) detail.final = [options.final];
+    return new events.Rule(this, id, {
+      eventBus: this.statusEvents.eventBus,
+      description: options.description ?? 'Message status changes from the status tracker',
+      eventPattern: this.statusEvents.eventPattern(Object.keys(detail).length > 0 ? detail : undefined),
+      targets: [options.target],
+    });
   }
 
   /** Lets the grantee send messages: the send queue (SendMessage) and the sender (InvokeFunction). */

@@ -106,6 +106,17 @@ export interface StatusTrackerProps {
    */
   readonly reconcileConcurrency?: number;
   /**
+   * Whether every status change becomes an EventBridge event (`Message Status Changed`, one per change of
+   * a message's current status, from the table's stream).
+   * @default true
+   */
+  readonly events?: boolean;
+  /**
+   * The bus status-change events go to.
+   * @default a bus created for the tracker
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
    * The topic every alarm notifies.
    * @default an SNS topic encrypted with a KMS key created for it
    */
@@ -142,6 +153,7 @@ export const TRACKER_DEFAULTS = {
   reconcileConcurrency: 8,
   signatureRejectionThreshold: 50,
   failureRateThreshold: 0.1,
+  events: true,
 } as const;
 
 /**
@@ -177,6 +189,7 @@ export interface TrackerSettings {
   readonly alarmEmail?: string;
   readonly signatureRejectionThreshold: number;
   readonly failureRateThreshold: number;
+  readonly events: boolean;
 }
 
 /** Applies the defaults and checks every value; throws ConfigError naming the first setting that is wrong. */
@@ -209,6 +222,7 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
       0,
     ),
     failureRateThreshold: failureRateThreshold(props.failureRateThreshold),
+    events: eventsOn(props),
   };
 }
 
@@ -332,4 +346,12 @@ function publicBaseUrl(raw: string | undefined): string | undefined {
         `"publicBaseUrl" must be an https origin with no path, query or fragment (e.g. https://sms.example.com); got "${raw}"`,
       );
   }
+}
+
+function eventsOn(props: StatusTrackerProps): boolean {
+  const on = props.events ?? TRACKER_DEFAULTS.events;
+  if (!on && props.eventBus) {
+    throw new ConfigError('"eventBus" is set but "events" is false: events would never reach it');
+  }
+  return on;
 }

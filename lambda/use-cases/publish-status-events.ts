@@ -14,6 +14,7 @@
  */
 import { backoffMs } from '../domain/backoff';
 import { statusChangeOf, type StatusChangeEvent } from '../domain/status-event';
+import type { Log } from './ports';
 
 /** One stream record: its position and the item before and after the write (plain values). */
 export interface ChangeRecord {
@@ -35,7 +36,7 @@ export interface EventPublisher {
 
 export interface PublishDeps {
   publisher: EventPublisher;
-  logger: { warn(message: string, extra?: object): void; error(message: string, extra?: object): void };
+  logger: Pick<Log, 'warn' | 'error'>;
   /** Attempts per chunk, the first included. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;

@@ -8,12 +8,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
 import type { OperationsProps } from './operations';
+import type { StatusEvents } from './status-events';
 import { metric, search } from './tracker-metrics';
 
 export function createDashboard(
   scope: Construct,
   props: OperationsProps,
-  alarms: Readonly<Record<string, cloudwatch.Alarm>>,
+  alarms: Readonly<Record<string, cloudwatch.Alarm | undefined>>,
   failureRate: cloudwatch.MathExpression,
 ): cloudwatch.Dashboard {
   const five = Duration.minutes(5);
@@ -31,7 +32,7 @@ export function createDashboard(
       title: 'Alarms',
       width: 24,
       height: 3,
-      alarms: Object.values(alarms),
+      alarms: Object.values(alarms).filter((a): a is cloudwatch.Alarm => a !== undefined),
     }),
   );
 
@@ -187,7 +188,42 @@ export function createDashboard(
       ],
     }),
   );
+  if (props.events) addEventWidgets(dashboard, props.events, graph);
   return dashboard;
+}
+
+/** Events published and how far they lag behind the writes. */
+function addEventWidgets(
+  dashboard: cloudwatch.Dashboard,
+  events: StatusEvents,
+  graph: (title: string, options: Partial<cloudwatch.GraphWidgetProps>) => cloudwatch.GraphWidget,
+): void {
+  const five = Duration.minutes(5);
+  dashboard.addWidgets(
+    graph('Status-change events', {
+      left: [metric(MetricName.EventsPublished, METRIC_SERVICES.events, { label: 'Published' })],
+      right: [
+        events.failureQueue.metricApproximateNumberOfMessagesVisible({
+          period: five,
+          statistic: 'Maximum',
+          label: 'Failed (positions in the failure queue)',
+        }),
+      ],
+    }),
+    graph('Event lag (ms)', {
+      left: [
+        metric(MetricName.EventLag, METRIC_SERVICES.events, {
+          statistic: 'p99',
+          label: 'write to event p99',
+        }),
+        events.consumer.function.metric('IteratorAge', {
+          period: five,
+          statistic: 'Maximum',
+          label: 'Iterator age',
+        }),
+      ],
+    }),
+  );
 }
 
 /**

@@ -17,6 +17,8 @@ export interface MessagesTableProps {
   readonly removalPolicy: RemovalPolicy;
   readonly retentionDays: number;
   readonly pendingShards: number;
+  /** Stream every write with both images (the source of status-change events). */
+  readonly stream: boolean;
 }
 
 export class MessagesTable extends Construct {
@@ -27,7 +29,9 @@ export class MessagesTable extends Construct {
   constructor(scope: Construct, id: string, props: MessagesTableProps) {
     super(scope, id);
     this.props = props;
-    this.table = trackerTable(this, 'Messages', MESSAGES_TABLE, props.removalPolicy);
+    this.table = trackerTable(this, 'Messages', MESSAGES_TABLE, props.removalPolicy, {
+      stream: props.stream ? dynamodb.StreamViewType.NEW_AND_OLD_IMAGES : undefined,
+    });
     this.table.addGlobalSecondaryIndex({
       indexName: MESSAGES_TABLE.pendingIndex.name,
       partitionKey: { name: MESSAGES_TABLE.pendingIndex.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -59,8 +63,10 @@ export function trackerTable(
   id: string,
   keys: { readonly partitionKey: string; readonly ttlAttribute: string },
   removalPolicy: RemovalPolicy,
+  extra: Pick<dynamodb.TableProps, 'stream'> = {},
 ): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
+    ...extra,
     partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

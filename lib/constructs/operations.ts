@@ -21,6 +21,7 @@ import { ERROR_STATUSES, KNOWN_STATUSES, isFinal } from '../../lambda/domain/lif
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
 import { createDashboard } from './dashboard';
 import { metric } from './tracker-metrics';
+import type { StatusEvents } from './status-events';
 import type { TrackerFunction } from './tracker-function';
 
 export { METRIC_SERVICES };
@@ -39,6 +40,8 @@ export interface OperationsProps {
   readonly pendingIndex: { table: dynamodb.Table; indexName: string };
   readonly sendQueue: sqs.Queue;
   readonly sendDeadLetterQueue: sqs.Queue;
+  /** The status-change event pipeline, when events are on: its failures and lag are alarmed. */
+  readonly events?: StatusEvents;
   /** The topic alarms notify; unset: an encrypted topic is created here. */
   readonly alarmTopic?: sns.ITopic;
   /** Subscribed to the topic created here. */
@@ -59,6 +62,10 @@ export class TrackerOperations extends Construct {
     readonly callbacksUnavailable: cloudwatch.Alarm;
     readonly deadLetters: cloudwatch.Alarm;
     readonly reconcilerErrors: cloudwatch.Alarm;
+    /** With events on: stream records that could not be published went to the failure queue. */
+    readonly eventFailures?: cloudwatch.Alarm;
+    /** With events on: events fall behind the writes. */
+    readonly eventLag?: cloudwatch.Alarm;
   };
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -160,9 +167,47 @@ export class TrackerOperations extends Construct {
         evaluationPeriods: 1,
         notifyOk: false,
       }),
+      ...(props.events ? this.eventAlarms(props.events, alarm) : {}),
     };
 
     this.dashboard = createDashboard(this, props, this.alarms, failureRate);
+  }
+
+  private eventAlarms(
+    events: StatusEvents,
+    alarm: (id: string, options: cloudwatch.AlarmProps & { notifyOk: boolean }) => cloudwatch.Alarm,
+  ) {
+    return {
+      eventFailures: alarm('EventFailures', {
+        alarmDescription:
+          'Status changes could not be published as events after every retry: their stream positions are ' +
+          `in ${events.failureQueue.queueName}. Consumers of the event bus missed these changes; the table ` +
+          'still holds the truth (query the messages, then replay or reconcile downstream).',
+        metric: events.failureQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        notifyOk: true,
+      }),
+      // IteratorAge: how old the newest record of the last batch was when it was read. Minutes means the
+      // consumer is failing and retrying, or cannot keep up; records older than the stream's 24 hours are lost.
+      eventLag: alarm('EventLag', {
+        alarmDescription:
+          'Status-change events are more than 5 minutes behind the writes (stream iterator age) for 15 ' +
+          'minutes: the stream consumer is retrying a failure or throttled. See its logs and errors.',
+        metric: events.consumer.function.metric('IteratorAge', {
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 5 * 60 * 1000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        notifyOk: true,
+      }),
+    };
   }
 
   /**

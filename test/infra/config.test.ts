@@ -51,6 +51,7 @@ describe("the app's context", () => {
       alarmEmail: undefined,
       signatureRejectionThreshold: 50,
       failureRateThreshold: 0.1,
+      events: true,
     });
   });
 

@@ -88,18 +88,20 @@ describe('operations', () => {
   describe('alarms', () => {
     const callbackDims = [{ Name: 'service', Value: 'status-callback' }];
 
-    it('are the six documented ones, each notifying the topic', () => {
+    it('are the eight documented ones, each notifying the topic', () => {
       expect(Object.keys(alarms).sort()).toEqual(
         [
           'api5xx',
           'callbacksUnavailable',
           'deadLetters',
+          'eventFailures',
+          'eventLag',
           'failureRate',
           'reconcilerErrors',
           'signatureRejections',
         ].sort(),
       );
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');
@@ -335,6 +337,7 @@ describe('operations', () => {
         s.stack.tracker.callbackApi.query,
         s.stack.tracker.sending.sender,
         s.stack.tracker.reconciling.reconciler,
+        s.stack.tracker.statusEvents!.consumer,
       ].map((fn) => logicalId(s.stack, fn.function));
       for (const [title, metric] of [
         ['Lambda errors', 'Errors'],

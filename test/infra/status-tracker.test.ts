@@ -28,8 +28,8 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      expect(alarmNames).toHaveLength(12);
-      expect(new Set(alarmNames).size).toBe(12);
+      expect(alarmNames).toHaveLength(16);
+      expect(new Set(alarmNames).size).toBe(16);
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
       const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((d) =>
