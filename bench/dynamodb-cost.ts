@@ -26,6 +26,7 @@ import {
 } from './support/callback-stream';
 import type { BenchDynamoDb } from './support/dynamodb';
 import { markdownTable, median, percentile, ratio, type BenchmarkReport } from './support/stats';
+import { STORE_DEFAULTS } from '../lambda/domain/contract';
 
 const TOKEN = 'bench-cost-token-0123456789abcdef';
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
@@ -241,6 +242,8 @@ async function measureLogVolume(
   const saved = { ...process.env };
   Object.assign(process.env, {
     TABLE_NAME: table,
+    RETENTION_DAYS: String(STORE_DEFAULTS.retentionDays),
+    PENDING_SHARDS: String(STORE_DEFAULTS.pendingShards),
     TWILIO_AUTH_TOKEN: TOKEN,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: 'local',

@@ -16,7 +16,8 @@ import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_APPLY_OPTIONS, MessageStore } from '../lambda/adapters/message-store';
+import { MessageStore } from '../lambda/adapters/message-store';
+import { STORE_DEFAULTS } from '../lambda/domain/contract';
 import { planAdvance } from '../lambda/domain/apply-observation';
 import type { UpdatePlan } from '../lambda/domain/update-expression';
 import { parseStatusCallback } from '../lambda/domain/callback';
@@ -198,7 +199,7 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
             new Date(),
           );
           if (parsed.kind !== 'status') throw new Error('stream callback did not parse');
-          return planAdvance(parsed.observation, DEFAULT_APPLY_OPTIONS);
+          return planAdvance(parsed.observation, STORE_DEFAULTS);
         }),
       );
       const latencies: number[] = [];

@@ -11,7 +11,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { publicOriginOf, SID_PATTERNS } from '../lambda/domain/contract';
+import { publicOriginOf, SID_PATTERNS, STORE_DEFAULTS } from '../lambda/domain/contract';
 import { checkSendDefaults } from '../lambda/domain/send-request';
 
 export interface StatusTrackerProps {
@@ -140,11 +140,11 @@ export interface StatusTrackerProps {
 
 /** The defaults, written once: the documentation above and README name these values. */
 export const TRACKER_DEFAULTS = {
-  retentionDays: 400,
+  retentionDays: STORE_DEFAULTS.retentionDays,
   logRetention: RetentionDays.ONE_MONTH,
   apiThrottleRateLimit: 1000,
   apiThrottleBurstLimit: 2000,
-  pendingShards: 16,
+  pendingShards: STORE_DEFAULTS.pendingShards,
   useServiceCallback: false,
   senderMaxConcurrency: 10,
   reconcileSchedule: 'rate(1 hour)',

@@ -1,25 +1,30 @@
 import type { ApplyOptions } from '../domain/apply-observation';
-import { DEFAULT_APPLY_OPTIONS } from './message-store';
 
-/** Store options from the environment the stack sets; defaults for local runs. */
+/**
+ * Store options from the environment. The construct sets both on every function that writes records, so
+ * a missing one is a misconfiguration: it fails the cold start instead of silently disagreeing with the
+ * reconciler about the pending index's shards.
+ */
 export function applyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ApplyOptions {
   return {
-    retentionDays: positiveEnv('RETENTION_DAYS', DEFAULT_APPLY_OPTIONS.retentionDays, { integer: true, env }),
-    pendingShards: positiveEnv('PENDING_SHARDS', DEFAULT_APPLY_OPTIONS.pendingShards, { integer: true, env }),
+    retentionDays: positiveEnv('RETENTION_DAYS', { integer: true, env }),
+    pendingShards: positiveEnv('PENDING_SHARDS', { integer: true, env }),
   };
 }
 
 /**
- * A positive number from the environment, or the fallback when unset. A malformed value throws, so a
- * misconfigured function fails its cold start rather than each request.
+ * A positive number from the environment: required unless a fallback is given. A missing or malformed
+ * value throws, so a misconfigured function fails its cold start rather than each request.
  */
 export function positiveEnv(
   name: string,
-  fallback: number,
-  options: { integer?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { integer?: boolean; env?: NodeJS.ProcessEnv; fallback?: number } = {},
 ): number {
   const raw = (options.env ?? process.env)[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') {
+    if (options.fallback !== undefined) return options.fallback;
+    throw new Error(`Environment variable ${name} is required`);
+  }
   const value = Number(raw);
   const valid = options.integer ? Number.isInteger(value) && value > 0 : Number.isFinite(value) && value > 0;
   if (!valid)

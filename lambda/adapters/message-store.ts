@@ -15,7 +15,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGES_TABLE } from '../domain/contract';
+import { MESSAGES_TABLE, STORE_DEFAULTS } from '../domain/contract';
 import {
   applyStatusObservation,
   type ApplyOptions,
@@ -41,13 +41,11 @@ type PageKey = Record<string, AttributeValue>;
 
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 
-export const DEFAULT_APPLY_OPTIONS: ApplyOptions = { retentionDays: 400, pendingShards: 16 };
-
 export class MessageStore implements MessageWriter, ReconcilerStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly options: ApplyOptions = DEFAULT_APPLY_OPTIONS,
+    private readonly options: ApplyOptions = STORE_DEFAULTS,
   ) {}
 
   /** Apply one observation (see domain/apply-observation.ts). */

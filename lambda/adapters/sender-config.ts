@@ -18,7 +18,7 @@ export function senderConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sende
     throw new Error('STATUS_CALLBACK_URL must be an http(s) URL whose host has no underscore');
   }
   const idempotencyExpiresAfterSeconds = env.IDEMPOTENCY_TTL_SECONDS
-    ? positiveEnv('IDEMPOTENCY_TTL_SECONDS', 0, { integer: true, env })
+    ? positiveEnv('IDEMPOTENCY_TTL_SECONDS', { integer: true, env })
     : undefined;
   return {
     defaults: {

@@ -104,6 +104,13 @@ export function createTableInput(tableName: string) {
 }
 
 /**
+ * How long a record lives and how many shards the pending index has, when nothing says otherwise: the
+ * construct's defaults (lib/tracker-props.ts) and what local mode and tests use. In AWS every writer gets
+ * both from its environment, set by the construct, so writers and the reconciler always agree.
+ */
+export const STORE_DEFAULTS = { retentionDays: 400, pendingShards: 16 } as const;
+
+/**
  * Which partition of the pending index a message sits in (`p0` ... `p{shards-1}`): stable, and even
  * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
  */

@@ -29,9 +29,9 @@ export async function handler(_event: unknown, context: Context) {
     store,
     fetchMessage,
     shards: applyOptions.pendingShards,
-    minAgeHours: positiveEnv('RECONCILE_MIN_AGE_HOURS', 12),
-    horizonHours: positiveEnv('RECONCILE_HORIZON_HOURS', 72),
-    concurrency: positiveEnv('RECONCILE_CONCURRENCY', 8, { integer: true }),
+    minAgeHours: positiveEnv('RECONCILE_MIN_AGE_HOURS'),
+    horizonHours: positiveEnv('RECONCILE_HORIZON_HOURS'),
+    concurrency: positiveEnv('RECONCILE_CONCURRENCY', { integer: true }),
     hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
     logger,
   });

@@ -12,6 +12,7 @@ import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dyna
 import { callbackEvent, statusParams, testSid } from '../support/callbacks';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { bundleDirectory } from '../../lib/constructs/tracker-function';
+import { STORE_ENV } from '../support/lambda-env';
 
 let table: TestTable;
 
@@ -57,6 +58,7 @@ it('the callback bundle stores a signed callback when run as Lambda runs it', as
     env: {
       PATH: process.env.PATH,
       TABLE_NAME: table.tableName,
+      ...STORE_ENV,
       TWILIO_AUTH_TOKEN: 'bundle-token',
       // What Lambda provides: a region and the role's credentials in the environment. The SDK's
       // service-specific endpoint variable points the bundled client at DynamoDB Local.

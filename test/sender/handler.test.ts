@@ -16,6 +16,7 @@ import {
   type IdempotencyTestTable,
   type RecordingProxy,
 } from './support';
+import { STORE_ENV } from '../support/lambda-env';
 
 const FROM = '+15005550006';
 const TO = '+14155551234';
@@ -197,6 +198,7 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
   it('sends through TWILIO_API_BASE_URL and records in TABLE_NAME', async () => {
     Object.assign(process.env, {
       TABLE_NAME: table.tableName,
+      ...STORE_ENV,
       IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
       TWILIO_AUTH_TOKEN: sim.authToken,
       TWILIO_ACCOUNT_SID: sim.accountSid,
@@ -247,6 +249,7 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
   it('fails its cold start when a required setting is missing', () => {
     Object.assign(process.env, {
       TABLE_NAME: table.tableName,
+      ...STORE_ENV,
       IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
       TWILIO_AUTH_TOKEN: 't',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
