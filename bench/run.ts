@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (tsx bench/run.ts): the measured qualities of DESIGN.md, each against a baseline
+ * `npm run bench` (tsx bench/run.ts): the measured qualities the README reports, each against a baseline
  * measured in the same run. Figures, not pass/fail timings: nothing here fails on a number.
  *
  *   cold      the deployed Lambda bundles (dist/bundles), imported in fresh processes, vs bare node, a

@@ -1,7 +1,7 @@
 /**
  * Parse a Twilio message status callback (form fields, after the signature has been checked) into a
- * status observation. Field names and meanings: shared/reference "Track the Message Status of Outbound
- * Messages". Twilio adds fields without notice; unknown fields are ignored here (they were still part
+ * status observation. Field names and meanings: Twilio's guide "Track the Message Status of
+ * Outbound Messages" (docs/ARCHITECTURE.md lists the fields kept). Twilio adds fields without notice; unknown fields are ignored here (they were still part
  * of the signature).
  */
 import { isInbound } from './lifecycle';

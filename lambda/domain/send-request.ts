@@ -176,7 +176,7 @@ export function checkSendDefaults(defaults: SendDefaults): string | undefined {
 }
 
 /**
- * How status callbacks reach the tracker (shared/reference "Track the Message Status of Outbound
+ * How status callbacks reach the tracker (Twilio's guide "Track the Message Status of Outbound
  * Messages", scenarios 1 and 2):
  * - by default every message carries `StatusCallback` = the stack's callback URL;
  * - with `useServiceCallback`, a message sent through a Messaging Service carries none, so the service's

@@ -1,5 +1,5 @@
 /**
- * The callback endpoint's contract (DESIGN.md) with the real handler factory, real signature validation
+ * The callback endpoint's contract (docs/ARCHITECTURE.md) with the real handler factory, real signature validation
  * and the real store on DynamoDB Local. Faults a real component cannot produce on demand (a secret that
  * cannot be read) are injected at the credentials boundary.
  */

@@ -6,7 +6,7 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 
-/** The lifecycle order of DESIGN.md, written out here so the simulator is checked independently. */
+/** The lifecycle order of docs/ARCHITECTURE.md, written out here so the simulator is checked independently. */
 export const RANK: Readonly<Record<string, number>> = {
   accepted: 0,
   scheduled: 0,
