@@ -5,6 +5,9 @@
  *
  * Rules a caller can rely on:
  * - Records are taken in order; events leave in that order, in chunks the publisher accepts at once.
+ *   A chunk holds at most one event per message, so a message's next event is sent only once the one
+ *   before it was accepted: per message, events leave the tracker strictly in order even when some
+ *   entries of a chunk are refused (one PutEvents request promises no order among its entries).
  * - A chunk entry the publisher refuses is retried (bounded, with backoff); nothing is dropped silently.
  * - When a record cannot be handled (its event still refused after the retries, or the record itself is
  *   unreadable), processing stops there and the answer names that record: everything before it was
@@ -102,6 +105,10 @@ export async function publishStatusEvents(
     if (!event) {
       report.skipped++;
       continue;
+    }
+    if (pending.some((entry) => entry.event.detail.messageSid === event.detail.messageSid)) {
+      const refused = await flush();
+      if (refused) return { ...report, failedAt: refused };
     }
     pending.push({ id: record.id, event });
     if (pending.length >= deps.publisher.maxBatch) {
