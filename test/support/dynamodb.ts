@@ -16,7 +16,12 @@ export interface TestTable {
 
 export function dynamoEndpoint(): string {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: jest globalSetup starts DynamoDB Local');
+  if (!endpoint) {
+    throw new Error(
+      'DYNAMODB_ENDPOINT is not set: only the dynamodb project starts DynamoDB Local; ' +
+        'add this suite to DYNAMODB_SUITES in jest.config.js',
+    );
+  }
   return endpoint;
 }
 
