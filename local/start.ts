@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on this machine (DESIGN.md, "Local mode contract").
+ * `npm start`: the whole pipeline on this machine.
  *
  *   npm start                      DynamoDB Local in memory, the Twilio simulator, server on :3000
  *   npm start -- --persist         keep DynamoDB Local's data under .local-data/ (git-ignored)
@@ -9,6 +9,10 @@
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
+ *
+ * Killed, even with SIGKILL, it leaves nothing holding its ports: it stops when tsx, npm's shell or npm
+ * above it dies (local/processes.ts), and on Linux DynamoDB Local dies with it (local/dynamodb-local.ts);
+ * elsewhere the next start names a leftover DynamoDB Local, its PID and how to stop it.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
