@@ -6,6 +6,7 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTableInput, MESSAGES_TABLE } from '../lambda/domain/contract';
+import { listeningProcess, processInfo } from './processes';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -22,6 +24,9 @@ export interface RunningDynamoDb {
 }
 
 export class JavaMissingError extends Error {}
+
+/** A port someone else holds: the message names the holder where the platform tells us. */
+export class PortInUseError extends Error {}
 
 /** Java 17+ is the one prerequisite outside npm; say so clearly instead of failing obscurely. */
 export async function checkJava(): Promise<void> {
@@ -75,29 +80,24 @@ export async function startDynamoDbLocal(options: {
   dataPath?: string;
 }): Promise<RunningDynamoDb> {
   await checkJava();
-  if (!(await isPortFree(options.port))) {
-    throw new Error(
-      `Port ${options.port} is in use; set DYNAMODB_PORT to a free port or DYNAMODB_ENDPOINT to use that DynamoDB.`,
-    );
-  }
+  if (!(await isPortFree(options.port))) throw new PortInUseError(dynamoDbPortTaken(options.port));
   const { jar, libraryPath } = dynamoDbLocalJar();
-  const child = spawnProcess(
+  const command = [
+    ...(await parentDeathSignal()),
     'java',
-    [
-      `-Djava.library.path=${libraryPath}`,
-      '-jar',
-      jar,
-      '-port',
-      String(options.port),
-      '-sharedDb',
-      '-disableTelemetry',
-      // It listens on every interface and has no option to bind one; at least keep web pages out.
-      '-cors',
-      'http://127.0.0.1',
-      ...(options.dataPath ? ['-dbPath', options.dataPath] : ['-inMemory']),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+    `-Djava.library.path=${libraryPath}`,
+    '-jar',
+    jar,
+    '-port',
+    String(options.port),
+    '-sharedDb',
+    '-disableTelemetry',
+    // It listens on every interface and has no option to bind one; at least keep web pages out.
+    '-cors',
+    'http://127.0.0.1',
+    ...(options.dataPath ? ['-dbPath', options.dataPath] : ['-inMemory']),
+  ];
+  const child = spawnProcess(command[0]!, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   let exited = false;
@@ -132,6 +132,55 @@ export async function startDynamoDbLocal(options: {
     client.destroy();
   }
   return { endpoint, port: options.port, stop };
+}
+
+let deathSignal: Promise<string[]> | undefined;
+
+/**
+ * A prefix for the java command that makes the kernel send DynamoDB Local SIGTERM when the process that
+ * started it dies, even of SIGKILL, so it cannot outlive `npm start` or a test run and hold its port:
+ * `setpriv --pdeathsig` from util-linux (Linux only; SIGTERM so that a -dbPath store closes cleanly).
+ * The signal follows the spawning thread, so only the main thread may use it. Elsewhere, or without
+ * setpriv, a leftover is named when the next start finds the port taken.
+ */
+function parentDeathSignal(): Promise<string[]> {
+  if (process.platform !== 'linux' || !isMainThread) return Promise.resolve([]);
+  const prefix = ['setpriv', '--pdeathsig', 'TERM', '--'];
+  // Busybox ships a setpriv without --pdeathsig: try it once on a harmless command.
+  deathSignal ??= new Promise((resolve) => {
+    const probe = spawnProcess(prefix[0]!, [...prefix.slice(1), 'true'], { stdio: 'ignore' });
+    probe.once('error', () => resolve([]));
+    probe.once('close', (code) => resolve(code === 0 ? prefix : []));
+  });
+  return deathSignal;
+}
+
+/** Says what holds a port DynamoDB Local was to use, and how to get it back. */
+export function dynamoDbPortTaken(port: number): string {
+  const holder = listeningProcess(port);
+  if (!holder) {
+    return `Port ${port} is in use; set DYNAMODB_PORT to a free port or DYNAMODB_ENDPOINT to use that DynamoDB.`;
+  }
+  if (!holder.command.includes('DynamoDBLocal.jar')) {
+    return `Port ${port} is in use by ${describeProcess(holder.pid, holder.command)}: stop it, or set DYNAMODB_PORT to a free port.`;
+  }
+  const parent = processInfo(holder.ppid);
+  const origin = parent?.command.includes('local/start.ts')
+    ? `, started by an npm start that is still running (pid ${parent.pid})`
+    : ', probably left over from an npm start or a test run that was killed';
+  return (
+    `Port ${port} is in use by DynamoDB Local (pid ${holder.pid})${origin}. Stop it with \`kill ${holder.pid}\`, ` +
+    `set DYNAMODB_PORT to a free port, or use it as it is with DYNAMODB_ENDPOINT=http://127.0.0.1:${port}.`
+  );
+}
+
+/**
+ * `pid 123 (node server.js)`. A long command keeps its start and its end: a java or tsx command line
+ * runs to hundreds of characters, and what it runs (local/start.ts) comes last.
+ */
+export function describeProcess(pid: number, command: string): string {
+  const shown = command.length > 100 ? `${command.slice(0, 40)} ... ${command.slice(-55)}` : command;
+  return `pid ${pid} (${shown})`;
 }
 
 export function localClient(endpoint: string): DynamoDBClient {

@@ -9,14 +9,19 @@
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
+ *
+ * Killed, even with SIGKILL, it leaves nothing holding its ports: it stops when tsx, npm's shell or npm
+ * above it dies (local/processes.ts), and on Linux DynamoDB Local dies with it (local/dynamodb-local.ts);
+ * elsewhere the next start names a leftover DynamoDB Local, its PID and how to stop it.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
-import { isPortFree, JavaMissingError } from './dynamodb-local';
+import { describeProcess, isPortFree, JavaMissingError, PortInUseError } from './dynamodb-local';
 import { PipelineConfigError, startLocalPipeline } from './pipeline';
 import { describeError } from '../lambda/domain/describe-error';
+import { listeningProcess, whenLaunchersGone } from './processes';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -37,7 +42,7 @@ async function main(): Promise<number> {
   const authToken = process.env.TWILIO_AUTH_TOKEN || undefined;
   const realTwilio = Boolean(process.env.TWILIO_ACCOUNT_SID && authToken);
 
-  if (!(await isPortFree(port))) throw new StartError(`port ${port} is in use: set PORT to a free port`);
+  if (!(await isPortFree(port))) throw new StartError(appPortTaken(port));
   const persistPath = values.persist ? resolve('.local-data') : undefined;
   if (persistPath) mkdirSync(persistPath, { recursive: true });
 
@@ -74,6 +79,10 @@ async function main(): Promise<number> {
     const stop = () => done();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    whenLaunchersGone((pid) => {
+      console.error(`\nnpm start: process ${pid}, which started this one, has gone`);
+      done();
+    });
   });
   console.log('\nstopping...');
   await pipeline.stop();
@@ -97,6 +106,15 @@ function printCallback(result: CallbackResult): void {
 
 class StartError extends Error {}
 
+function appPortTaken(port: number): string {
+  const holder = listeningProcess(port);
+  const earlierStart = holder?.command.includes('local/start.ts') ? ', an earlier npm start' : '';
+  return holder
+    ? `port ${port} is in use by ${describeProcess(holder.pid, holder.command)}${earlierStart}: ` +
+        `stop it with \`kill ${holder.pid}\`, or set PORT to a free port`
+    : `port ${port} is in use: set PORT to a free port`;
+}
+
 function envPort(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -113,7 +131,7 @@ main().then(
       error instanceof StartError ||
       error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
-      /Port \d+ is in use/.test(String(error));
+      error instanceof PortInUseError;
     console.error(`npm start: ${describeError(error).message}`);
     if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
     process.exit(1);

@@ -1,11 +1,15 @@
 /**
- * What a user types: `npm start` (serves, answers, stops cleanly on Ctrl-C), `npm run send` and
- * `npm run status` against it, and `npm run demo` (checks every final status against the simulator).
+ * What a user types: `npm start` (serves, answers, stops cleanly on Ctrl-C, leaves nothing running when
+ * killed, names whatever holds its ports), `npm run send` and `npm run status` against it, and
+ * `npm run demo` (checks every final status against the simulator).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { runCli } from '../../local/cli';
+import { isPortFree, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { freePort } from '../../local/ports';
+import { listeningProcess, processInfo } from '../../local/processes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -35,25 +39,36 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
+/** `npm start` on free ports, once it says it is ready. */
+async function startApp(): Promise<ReturnType<typeof run> & { port: number; dynamodbPort: number }> {
+  const port = await freePort();
+  const dynamodbPort = await freePort();
+  const started = run('local/start.ts', [], { PORT: String(port), DYNAMODB_PORT: String(dynamodbPort) });
+  await waitFor(() => started.output().includes('Ctrl-C stops everything'), 'npm start to be ready');
+  return { ...started, port, dynamodbPort };
+}
+
 describe('npm start, send and status', () => {
-  let start: ReturnType<typeof run>;
+  let start: Awaited<ReturnType<typeof startApp>>;
   let url: string;
   const lines: string[] = [];
   const cli = (args: string[]) => runCli([...args, '--url', url], (line) => void lines.push(line));
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    start = run('local/start.ts', [], { PORT: String(port), DYNAMODB_PORT: String(await freePort()) });
-    await waitFor(() => start.output().includes('Ctrl-C stops everything'), 'npm start to be ready');
+    start = await startApp();
+    url = `http://127.0.0.1:${start.port}`;
   });
 
   afterAll(async () => {
@@ -105,6 +120,97 @@ describe('npm start, send and status', () => {
     expect(await exited(start.child)).toBe(0);
     expect(start.output()).toContain('stopping...');
     expect(await runCli(['status', `SM${'0'.repeat(32)}`, '--url', url], () => undefined)).toBe(1);
+  });
+});
+
+describe('npm start killed with SIGKILL', () => {
+  // Should a test fail, what it meant to stop must not outlive it (and keep Jest waiting on its output).
+  const leftovers: number[] = [];
+  afterEach(() => {
+    for (const pid of leftovers.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone, as it should be
+      }
+    }
+  });
+
+  /** Both ports free again and DynamoDB Local's process gone: what the next `npm start` needs. */
+  async function released(app: { port: number; dynamodbPort: number }, dynamodbPid: number): Promise<void> {
+    await waitFor(
+      async () =>
+        (await isPortFree(app.port)) &&
+        (await isPortFree(app.dynamodbPort)) &&
+        processInfo(dynamodbPid) === undefined,
+      'the ports to be released',
+      15_000,
+    );
+  }
+
+  it('leaves neither the server nor DynamoDB Local running when its launcher (tsx, npm) is killed', async () => {
+    const app = await startApp();
+    const dynamodb = listeningProcess(app.dynamodbPort);
+    expect(dynamodb?.command).toContain('DynamoDBLocal.jar');
+    leftovers.push(dynamodb!.pid, dynamodb!.ppid);
+    app.child.kill('SIGKILL');
+    await released(app, dynamodb!.pid);
+    expect(app.output()).toContain('which started this one, has gone');
+  });
+
+  it('takes DynamoDB Local with it when the server process itself is killed', async () => {
+    const app = await startApp();
+    const dynamodb = listeningProcess(app.dynamodbPort)!;
+    leftovers.push(dynamodb.pid);
+    process.kill(dynamodb.ppid, 'SIGKILL');
+    if (process.platform === 'linux') {
+      // The kernel's parent-death signal (setpriv --pdeathsig): nothing is left for a next start to trip on.
+      await released(app, dynamodb.pid);
+    } else {
+      // No parent-death signal here: the next start names the leftover and says how to stop it.
+      const next = run('local/start.ts', [], {
+        PORT: String(await freePort()),
+        DYNAMODB_PORT: String(app.dynamodbPort),
+      });
+      expect(await exited(next.child)).toBe(1);
+      expect(next.output()).toContain(`DynamoDB Local (pid ${dynamodb.pid})`);
+    }
+  });
+});
+
+describe('npm start when a port is taken', () => {
+  it('names the DynamoDB Local holding DYNAMODB_PORT, with its PID and how to stop it', async () => {
+    const dynamodbPort = await freePort();
+    const other = await startDynamoDbLocal({ port: dynamodbPort });
+    try {
+      const pid = listeningProcess(dynamodbPort)?.pid;
+      const start = run('local/start.ts', [], {
+        PORT: String(await freePort()),
+        DYNAMODB_PORT: String(dynamodbPort),
+      });
+      expect(await exited(start.child)).toBe(1);
+      expect(start.output()).toContain(
+        `npm start: Port ${dynamodbPort} is in use by DynamoDB Local (pid ${pid})`,
+      );
+      expect(start.output()).toContain(`Stop it with \`kill ${pid}\``);
+      expect(start.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('names the process holding PORT and how to stop it', async () => {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const start = run('local/start.ts', [], { PORT: String(port) });
+      expect(await exited(start.child)).toBe(1);
+      expect(start.output()).toContain(`npm start: port ${port} is in use by pid ${process.pid} (`);
+      expect(start.output()).toContain(`stop it with \`kill ${process.pid}\`, or set PORT to a free port`);
+    } finally {
+      server.close();
+    }
   });
 });
 

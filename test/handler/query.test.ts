@@ -1,19 +1,10 @@
 import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { buildHttpApiEvent } from '../../local/http-api-event';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import { testSid } from '../support/callbacks';
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('query');
 const logger = { warn: () => undefined, error: () => undefined };
-
-beforeAll(async () => {
-  table = await createTestTable('query');
-  store = new MessageStore(table.dynamo, table.tableName);
-});
-afterAll(() => table.drop());
 
 function get(messageSid: string, method = 'GET') {
   return buildHttpApiEvent({
@@ -28,13 +19,13 @@ function get(messageSid: string, method = 'GET') {
 describe('GET /messages/{messageSid}', () => {
   it("returns the message's record and history, with the design's attribute names", async () => {
     const sid = testSid();
-    await store.apply({
+    await db.store.apply({
       messageSid: sid,
       status: 'sent',
       observedAt: '2026-11-23T10:00:01.000Z',
       source: 'callback',
     });
-    await store.apply({
+    await db.store.apply({
       messageSid: sid,
       status: 'queued',
       observedAt: '2026-11-23T10:00:00.000Z',
@@ -42,7 +33,7 @@ describe('GET /messages/{messageSid}', () => {
       to: '+14155551234',
       clientReference: 'order-7',
     });
-    const response = await createQueryHandler({ store, logger })(get(sid));
+    const response = await createQueryHandler({ store: db.store, logger })(get(sid));
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body as string);
     expect(body).toMatchObject({
@@ -60,8 +51,8 @@ describe('GET /messages/{messageSid}', () => {
 
   it('answers a message seen only with a status this version does not know with status null', async () => {
     const [sid, at] = [testSid(), '2026-11-23T10:00:00.000Z'];
-    await store.apply({ messageSid: sid, status: 'teleported', observedAt: at, source: 'callback' });
-    const response = await createQueryHandler({ store, logger })(get(sid));
+    await db.store.apply({ messageSid: sid, status: 'teleported', observedAt: at, source: 'callback' });
+    const response = await createQueryHandler({ store: db.store, logger })(get(sid));
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body as string);
     expect(body).toMatchObject({
@@ -73,21 +64,18 @@ describe('GET /messages/{messageSid}', () => {
   });
 
   it('answers 404 for a message it has never seen', async () => {
-    const response = await createQueryHandler({ store, logger })(get(testSid()));
+    const response = await createQueryHandler({ store: db.store, logger })(get(testSid()));
     expect(response.statusCode).toBe(404);
   });
 
   it.each(['not-a-sid', 'SM123', `CA${'0'.repeat(32)}`])('answers 400 for %s', async (sid) => {
-    const response = await createQueryHandler({ store, logger })(get(sid));
+    const response = await createQueryHandler({ store: db.store, logger })(get(sid));
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body as string).error).toMatch(/messageSid/);
   });
 
   it('answers 503 when the store cannot be reached', async () => {
-    const unreachable = new MessageStore(
-      createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
-      table.tableName,
-    );
+    const unreachable = db.unreachableStore();
     const response = await createQueryHandler({ store: unreachable, logger })(get(testSid()));
     expect(response.statusCode).toBe(503);
   });

@@ -9,16 +9,15 @@ import {
   createStatusCallbackHandler,
   type StatusCallbackDeps,
 } from '../../lambda/adapters/status-callback-endpoint';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import {
   environmentCredentials,
   secretCredentials,
   type CredentialsSource,
 } from '../../lambda/adapters/twilio-credentials';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import {
   callbackEvent,
+  type CallbackEventOptions,
   CALLBACK_HOST,
   formBody,
   sign,
@@ -27,8 +26,7 @@ import {
   testSid,
 } from '../support/callbacks';
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('callback');
 const logs: Array<{ level: string; message: string; data: unknown }> = [];
 const logger: StatusCallbackDeps['logger'] = {
   info: (message: string, data?: unknown) => void logs.push({ level: 'info', message, data }),
@@ -39,19 +37,21 @@ const logger: StatusCallbackDeps['logger'] = {
 const tokenSource = environmentCredentials({ TWILIO_AUTH_TOKEN: TEST_TOKEN })!;
 
 function handlerWith(overrides: Partial<StatusCallbackDeps> = {}) {
-  return createStatusCallbackHandler({ store, credentials: tokenSource, logger, ...overrides });
+  return createStatusCallbackHandler({ store: db.store, credentials: tokenSource, logger, ...overrides });
 }
+
+/** Builds a `sent` callback for a new message, signed as Twilio signs it but for what `change` alters. */
+const sent =
+  (change: Partial<CallbackEventOptions> = {}) =>
+  () =>
+    callbackEvent({ params: statusParams(testSid(), 'sent'), ...change });
 
 async function itemCount(): Promise<number> {
-  const result = await table.client.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT' }));
+  const result = await db.table.client.send(
+    new ScanCommand({ TableName: db.table.tableName, Select: 'COUNT' }),
+  );
   return result.Count ?? 0;
 }
-
-beforeAll(async () => {
-  table = await createTestTable('callback');
-  store = new MessageStore(table.dynamo, table.tableName);
-});
-afterAll(() => table.drop());
 
 describe("Twilio's documented signature example", () => {
   const url = 'https://mycompany.com/myapp.php?foo=1&bar=2';
@@ -96,7 +96,7 @@ describe('a valid callback as API Gateway delivers it', () => {
     const response = await handlerWith()(event);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body as string)).toEqual({ outcome: 'advanced' });
-    expect(await store.get(sid)).toMatchObject({
+    expect(await db.store.get(sid)).toMatchObject({
       messageSid: sid,
       status: 'delivered',
       final: true,
@@ -115,7 +115,7 @@ describe('a valid callback as API Gateway delivers it', () => {
     const response = await handlerWith()(event);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body as string)).toEqual({ outcome: 'duplicate' });
-    expect((await store.get(sid))?.callbackCount).toBe(1);
+    expect((await db.store.get(sid))?.callbackCount).toBe(1);
   });
 
   it('accepts and ignores inbound statuses without writing', async () => {
@@ -163,43 +163,19 @@ describe('a valid callback as API Gateway delivers it', () => {
 describe('every 4xx answers as specified and writes nothing', () => {
   const big = 'x'.repeat(17 * 1024);
   const cases: Array<[string, () => ReturnType<typeof callbackEvent>, number]> = [
-    ['GET', () => callbackEvent({ params: statusParams(testSid(), 'sent'), method: 'GET' }), 405],
-    ['PUT', () => callbackEvent({ params: statusParams(testSid(), 'sent'), method: 'PUT' }), 405],
-    [
-      'JSON body',
-      () => callbackEvent({ params: statusParams(testSid(), 'sent'), contentType: 'application/json' }),
-      415,
-    ],
-    [
-      'no content type',
-      () => callbackEvent({ params: statusParams(testSid(), 'sent'), contentType: '' }),
-      415,
-    ],
+    ['GET', sent({ method: 'GET' }), 405],
+    ['PUT', sent({ method: 'PUT' }), 405],
+    ['JSON body', sent({ contentType: 'application/json' }), 415],
+    ['no content type', sent({ contentType: '' }), 415],
     [
       'body over 16 KiB',
       () => callbackEvent({ params: statusParams(testSid(), 'sent', [['Padding', big]]) }),
       413,
     ],
-    ['no signature', () => callbackEvent({ params: statusParams(testSid(), 'sent'), signature: null }), 403],
-    [
-      'garbage signature',
-      () => callbackEvent({ params: statusParams(testSid(), 'sent'), signature: 'abc' }),
-      403,
-    ],
-    [
-      'wrong token',
-      () => callbackEvent({ params: statusParams(testSid(), 'sent'), token: 'another-token' }),
-      403,
-    ],
-    [
-      'signed for another URL',
-      () =>
-        callbackEvent({
-          params: statusParams(testSid(), 'sent'),
-          signedUrl: 'https://evil.example/message-status',
-        }),
-      403,
-    ],
+    ['no signature', sent({ signature: null }), 403],
+    ['garbage signature', sent({ signature: 'abc' }), 403],
+    ['wrong token', sent({ token: 'another-token' }), 403],
+    ['signed for another URL', sent({ signedUrl: 'https://evil.example/message-status' }), 403],
     [
       'tampered status',
       () => {
@@ -273,12 +249,12 @@ describe('credentials: rotation and failure', () => {
     });
     const handler = handlerWith({ credentials });
     current = 'token-after-rotation';
-    const signedWithNew = () => callbackEvent({ params: statusParams(testSid(), 'sent'), token: current });
+    const signedWithNew = sent({ token: current });
     expect((await handler(signedWithNew())).statusCode).toBe(200);
     expect(forcedReads).toBe(1);
 
     // Forged requests right after cannot force more than one fresh read per interval.
-    const forged = () => callbackEvent({ params: statusParams(testSid(), 'sent'), token: 'forged' });
+    const forged = sent({ token: 'forged' });
     for (let i = 0; i < 5; i++) expect((await handler(forged())).statusCode).toBe(403);
     expect(forcedReads).toBe(1);
     clock += 61_000;
@@ -313,10 +289,7 @@ describe('credentials: rotation and failure', () => {
 
 describe('store unreachable', () => {
   it('answers 503 so Twilio retries', async () => {
-    const unreachable = new MessageStore(
-      createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
-      table.tableName,
-    );
+    const unreachable = db.unreachableStore();
     const response = await handlerWith({ store: unreachable })(
       callbackEvent({ params: statusParams(testSid(), 'sent') }),
     );

@@ -121,6 +121,7 @@ async function runBundle(event: DynamoDBStreamEvent, eventBridgeUrl: string) {
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeUrl,
       POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       EVENT: JSON.stringify(event),
     },
     encoding: 'utf8',

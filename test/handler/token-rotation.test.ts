@@ -8,20 +8,12 @@
  * Lambda that read the secret before an update keeps the old value until it re-reads.
  */
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import { callbackEvent, statusParams, testSid } from '../support/callbacks';
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('rotation');
 const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-beforeAll(async () => {
-  table = await createTestTable('rotation');
-  store = new MessageStore(table.dynamo, table.tableName);
-});
-afterAll(() => table.drop());
 
 /** Secrets Manager as a Lambda container sees it: the stored value, and a per-container cache. */
 function secretStore(initial: Record<string, string>) {
@@ -47,7 +39,7 @@ function secretStore(initial: Record<string, string>) {
 it('accepts every callback through a full rotation, including while the container cache is stale', async () => {
   const secret = secretStore({ accountSid: 'AC1', authToken: 'old-token' });
   const handler = createStatusCallbackHandler({
-    store,
+    store: db.store,
     logger,
     credentials: secretCredentials({ secretId: 'twilio', read: secret.read, now: secret.now }),
   });

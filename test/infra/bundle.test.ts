@@ -68,6 +68,7 @@ it('the callback bundle stores a signed callback when run as Lambda runs it', as
       AWS_SESSION_TOKEN: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
       POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       EVENT: JSON.stringify(event),
     },
     encoding: 'utf8',

@@ -24,12 +24,19 @@ const base = {
   ResourceType: 'Custom::MessagingServiceStatusCallback',
 };
 
-function event(
-  type: 'Create' | 'Update' | 'Delete',
-  props: { MessagingServiceSid: string; StatusCallbackUrl: string },
-  physicalId?: string,
-): CloudFormationCustomResourceEvent {
-  const ResourceProperties = { ServiceToken: base.ServiceToken, ...props };
+/** The resource's properties as the stack sets them, and the id CloudFormation holds for it. */
+interface Resource {
+  service: string;
+  url: string;
+  physicalId?: string;
+}
+
+function event(type: 'Create' | 'Update' | 'Delete', resource: Resource): CloudFormationCustomResourceEvent {
+  const ResourceProperties = {
+    ServiceToken: base.ServiceToken,
+    MessagingServiceSid: resource.service,
+    StatusCallbackUrl: resource.url,
+  };
   if (type === 'Create') return { ...base, RequestType: 'Create', ResourceProperties };
   if (type === 'Update') {
     return {
@@ -37,10 +44,19 @@ function event(
       RequestType: 'Update',
       ResourceProperties,
       OldResourceProperties: ResourceProperties,
-      PhysicalResourceId: physicalId!,
+      PhysicalResourceId: resource.physicalId!,
     };
   }
-  return { ...base, RequestType: 'Delete', ResourceProperties, PhysicalResourceId: physicalId! };
+  return { ...base, RequestType: 'Delete', ResourceProperties, PhysicalResourceId: resource.physicalId! };
+}
+
+/** CloudFormation sends `type` for the resource; the handler answers it against `port` (the simulator). */
+function handle(
+  type: 'Create' | 'Update' | 'Delete',
+  resource: Resource,
+  port: Parameters<typeof onServiceCallbackEvent>[1] = services,
+) {
+  return onServiceCallbackEvent(event(type, resource), port);
 }
 
 beforeAll(async () => {
@@ -56,82 +72,47 @@ afterAll(() => simulator.stop());
 
 describe('Messaging Service status callback custom resource', () => {
   it('sets our URL on create, keeps the original through updates, restores it on delete', async () => {
-    const created = await onServiceCallbackEvent(
-      event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }),
-      services,
-    );
+    const created = await handle('Create', { service: SERVICE, url: OURS });
     expect(await services.getStatusCallback(SERVICE)).toBe(OURS);
     expect(created.Data).toEqual({ PreviousStatusCallback: ORIGINAL });
 
     const newUrl = 'https://hooks.example.com/message-status';
-    const updated = await onServiceCallbackEvent(
-      event(
-        'Update',
-        { MessagingServiceSid: SERVICE, StatusCallbackUrl: newUrl },
-        created.PhysicalResourceId,
-      ),
-      services,
-    );
+    const updated = await handle('Update', {
+      service: SERVICE,
+      url: newUrl,
+      physicalId: created.PhysicalResourceId,
+    });
     expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
     expect(await services.getStatusCallback(SERVICE)).toBe(newUrl);
 
-    await onServiceCallbackEvent(
-      event(
-        'Delete',
-        { MessagingServiceSid: SERVICE, StatusCallbackUrl: newUrl },
-        updated.PhysicalResourceId,
-      ),
-      services,
-    );
+    await handle('Delete', { service: SERVICE, url: newUrl, physicalId: updated.PhysicalResourceId });
     expect(await services.getStatusCallback(SERVICE)).toBe(ORIGINAL);
   });
 
   it('moving to another service gets a new id, so the old one is restored by its delete', async () => {
-    const created = await onServiceCallbackEvent(
-      event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }),
-      services,
-    );
-    const moved = await onServiceCallbackEvent(
-      event(
-        'Update',
-        { MessagingServiceSid: OTHER_SERVICE, StatusCallbackUrl: OURS },
-        created.PhysicalResourceId,
-      ),
-      services,
-    );
+    const created = await handle('Create', { service: SERVICE, url: OURS });
+    const moved = await handle('Update', {
+      service: OTHER_SERVICE,
+      url: OURS,
+      physicalId: created.PhysicalResourceId,
+    });
     expect(moved.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
     expect(decodePhysicalId(moved.PhysicalResourceId)).toEqual({ serviceSid: OTHER_SERVICE, previous: '' });
-    await onServiceCallbackEvent(
-      event('Delete', { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS }, created.PhysicalResourceId),
-      services,
-    );
+    await handle('Delete', { service: SERVICE, url: OURS, physicalId: created.PhysicalResourceId });
     expect(await services.getStatusCallback(SERVICE)).toBe(ORIGINAL);
     expect(await services.getStatusCallback(OTHER_SERVICE)).toBe(OURS);
   });
 
   it('rejects a malformed service SID or a non-https URL before calling Twilio', async () => {
-    await expect(
-      onServiceCallbackEvent(
-        event('Create', { MessagingServiceSid: 'MG1', StatusCallbackUrl: OURS }),
-        services,
-      ),
-    ).rejects.toThrow(/MessagingServiceSid/);
-    await expect(
-      onServiceCallbackEvent(
-        event('Create', { MessagingServiceSid: SERVICE, StatusCallbackUrl: 'http://x/y' }),
-        services,
-      ),
-    ).rejects.toThrow(/https/);
+    await expect(handle('Create', { service: 'MG1', url: OURS })).rejects.toThrow(/MessagingServiceSid/);
+    await expect(handle('Create', { service: SERVICE, url: 'http://x/y' })).rejects.toThrow(/https/);
   });
 
   it('a delete after a failed create (id not ours) changes nothing and needs no credentials', async () => {
     const before = await services.getStatusCallback(SERVICE);
-    await onServiceCallbackEvent(
-      event(
-        'Delete',
-        { MessagingServiceSid: SERVICE, StatusCallbackUrl: OURS },
-        'request-id-of-a-failed-create',
-      ),
+    await handle(
+      'Delete',
+      { service: SERVICE, url: OURS, physicalId: 'request-id-of-a-failed-create' },
       async () => {
         throw new Error('the secret has no credentials yet');
       },

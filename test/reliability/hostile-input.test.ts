@@ -94,250 +94,147 @@ interface Case {
   effect?: () => Promise<void>;
 }
 
+/** A case sent over HTTP: what it is, the answer it must get, the request (built when it runs). */
+const overHttp = (status: number, name: string, request: () => RawRequest): Case => ({
+  name,
+  status,
+  request: () => post(request()),
+});
 const http = (request: () => RawRequest) => () => post(request());
 const sid = uniqueSid;
 
 const sentBody = (s: string) => formBody(statusParams(s, 'sent'));
 
+/** A `sent` callback for a new message carrying `signature` as it is (no header at all when undefined). */
+const sentSignedWith = (signature: string | undefined) => (): RawRequest => ({
+  headers: { 'content-type': FORM, ...(signature === undefined ? {} : { 'x-twilio-signature': signature }) },
+  body: sentBody(sid()),
+});
+
 const cases: Case[] = [
   // ---- signature -----------------------------------------------------------------------------
-  {
-    name: 'no X-Twilio-Signature header',
-    status: 403,
-    request: http(() => ({ headers: { 'content-type': FORM }, body: sentBody(sid()) })),
-  },
-  {
-    name: 'empty X-Twilio-Signature header',
-    status: 403,
-    request: http(() => ({
-      headers: { 'content-type': FORM, 'x-twilio-signature': '' },
-      body: sentBody(sid()),
-    })),
-  },
-  {
-    name: 'signature that is not base64 of an HMAC-SHA1',
-    status: 403,
-    request: http(() => ({
-      headers: { 'content-type': FORM, 'x-twilio-signature': 'not a signature' },
-      body: sentBody(sid()),
-    })),
-  },
-  {
-    name: 'well-formed but wrong signature',
-    status: 403,
-    request: http(() => ({
-      headers: { 'content-type': FORM, 'x-twilio-signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
-      body: sentBody(sid()),
-    })),
-  },
-  {
-    name: 'signature computed for another URL (another host)',
-    status: 403,
-    request: http(() => {
-      const params = statusParams(sid(), 'sent');
-      return forged(params, params, 'https://attacker.example/message-status');
-    }),
-  },
-  {
-    name: 'signature computed for the same URL with a query string the request does not carry',
-    status: 403,
-    request: http(() => {
-      const params = statusParams(sid(), 'sent');
-      return forged(params, params, `${callbackUrl}?account=other`);
-    }),
-  },
-  {
-    name: 'signature computed with another auth token',
-    status: 403,
-    request: http(() =>
-      signedForm(statusParams(sid(), 'sent'), { token: 'someone-elses-token-000000000000' }),
-    ),
-  },
-  {
-    name: 'tampered parameter (signed "sent", sent "delivered")',
-    status: 403,
-    request: http(() => {
-      const s = sid();
-      return forged(statusParams(s, 'sent'), statusParams(s, 'delivered'));
-    }),
-  },
-  {
-    name: 'added parameter (ErrorCode appended after signing)',
-    status: 403,
-    request: http(() => {
-      const s = sid();
-      return forged(statusParams(s, 'sent'), [...statusParams(s, 'sent'), ['ErrorCode', '30003']]);
-    }),
-  },
-  {
-    name: 'removed parameter (To dropped after signing)',
-    status: 403,
-    request: http(() => {
-      const params = statusParams(sid(), 'sent');
-      return forged(
-        params,
-        params.filter(([k]) => k !== 'To'),
-      );
-    }),
-  },
-  {
-    name: 'valid signature with its case changed',
-    status: 403,
-    request: http(() => {
-      const request = signedForm(statusParams(sid(), 'sent'));
-      const signature = String(request.headers!['x-twilio-signature']);
-      const flipped = signature.replace(/[a-z]/, (c) => c.toUpperCase());
-      return { ...request, headers: { ...request.headers, 'x-twilio-signature': flipped } };
-    }),
-  },
-  {
-    name: 'two X-Twilio-Signature headers (a valid one and a forged one)',
-    status: 403,
-    request: http(() => {
-      const request = signedForm(statusParams(sid(), 'sent'));
-      return {
-        ...request,
-        headers: {
-          ...request.headers,
-          'x-twilio-signature': [
-            String(request.headers!['x-twilio-signature']),
-            'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
-          ],
-        },
-      };
-    }),
-  },
+  overHttp(403, 'no X-Twilio-Signature header', sentSignedWith(undefined)),
+  overHttp(403, 'empty X-Twilio-Signature header', sentSignedWith('')),
+  overHttp(403, 'signature that is not base64 of an HMAC-SHA1', sentSignedWith('not a signature')),
+  overHttp(403, 'well-formed but wrong signature', sentSignedWith('AAAAAAAAAAAAAAAAAAAAAAAAAAA=')),
+  overHttp(403, 'signature computed for another URL (another host)', () => {
+    const params = statusParams(sid(), 'sent');
+    return forged(params, params, 'https://attacker.example/message-status');
+  }),
+  overHttp(403, 'signature computed for the same URL with a query string the request does not carry', () => {
+    const params = statusParams(sid(), 'sent');
+    return forged(params, params, `${callbackUrl}?account=other`);
+  }),
+  overHttp(403, 'signature computed with another auth token', () =>
+    signedForm(statusParams(sid(), 'sent'), { token: 'someone-elses-token-000000000000' }),
+  ),
+  overHttp(403, 'tampered parameter (signed "sent", sent "delivered")', () => {
+    const s = sid();
+    return forged(statusParams(s, 'sent'), statusParams(s, 'delivered'));
+  }),
+  overHttp(403, 'added parameter (ErrorCode appended after signing)', () => {
+    const s = sid();
+    return forged(statusParams(s, 'sent'), [...statusParams(s, 'sent'), ['ErrorCode', '30003']]);
+  }),
+  overHttp(403, 'removed parameter (To dropped after signing)', () => {
+    const params = statusParams(sid(), 'sent');
+    return forged(
+      params,
+      params.filter(([k]) => k !== 'To'),
+    );
+  }),
+  overHttp(403, 'valid signature with its case changed', () => {
+    const request = signedForm(statusParams(sid(), 'sent'));
+    const signature = String(request.headers!['x-twilio-signature']);
+    const flipped = signature.replace(/[a-z]/, (c) => c.toUpperCase());
+    return { ...request, headers: { ...request.headers, 'x-twilio-signature': flipped } };
+  }),
+  overHttp(403, 'two X-Twilio-Signature headers (a valid one and a forged one)', () => {
+    const request = signedForm(statusParams(sid(), 'sent'));
+    return {
+      ...request,
+      headers: {
+        ...request.headers,
+        'x-twilio-signature': [
+          String(request.headers!['x-twilio-signature']),
+          'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        ],
+      },
+    };
+  }),
   // ---- replay --------------------------------------------------------------------------------
   {
     name: 'replay of a valid request already applied (200, nothing changes)',
     status: 200,
     request: () => post(known.sentRequest!),
   },
-  {
-    name: 'replay of the latest status, byte for byte (200, nothing changes)',
-    status: 200,
-    request: http(() => signedForm(statusParams(known.sid, 'delivered'))),
-  },
+  overHttp(200, 'replay of the latest status, byte for byte (200, nothing changes)', () =>
+    signedForm(statusParams(known.sid, 'delivered')),
+  ),
   // ---- fields --------------------------------------------------------------------------------
-  {
-    name: 'MessageSid missing',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), 'sent').filter(([k]) => k !== 'MessageSid'))),
-  },
-  {
-    name: 'MessageSid empty',
-    status: 400,
-    request: http(() =>
-      signedForm(
-        statusParams(sid(), 'sent').map(([k, v]): [string, string] => [k, k === 'MessageSid' ? '' : v]),
-      ),
+  overHttp(400, 'MessageSid missing', () =>
+    signedForm(statusParams(sid(), 'sent').filter(([k]) => k !== 'MessageSid')),
+  ),
+  overHttp(400, 'MessageSid empty', () =>
+    signedForm(
+      statusParams(sid(), 'sent').map(([k, v]): [string, string] => [k, k === 'MessageSid' ? '' : v]),
     ),
-  },
-  {
-    name: 'MessageSid of another resource (a call SID)',
-    status: 400,
-    request: http(() => signedForm(statusParams('CA' + 'a'.repeat(32), 'sent'))),
-  },
-  {
-    name: 'MessageSid one hex digit too long',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid() + 'a', 'sent'))),
-  },
-  {
-    name: 'MessageStatus missing',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), 'sent').filter(([k]) => k !== 'MessageStatus'))),
-  },
-  {
-    name: 'MessageStatus empty',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), ''))),
-  },
-  {
-    name: 'MessageStatus with digits and punctuation',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), 'del1vered!'))),
-  },
-  {
-    name: 'MessageStatus of 41 letters',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), 'a'.repeat(41)))),
-  },
-  {
-    name: 'MessageSid repeated with two different values',
-    status: 400,
-    request: http(() => signedForm([...statusParams(sid(), 'sent'), ['MessageSid', sid()]])),
-  },
-  {
-    name: 'MessageStatus repeated with two different values',
-    status: 400,
-    request: http(() => signedForm([...statusParams(sid(), 'sent'), ['MessageStatus', 'delivered']])),
-  },
-  {
-    name: 'broken percent-encoding in MessageSid (%ZZ)',
-    status: 400,
-    request: http(() => signedForm(sentBody(sid()).replace(/MessageSid=SM/, 'MessageSid=%ZZ'))),
-  },
-  {
-    name: 'inbound status "received" (200, ignored, nothing written)',
-    status: 200,
-    request: http(() => signedForm(statusParams(sid(), 'received'))),
-  },
+  ),
+  overHttp(400, 'MessageSid of another resource (a call SID)', () =>
+    signedForm(statusParams('CA' + 'a'.repeat(32), 'sent')),
+  ),
+  overHttp(400, 'MessageSid one hex digit too long', () => signedForm(statusParams(sid() + 'a', 'sent'))),
+  overHttp(400, 'MessageStatus missing', () =>
+    signedForm(statusParams(sid(), 'sent').filter(([k]) => k !== 'MessageStatus')),
+  ),
+  overHttp(400, 'MessageStatus empty', () => signedForm(statusParams(sid(), ''))),
+  overHttp(400, 'MessageStatus with digits and punctuation', () =>
+    signedForm(statusParams(sid(), 'del1vered!')),
+  ),
+  overHttp(400, 'MessageStatus of 41 letters', () => signedForm(statusParams(sid(), 'a'.repeat(41)))),
+  overHttp(400, 'MessageSid repeated with two different values', () =>
+    signedForm([...statusParams(sid(), 'sent'), ['MessageSid', sid()]]),
+  ),
+  overHttp(400, 'MessageStatus repeated with two different values', () =>
+    signedForm([...statusParams(sid(), 'sent'), ['MessageStatus', 'delivered']]),
+  ),
+  overHttp(400, 'broken percent-encoding in MessageSid (%ZZ)', () =>
+    signedForm(sentBody(sid()).replace(/MessageSid=SM/, 'MessageSid=%ZZ')),
+  ),
+  overHttp(200, 'inbound status "received" (200, ignored, nothing written)', () =>
+    signedForm(statusParams(sid(), 'received')),
+  ),
   // ---- size, type, method --------------------------------------------------------------------
-  {
-    name: 'body over 16 KiB (413 before any signature work)',
-    status: 413,
-    request: http(() => signedForm([...statusParams(sid(), 'sent'), ['Padding', 'x'.repeat(17 * 1024)]])),
-  },
-  {
-    name: 'body of 2 MiB (the server stops reading)',
-    status: 413,
-    request: http(() => ({ headers: { 'content-type': FORM }, body: 'a='.padEnd(2 * 1024 * 1024, 'x') })),
-  },
-  {
-    name: 'text/plain content type',
-    status: 415,
-    request: http(() => ({
-      ...signedForm(statusParams(sid(), 'sent')),
-      headers: { 'content-type': 'text/plain' },
-    })),
-  },
-  {
-    name: 'JSON body as application/json',
-    status: 415,
-    request: http(() => ({
-      headers: { 'content-type': 'application/json', 'x-twilio-signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
-      body: JSON.stringify({ MessageSid: sid(), MessageStatus: 'sent' }),
-    })),
-  },
-  {
-    name: 'multipart/form-data body',
-    status: 415,
-    request: http(() => ({
-      headers: { 'content-type': 'multipart/form-data; boundary=x' },
-      body: `--x\r\nContent-Disposition: form-data; name="MessageSid"\r\n\r\n${sid()}\r\n--x--\r\n`,
-    })),
-  },
-  {
-    name: 'no content type at all',
-    status: 415,
-    request: http(() => ({ body: sentBody(sid()) })),
-  },
-  {
-    name: 'JSON body sent as a form and signed over what it parses to (no MessageSid field)',
-    status: 400,
-    request: http(() => signedForm(JSON.stringify({ MessageSid: sid(), MessageStatus: 'sent' }))),
-  },
-  ...['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].map((method): Case => ({
-    name: `${method} /message-status`,
-    status: 405,
-    request: http(() => ({ ...signedForm(statusParams(sid(), 'sent')), method })),
+  overHttp(413, 'body over 16 KiB (413 before any signature work)', () =>
+    signedForm([...statusParams(sid(), 'sent'), ['Padding', 'x'.repeat(17 * 1024)]]),
+  ),
+  overHttp(413, 'body of 2 MiB (the server stops reading)', () => ({
+    headers: { 'content-type': FORM },
+    body: 'a='.padEnd(2 * 1024 * 1024, 'x'),
   })),
-  {
-    name: 'HEAD /message-status',
-    status: 405,
-    request: http(() => ({ method: 'HEAD' })),
-  },
+  overHttp(415, 'text/plain content type', () => ({
+    ...signedForm(statusParams(sid(), 'sent')),
+    headers: { 'content-type': 'text/plain' },
+  })),
+  overHttp(415, 'JSON body as application/json', () => ({
+    headers: { 'content-type': 'application/json', 'x-twilio-signature': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+    body: JSON.stringify({ MessageSid: sid(), MessageStatus: 'sent' }),
+  })),
+  overHttp(415, 'multipart/form-data body', () => ({
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    body: `--x\r\nContent-Disposition: form-data; name="MessageSid"\r\n\r\n${sid()}\r\n--x--\r\n`,
+  })),
+  overHttp(415, 'no content type at all', () => ({ body: sentBody(sid()) })),
+  overHttp(400, 'JSON body sent as a form and signed over what it parses to (no MessageSid field)', () =>
+    signedForm(JSON.stringify({ MessageSid: sid(), MessageStatus: 'sent' })),
+  ),
+  ...['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].map((method) =>
+    overHttp(405, `${method} /message-status`, () => ({
+      ...signedForm(statusParams(sid(), 'sent')),
+      method,
+    })),
+  ),
+  overHttp(405, 'HEAD /message-status', () => ({ method: 'HEAD' })),
   // ---- invalid base64 (handler directly: HTTP cannot carry it) --------------------------------
   {
     name: 'base64 body with characters outside the alphabet (handler, API Gateway event)',
@@ -368,83 +265,55 @@ const cases: Case[] = [
     },
   },
   // ---- odd Unicode, signed honestly ------------------------------------------------------------
-  {
-    name: 'NUL byte inside MessageSid',
-    status: 400,
-    request: http(() => signedForm(statusParams(`${sid().slice(0, 20)}\u0000${sid().slice(21)}`, 'sent'))),
-  },
-  {
-    name: 'percent-encoded NUL (%00) after MessageStatus',
-    status: 400,
-    request: http(() => signedForm(sentBody(sid()).replace('MessageStatus=sent', 'MessageStatus=sent%00'))),
-  },
-  {
-    name: 'right-to-left override before MessageStatus',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), '\u202edelivered'))),
-  },
-  {
-    name: 'zero-width space inside MessageSid',
-    status: 400,
-    request: http(() => {
-      const s = sid();
-      return signedForm(statusParams(`${s.slice(0, 10)}\u200b${s.slice(10)}`, 'sent'));
-    }),
-  },
-  {
-    name: 'emoji appended to MessageStatus',
-    status: 400,
-    request: http(() => signedForm(statusParams(sid(), 'delivered\u{1F389}'))),
-  },
-  {
-    name: 'full-width digits in MessageSid',
-    status: 400,
-    request: http(() => signedForm(statusParams(`SM${'\uff10'.repeat(32)}`, 'sent'))),
-  },
-  {
-    name: 'Cyrillic look-alike key "M\u0435ssageSid" instead of MessageSid',
-    status: 400,
-    request: http(() =>
-      signedForm(
-        statusParams(sid(), 'sent').map(([k, v]): [string, string] => [
-          k === 'MessageSid' ? 'M\u0435ssageSid' : k,
-          v,
-        ]),
-      ),
+  overHttp(400, 'NUL byte inside MessageSid', () =>
+    signedForm(statusParams(`${sid().slice(0, 20)}\u0000${sid().slice(21)}`, 'sent')),
+  ),
+  overHttp(400, 'percent-encoded NUL (%00) after MessageStatus', () =>
+    signedForm(sentBody(sid()).replace('MessageStatus=sent', 'MessageStatus=sent%00')),
+  ),
+  overHttp(400, 'right-to-left override before MessageStatus', () =>
+    signedForm(statusParams(sid(), '\u202edelivered')),
+  ),
+  overHttp(400, 'zero-width space inside MessageSid', () => {
+    const s = sid();
+    return signedForm(statusParams(`${s.slice(0, 10)}\u200b${s.slice(10)}`, 'sent'));
+  }),
+  overHttp(400, 'emoji appended to MessageStatus', () =>
+    signedForm(statusParams(sid(), 'delivered\u{1F389}')),
+  ),
+  overHttp(400, 'full-width digits in MessageSid', () =>
+    signedForm(statusParams(`SM${'\uff10'.repeat(32)}`, 'sent')),
+  ),
+  overHttp(400, 'Cyrillic look-alike key "M\u0435ssageSid" instead of MessageSid', () =>
+    signedForm(
+      statusParams(sid(), 'sent').map(([k, v]): [string, string] => [
+        k === 'MessageSid' ? 'M\u0435ssageSid' : k,
+        v,
+      ]),
     ),
-  },
-  {
-    name: 'overlong UTF-8 (%C0%AE) inside MessageSid',
-    status: 400,
-    request: http(() => signedForm(sentBody(sid()).replace(/(MessageSid=SM[0-9a-f]{4})/, '$1%C0%AE'))),
-  },
-  {
-    name: 'percent-encoded lone surrogate (%ED%A0%80) in MessageStatus',
-    status: 400,
-    request: http(() =>
-      signedForm(sentBody(sid()).replace('MessageStatus=sent', 'MessageStatus=se%ED%A0%80nt')),
-    ),
-  },
-  {
-    name: 'raw invalid UTF-8 bytes (0xFF 0xFE) in MessageStatus',
-    status: 400,
-    request: http(() => {
-      const text = sentBody(sid());
-      const [before, after] = text.split('MessageStatus=sent') as [string, string];
-      const body = Buffer.concat([
-        Buffer.from(`${before}MessageStatus=`),
-        Buffer.from([0xff, 0xfe]),
-        Buffer.from(`sent${after}`),
-      ]);
-      return {
-        headers: {
-          'content-type': FORM,
-          'x-twilio-signature': signBody(TOKEN, callbackUrl, body.toString('utf8')),
-        },
-        body,
-      };
-    }),
-  },
+  ),
+  overHttp(400, 'overlong UTF-8 (%C0%AE) inside MessageSid', () =>
+    signedForm(sentBody(sid()).replace(/(MessageSid=SM[0-9a-f]{4})/, '$1%C0%AE')),
+  ),
+  overHttp(400, 'percent-encoded lone surrogate (%ED%A0%80) in MessageStatus', () =>
+    signedForm(sentBody(sid()).replace('MessageStatus=sent', 'MessageStatus=se%ED%A0%80nt')),
+  ),
+  overHttp(400, 'raw invalid UTF-8 bytes (0xFF 0xFE) in MessageStatus', () => {
+    const text = sentBody(sid());
+    const [before, after] = text.split('MessageStatus=sent') as [string, string];
+    const body = Buffer.concat([
+      Buffer.from(`${before}MessageStatus=`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`sent${after}`),
+    ]);
+    return {
+      headers: {
+        'content-type': FORM,
+        'x-twilio-signature': signBody(TOKEN, callbackUrl, body.toString('utf8')),
+      },
+      body,
+    };
+  }),
 ];
 
 /** Accepted cases that must write exactly what they say. */

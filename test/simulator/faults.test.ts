@@ -1,16 +1,11 @@
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import { parseCallbackUrl, type SimulatorOptions, type SimulatorStats } from '../../local/twilio-simulator';
 import {
-  parseCallbackUrl,
-  startTwilioSimulator,
-  type SimulatorOptions,
-  type SimulatorStats,
-} from '../../local/twilio-simulator';
-import { twilioClientFor } from '../../local/twilio-simulator/client';
-import {
+  clientOf,
   closedPort,
   highestStatus,
   rank,
-  startReceiver,
+  withRig,
   type ReceivedCallback,
   type Receiver,
   type Responder,
@@ -32,22 +27,23 @@ async function run(
   truth: Map<string, { status: string }>;
   sids: string[];
 }> {
-  const sim = await startTwilioSimulator({ stepDelayMs: [0, 2], retryBackoffMs: [1, 5], ...options });
-  const receiver = await startReceiver(() => sim.authToken, respond);
-  try {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
-    const sids: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const to = `+1415555${String(1000 + i)}`;
-      const statusCallback = path.startsWith('http') ? path : receiver.url + path;
-      sids.push((await client.messages.create({ to, from: '+15005550006', body: 'x', statusCallback })).sid);
-    }
-    await sim.idle();
-    return { receiver, stats: sim.stats(), truth: sim.truth(), sids };
-  } finally {
-    await sim.stop();
-    await receiver.close();
-  }
+  return withRig(
+    { stepDelayMs: [0, 2], retryBackoffMs: [1, 5], ...options },
+    async ({ sim, receiver }) => {
+      const client = clientOf(sim);
+      const sids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const to = `+1415555${String(1000 + i)}`;
+        const statusCallback = path.startsWith('http') ? path : receiver.url + path;
+        sids.push(
+          (await client.messages.create({ to, from: '+15005550006', body: 'x', statusCallback })).sid,
+        );
+      }
+      await sim.idle();
+      return { receiver, stats: sim.stats(), truth: sim.truth(), sids };
+    },
+    respond,
+  );
 }
 
 /** Original deliveries (first request per idempotency token) of each message, in arrival order. */
@@ -246,43 +242,35 @@ describe('twilio simulator: callback retries (connection overrides)', () => {
 });
 
 describe('twilio simulator: concurrency, token rotation and stop', () => {
-  it('keeps callbacks in flight within callbackConcurrency', async () => {
-    const sim = await startTwilioSimulator({ seed: 4, stepDelayMs: [0, 1], callbackConcurrency: 3 });
-    const receiver = await startReceiver(
-      () => sim.authToken,
+  it('keeps callbacks in flight within callbackConcurrency', () =>
+    withRig(
+      { seed: 4, stepDelayMs: [0, 1], callbackConcurrency: 3 },
+      async ({ sim, receiver }) => {
+        const client = clientOf(sim);
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            client.messages.create({
+              to: `+1415555${1000 + i}`,
+              from: '+15005550006',
+              body: 'x',
+              statusCallback: receiver.url + '/c',
+            }),
+          ),
+        );
+        await sim.idle();
+        expect(receiver.maxInFlight).toBeLessThanOrEqual(3);
+        expect(receiver.callbacks.length).toBe(sim.stats().callbacksSent);
+        expect(sim.stats().callbackFailures).toBe(0);
+      },
       () => 200,
       { answerDelayMs: 5 },
-    );
-    try {
-      const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
-      await Promise.all(
-        Array.from({ length: 30 }, (_, i) =>
-          client.messages.create({
-            to: `+1415555${1000 + i}`,
-            from: '+15005550006',
-            body: 'x',
-            statusCallback: receiver.url + '/c',
-          }),
-        ),
-      );
-      await sim.idle();
-      expect(receiver.maxInFlight).toBeLessThanOrEqual(3);
-      expect(receiver.callbacks.length).toBe(sim.stats().callbacksSent);
-      expect(sim.stats().callbackFailures).toBe(0);
-    } finally {
-      await sim.stop();
-      await receiver.close();
-    }
-  });
+    ));
 
-  it('signs with the token in force when the callback is sent', async () => {
-    const sim = await startTwilioSimulator({ seed: 8, stepDelayMs: [0, 1], authToken: 'old-token' });
-    const receiver = await startReceiver(() => sim.authToken);
-    try {
+  it('signs with the token in force when the callback is sent', () =>
+    withRig({ seed: 8, stepDelayMs: [0, 1], authToken: 'old-token' }, async ({ sim, receiver }) => {
       sim.setOptions({ authToken: 'new-token' });
       expect(sim.authToken).toBe('new-token');
-      const client = twilioClientFor(sim.url, sim.accountSid, 'new-token');
-      await client.messages.create({
+      await clientOf(sim, 'new-token').messages.create({
         to: '+14155550100',
         from: '+15005550006',
         body: 'x',
@@ -296,39 +284,32 @@ describe('twilio simulator: concurrency, token rotation and stop', () => {
           validateRequest('old-token', String(cb.headers['x-twilio-signature']), cb.url, cb.params),
         ).toBe(false);
       }
-    } finally {
-      await sim.stop();
-      await receiver.close();
-    }
-  });
+    }));
 
   it('stops with callbacks stuck in flight and lifecycles pending', async () => {
-    const sim = await startTwilioSimulator({ seed: 2, stepDelayMs: [0, 0], stopGraceMs: 50 });
     let firstArrived: () => void = () => undefined;
     const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
-    const receiver = await startReceiver(
-      () => sim.authToken,
-      () => {
-        firstArrived();
-        return 'hang';
+    const hangOnFirst = () => {
+      firstArrived();
+      return 'hang' as const;
+    };
+    await withRig(
+      { seed: 2, stepDelayMs: [0, 0], stopGraceMs: 50 },
+      async ({ sim, receiver }) => {
+        await clientOf(sim).messages.create({
+          to: '+14155550100',
+          from: '+15005550006',
+          body: 'x',
+          statusCallback: receiver.url + '/c',
+        });
+        await arrived;
+        await sim.stop();
+        await sim.idle();
+        await sim.stop(); // idempotent
+        await expect(fetch(sim.url + '/health')).rejects.toThrow();
       },
+      hangOnFirst,
     );
-    try {
-      const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
-      await client.messages.create({
-        to: '+14155550100',
-        from: '+15005550006',
-        body: 'x',
-        statusCallback: receiver.url + '/c',
-      });
-      await arrived;
-      await sim.stop();
-      await sim.idle();
-      await sim.stop(); // idempotent
-      await expect(fetch(sim.url + '/health')).rejects.toThrow();
-    } finally {
-      await receiver.close();
-    }
   });
 });
 

@@ -1,6 +1,5 @@
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { highestStatus, rank, startReceiver, type Receiver } from './support';
+import { clientOf, highestStatus, rank, startRig, stopRig, type Receiver } from './support';
 
 /** The statuses each outcome goes through, in order (Twilio's outbound lifecycle). */
 const EXPECTED_SEQUENCES: readonly string[][] = [
@@ -17,7 +16,7 @@ describe('twilio simulator: message lifecycle and status callbacks', () => {
   let receiver: Receiver;
 
   beforeAll(async () => {
-    sim = await startTwilioSimulator({
+    ({ sim, receiver } = await startRig({
       seed: 7,
       stepDelayMs: [1, 4],
       outcomes: { delivered: 0.5, undelivered: 0.2, failed: 0.15, sentNoReceipt: 0.15 },
@@ -25,17 +24,13 @@ describe('twilio simulator: message lifecycle and status callbacks', () => {
       outOfOrderRate: 0,
       duplicateRate: 0,
       lostCallbackRate: 0,
-    });
-    receiver = await startReceiver(() => sim.authToken);
+    }));
   });
 
-  afterAll(async () => {
-    await sim.stop();
-    await receiver.close();
-  });
+  afterAll(() => stopRig({ sim, receiver }));
 
   it('posts signed callbacks through the full lifecycle, ending at the truth', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const created: string[] = [];
     for (let i = 0; i < 48; i++) {
       const kind = i % 3;
@@ -138,7 +133,7 @@ describe('twilio simulator: GET message reflects the lifecycle', () => {
   it('shows the create status while the lifecycle has not moved', async () => {
     const sim = await startTwilioSimulator({ seed: 1, stepDelayMs: [60_000, 60_000] });
     try {
-      const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+      const client = clientOf(sim);
       const message = await client.messages.create({
         to: '+14155550100',
         from: '+15005550006',
@@ -164,7 +159,7 @@ describe('twilio simulator: GET message reflects the lifecycle', () => {
       outcomes: { delivered: 1, undelivered: 1, failed: 1, sentNoReceipt: 1 },
     });
     try {
-      const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+      const client = clientOf(sim);
       const sids: string[] = [];
       for (let i = 0; i < 24; i++) {
         sids.push(
@@ -194,23 +189,19 @@ describe('twilio simulator: Messaging Service status callback', () => {
   let receiver: Receiver;
 
   beforeAll(async () => {
-    sim = await startTwilioSimulator({
+    ({ sim, receiver } = await startRig({
       seed: 3,
       stepDelayMs: [1, 3],
       outOfOrderRate: 0,
       duplicateRate: 0,
       outcomes: { delivered: 1, undelivered: 0, failed: 0, sentNoReceipt: 0 },
-    });
-    receiver = await startReceiver(() => sim.authToken);
+    }));
   });
 
-  afterAll(async () => {
-    await sim.stop();
-    await receiver.close();
-  });
+  afterAll(() => stopRig({ sim, receiver }));
 
   it('gets and updates the service-level callback through the real client', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const sid = 'MG' + 'ab'.repeat(16);
     const before = await client.messaging.v1.services(sid).fetch();
     expect(before.sid).toBe(sid);
@@ -236,7 +227,7 @@ describe('twilio simulator: Messaging Service status callback', () => {
   });
 
   it('uses the service callback when the message has none, and the message callback over it', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const service = sim.createService({
       friendlyName: 'Service-level',
       statusCallback: `${receiver.url}/service-level`,
@@ -292,7 +283,7 @@ describe('twilio simulator: Messaging Service status callback', () => {
   });
 
   it('sends nothing for a service message when neither the service nor the message has a callback', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const before = sim.stats();
     const count = receiver.callbacks.length;
     const message = await client.messages.create({

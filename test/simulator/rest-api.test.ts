@@ -1,5 +1,6 @@
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { rewriteTwilioUrl, twilioClientFor } from '../../local/twilio-simulator/client';
+import { clientOf } from './support';
 
 interface RawResponse {
   status: number;
@@ -133,7 +134,7 @@ describe('twilio simulator: REST API', () => {
   });
 
   it('counts segments and media like Twilio', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const long = await client.messages.create({
       to: '+14155550100',
       from: '+15005550006',
@@ -162,7 +163,7 @@ describe('twilio simulator: REST API', () => {
     ['+15005550004', 21610],
     ['+15005550009', 21614],
   ])("answers Twilio's magic To number %s with error %i through the real client", async (to, code) => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const error = await restError(client.messages.create({ to, from: '+15005550006', body: 'x' }));
     expect(error).toEqual({ status: 400, code, moreInfo: `https://www.twilio.com/docs/errors/${code}` });
   });
@@ -172,7 +173,7 @@ describe('twilio simulator: REST API', () => {
     ['+15005550007', 21606],
     ['+15005550008', 21611],
   ])("answers Twilio's magic From number %s with error %i", async (from, code) => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     expect(await restError(client.messages.create({ to: '+14155550100', from, body: 'x' }))).toMatchObject({
       status: 400,
       code,
@@ -280,7 +281,7 @@ describe('twilio simulator: REST API', () => {
   });
 
   it('enforces HTTP Basic auth (401, code 20003)', async () => {
-    const wrongToken = twilioClientFor(sim.url, sim.accountSid, 'wrong-token');
+    const wrongToken = clientOf(sim, 'wrong-token');
     expect(
       await restError(wrongToken.messages.create({ to: '+14155550100', from: '+15005550006', body: 'x' })),
     ).toEqual({
@@ -323,7 +324,7 @@ describe('twilio simulator: REST API', () => {
   });
 
   it('answers 404 (code 20404) for an unknown message, and for unknown routes', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     expect(await restError(client.messages('SM' + '0'.repeat(32)).fetch())).toEqual({
       status: 404,
       code: 20404,
@@ -334,7 +335,7 @@ describe('twilio simulator: REST API', () => {
   });
 
   it('lists messages newest first with paging through the real client', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const to = '+14155559876';
     const sids: string[] = [];
     for (let i = 0; i < 5; i++)
@@ -344,7 +345,7 @@ describe('twilio simulator: REST API', () => {
   });
 
   it('lists, fetches on demand and deletes Messaging Services', async () => {
-    const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+    const client = clientOf(sim);
     const sid = 'MG' + '9'.repeat(32);
     const fetched = await client.messaging.v1.services(sid).fetch();
     expect(fetched.friendlyName).toEqual(expect.any(String));
@@ -375,7 +376,7 @@ describe('twilio simulator: queued create failures', () => {
       ],
     });
     try {
-      const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+      const client = clientOf(sim);
       const params = { to: '+14155550100', from: '+15005550006', body: 'x' };
       expect(await restError(client.messages.create(params))).toMatchObject({ status: 429, code: 20429 });
       expect(await restError(client.messages.create(params))).toMatchObject({ status: 503, code: 20503 });

@@ -5,8 +5,14 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import {
+  startTwilioSimulator,
+  type SimulatorOptions,
+  type TwilioSimulator,
+} from '../../local/twilio-simulator';
+import { twilioClientFor } from '../../local/twilio-simulator/client';
 
-/** The lifecycle order of docs/ARCHITECTURE.md, written out here so the simulator is checked independently. */
+/** Twilio's lifecycle order, written out here so the simulator is checked independently. */
 export const RANK: Readonly<Record<string, number>> = {
   accepted: 0,
   scheduled: 0,
@@ -156,4 +162,51 @@ export function highestStatus(callbacks: readonly ReceivedCallback[]): string | 
     if (!best || rank(cb.params.MessageStatus) > rank(best.params.MessageStatus)) best = cb;
   }
   return best?.params.MessageStatus;
+}
+
+/** The real twilio client, pointed at the simulator (with its own token unless told otherwise). */
+export function clientOf(
+  sim: TwilioSimulator,
+  authToken = sim.authToken,
+): ReturnType<typeof twilioClientFor> {
+  return twilioClientFor(sim.url, sim.accountSid, authToken);
+}
+
+export interface Rig {
+  sim: TwilioSimulator;
+  receiver: Receiver;
+}
+
+/** A simulator and a receiver that checks the signatures of its callbacks with the simulator's token. */
+export async function startRig(
+  options: SimulatorOptions,
+  respond?: Responder,
+  receiverOptions?: { answerDelayMs?: number },
+): Promise<Rig> {
+  const sim = await startTwilioSimulator(options);
+  const receiver = await startReceiver(() => sim.authToken, respond, receiverOptions);
+  return { sim, receiver };
+}
+
+export async function stopRig(rig: Rig): Promise<void> {
+  await rig.sim.stop();
+  await rig.receiver.close();
+}
+
+/**
+ * Runs `body` on a fresh rig and stops it afterwards, also when `body` fails: a simulator left
+ * running keeps sending callbacks into the next test and keeps Jest from exiting.
+ */
+export async function withRig<T>(
+  options: SimulatorOptions,
+  body: (rig: Rig) => Promise<T>,
+  respond?: Responder,
+  receiverOptions?: { answerDelayMs?: number },
+): Promise<T> {
+  const rig = await startRig(options, respond, receiverOptions);
+  try {
+    return await body(rig);
+  } finally {
+    await stopRig(rig);
+  }
 }

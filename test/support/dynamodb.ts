@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient } from '../../lambda/adapters/dynamodb';
+import { MessageStore } from '../../lambda/adapters/message-store';
 import { ensureMessagesTable, localClient, localDocumentClient } from '../../local/dynamodb-local';
 
 export interface TestTable {
@@ -16,7 +17,12 @@ export interface TestTable {
 
 export function dynamoEndpoint(): string {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: jest globalSetup starts DynamoDB Local');
+  if (!endpoint) {
+    throw new Error(
+      'DYNAMODB_ENDPOINT is not set: only the dynamodb project starts DynamoDB Local; ' +
+        'add this suite to DYNAMODB_SUITES in jest.config.js',
+    );
+  }
   return endpoint;
 }
 
@@ -37,5 +43,41 @@ export async function createTestTable(prefix = 'messages'): Promise<TestTable> {
       client.destroy();
       dynamo.destroy();
     },
+  };
+}
+
+/**
+ * A fresh table and the app's MessageStore on it for every test of the file: created in beforeAll,
+ * dropped in afterAll. Read `table` and `store` inside tests and hooks, once beforeAll has run.
+ */
+export function useMessageStore(prefix: string): {
+  readonly table: TestTable;
+  readonly store: MessageStore;
+  /** The same table behind an endpoint where no DynamoDB answers. */
+  unreachableStore(): MessageStore;
+} {
+  let created: { table: TestTable; store: MessageStore } | undefined;
+  beforeAll(async () => {
+    const table = await createTestTable(prefix);
+    created = { table, store: new MessageStore(table.dynamo, table.tableName) };
+  });
+  afterAll(() => created?.table.drop());
+  const ready = () => {
+    if (!created) throw new Error('the test table is made in beforeAll: use it inside a test or hook');
+    return created;
+  };
+  return {
+    get table() {
+      return ready().table;
+    },
+    get store() {
+      return ready().store;
+    },
+    unreachableStore: () =>
+      // Port 9 (discard) has no listener here; one attempt, so the test sees the failure at once.
+      new MessageStore(
+        createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
+        ready().table.tableName,
+      ),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Starts one DynamoDB Local (the official jar) for the whole test run, unless DYNAMODB_ENDPOINT already
- * names one. Suites create their own tables (test/support/dynamodb.ts). A free port is chosen so that
+ * Starts one DynamoDB Local (the official jar) for the dynamodb project of jest.config.js, unless
+ * DYNAMODB_ENDPOINT already names one. Jest calls it only when a suite of that project is selected. Suites create their own tables (test/support/dynamodb.ts). A free port is chosen so that
  * several runs on one machine do not collide.
  */
 import { startDynamoDbLocal } from '../../local/dynamodb-local';

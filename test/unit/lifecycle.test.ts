@@ -1,6 +1,6 @@
 import { advances, isFinal, KNOWN_STATUSES, rankOf } from '../../lambda/domain/lifecycle';
 
-// The table of docs/ARCHITECTURE.md, written out independently of the implementation.
+// The lifecycle order written out again, independently of the implementation.
 const EXPECTED: Record<string, { rank: number; final: boolean }> = {
   accepted: { rank: 0, final: false },
   scheduled: { rank: 0, final: false },
