@@ -1,0 +1,122 @@
+/**
+ * A small reader of GET /events for the demo, the tests and the benchmark: collects the deliveries in
+ * arrival order, and checks them against what the table holds, so all three judge events the same way.
+ */
+import http from 'node:http';
+import type { EventMessage } from './event-hub';
+
+export interface ReceivedEvent {
+  id: number;
+  message: EventMessage;
+  /** When it arrived here (Date.now()). */
+  receivedAt: number;
+}
+
+export interface EventsSubscription {
+  readonly events: ReceivedEvent[];
+  /** Resolves once `predicate` holds for what arrived (checked on each arrival), or rejects after `ms`. */
+  until(predicate: (events: readonly ReceivedEvent[]) => boolean, ms: number): Promise<void>;
+  close(): void;
+}
+
+/** Connects to `${baseUrl}/events`; resolves once the server has answered 200. */
+export function subscribeEvents(
+  baseUrl: string,
+  options: { lastEventId?: string; onEvent?: (event: ReceivedEvent) => void } = {},
+): Promise<EventsSubscription> {
+  const events: ReceivedEvent[] = [];
+  const checks = new Set<() => void>();
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      `${baseUrl}/events`,
+      { headers: options.lastEventId === undefined ? {} : { 'last-event-id': options.lastEventId } },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new Error(`GET /events answered ${response.statusCode}`));
+          return;
+        }
+        response.setEncoding('utf8');
+        let buffer = '';
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = parseBlock(block);
+            if (!event) continue;
+            events.push(event);
+            options.onEvent?.(event);
+            for (const check of checks) check();
+          }
+        });
+        response.on('error', () => undefined);
+        resolve({
+          events,
+          until: (predicate, ms) =>
+            new Promise<void>((done, fail) => {
+              const check = () => {
+                if (!predicate(events)) return;
+                checks.delete(check);
+                clearTimeout(timer);
+                done();
+              };
+              const timer = setTimeout(() => {
+                checks.delete(check);
+                fail(new Error(`events: condition not met within ${ms} ms (${events.length} received)`));
+              }, ms);
+              checks.add(check);
+              check();
+            }),
+          close: () => request.destroy(),
+        });
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+function parseBlock(block: string): ReceivedEvent | undefined {
+  let id: number | undefined;
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('id: ')) id = Number(line.slice(4));
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  if (id === undefined || !data) return undefined;
+  return { id, message: JSON.parse(data) as EventMessage, receivedAt: Date.now() };
+}
+
+export interface OrderCheck {
+  messages: number;
+  events: number;
+  /** Messages whose ranks did not strictly increase, or whose last event is not the stored status. */
+  problems: string[];
+}
+
+/**
+ * Per message: the events' ranks strictly increase, and the last event's status is `finalStatus` (the
+ * stored or true final status). A message with a final status but no event is a problem too.
+ */
+export function checkEventOrder(
+  events: readonly ReceivedEvent[],
+  finalStatus: ReadonlyMap<string, string | undefined>,
+): OrderCheck {
+  const byMessage = new Map<string, EventMessage['detail'][]>();
+  for (const { message } of events) {
+    const list = byMessage.get(message.detail.messageSid) ?? [];
+    list.push(message.detail);
+    byMessage.set(message.detail.messageSid, list);
+  }
+  const problems: string[] = [];
+  for (const [sid, expected] of finalStatus) {
+    const list = byMessage.get(sid) ?? [];
+    const ranks = list.map((detail) => detail.statusRank);
+    if (ranks.some((rank, i) => i > 0 && rank <= ranks[i - 1]!))
+      problems.push(`${sid}: ranks not strictly increasing (${ranks.join(', ')})`);
+    const last = list[list.length - 1]?.status;
+    if (last !== expected) problems.push(`${sid}: last event ${last ?? '(none)'}, final ${expected ?? '(none)'}`);
+  }
+  return { messages: finalStatus.size, events: events.length, problems };
+}
