@@ -24,6 +24,8 @@ import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } fro
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
+/** The messages table `npm start` uses unless told otherwise. */
+export const DEFAULT_TABLE = 'twilio-status-tracker-local';
 /** The sender's default From number locally (a Twilio test number). */
 export const DEFAULT_FROM = '+15017250604';
 
@@ -110,7 +112,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       stops.push(() => dynamo.stop());
       dynamodbEndpoint = dynamo.endpoint;
     }
-    const tableName = options.tableName ?? 'twilio-status-tracker-local';
+    const tableName = options.tableName ?? DEFAULT_TABLE;
     const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName);
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });

@@ -14,7 +14,7 @@ export interface ReceivedEvent {
 
 export interface EventsSubscription {
   readonly events: ReceivedEvent[];
-  /** Resolves once `predicate` holds for what arrived (checked on each arrival), or rejects after `ms`. */
+  /** Resolves once `predicate` holds for what arrived (checked every 50 ms), or rejects after `ms`. */
   until(predicate: (events: readonly ReceivedEvent[]) => boolean, ms: number): Promise<void>;
   close(): void;
 }
@@ -25,7 +25,6 @@ export function subscribeEvents(
   options: { lastEventId?: string; onEvent?: (event: ReceivedEvent) => void } = {},
 ): Promise<EventsSubscription> {
   const events: ReceivedEvent[] = [];
-  const checks = new Set<() => void>();
   return new Promise((resolve, reject) => {
     const request = http.get(
       `${baseUrl}/events`,
@@ -48,27 +47,20 @@ export function subscribeEvents(
             if (!event) continue;
             events.push(event);
             options.onEvent?.(event);
-            for (const check of checks) check();
           }
         });
         response.on('error', () => undefined);
         resolve({
           events,
-          until: (predicate, ms) =>
-            new Promise<void>((done, fail) => {
-              const check = () => {
-                if (!predicate(events)) return;
-                checks.delete(check);
-                clearTimeout(timer);
-                done();
-              };
-              const timer = setTimeout(() => {
-                checks.delete(check);
-                fail(new Error(`events: condition not met within ${ms} ms (${events.length} received)`));
-              }, ms);
-              checks.add(check);
-              check();
-            }),
+          until: async (predicate, ms) => {
+            // Polled rather than checked per arrival: predicates over thousands of events stay cheap.
+            const deadline = Date.now() + ms;
+            while (!predicate(events)) {
+              if (Date.now() > deadline)
+                throw new Error(`events: condition not met within ${ms} ms (${events.length} received)`);
+              await new Promise((wait) => setTimeout(wait, 50));
+            }
+          },
           close: () => request.destroy(),
         });
       },
@@ -116,7 +108,20 @@ export function checkEventOrder(
     if (ranks.some((rank, i) => i > 0 && rank <= ranks[i - 1]!))
       problems.push(`${sid}: ranks not strictly increasing (${ranks.join(', ')})`);
     const last = list[list.length - 1]?.status;
-    if (last !== expected) problems.push(`${sid}: last event ${last ?? '(none)'}, final ${expected ?? '(none)'}`);
+    if (last !== expected)
+      problems.push(`${sid}: last event ${last ?? '(none)'}, final ${expected ?? '(none)'}`);
   }
   return { messages: finalStatus.size, events: events.length, problems };
+}
+
+/** Waits (up to `ms`) until the events agree with `finalStatus`, then answers the check either way. */
+export async function settledEvents(
+  subscription: EventsSubscription,
+  finalStatus: ReadonlyMap<string, string | undefined>,
+  ms: number,
+): Promise<OrderCheck> {
+  await subscription
+    .until((events) => checkEventOrder(events, finalStatus).problems.length === 0, ms)
+    .catch(() => undefined);
+  return checkEventOrder(subscription.events, finalStatus);
 }
