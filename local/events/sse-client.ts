@@ -52,21 +52,28 @@ export function subscribeEvents(
         response.on('error', () => undefined);
         resolve({
           events,
-          until: async (predicate, ms) => {
-            // Polled rather than checked per arrival: predicates over thousands of events stay cheap.
-            const deadline = Date.now() + ms;
-            while (!predicate(events)) {
-              if (Date.now() > deadline)
-                throw new Error(`events: condition not met within ${ms} ms (${events.length} received)`);
-              await new Promise((wait) => setTimeout(wait, 50));
-            }
-          },
+          // Polled rather than checked per arrival: predicates over thousands of events stay cheap.
+          until: (predicate, ms) =>
+            waitUntil(
+              () => predicate(events),
+              ms,
+              () => `events (${events.length} received)`,
+            ),
           close: () => request.destroy(),
         });
       },
     );
     request.on('error', reject);
   });
+}
+
+/** Resolves once `condition` holds (checked every 25 ms); rejects after `ms`, naming `what`. */
+export async function waitUntil(condition: () => boolean, ms: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what()}: condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 function parseBlock(block: string): ReceivedEvent | undefined {

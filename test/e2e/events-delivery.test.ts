@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ensureMessagesTable } from '../../local/dynamodb-local';
 import { startLocalEvents, type Delivery, type LocalEvents } from '../../local/events';
 import type { StreamsApi } from '../../local/events/streams-api';
-import { subscribeEvents } from '../../local/events/sse-client';
+import { subscribeEvents, waitUntil } from '../../local/events/sse-client';
 import { startLocalPipeline, type LocalPipeline, type PipelineOptions } from '../../local/pipeline';
 import { freePort } from '../../local/ports';
 import { postCallback, statusParams, testSid } from '../support/callbacks';
@@ -59,13 +59,8 @@ function bySid(details: ReadonlyArray<{ messageSid: string; status: string }>): 
   return map;
 }
 
-async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const eventually = (condition: () => boolean, ms: number, what: string) =>
+  waitUntil(condition, ms, () => what);
 
 it('a webhook receiver that is down for a while, then up, gets every event, in order per message', async () => {
   const port = await freePort();
