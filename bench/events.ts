@@ -5,8 +5,9 @@
  * so the difference is what the consumer, the use case and the SSE delivery add to the stream itself.
  *
  * The writes are a realistic callback stream (out of order, duplicated; bench/support/callback-stream.ts)
- * sent through the local server at a fixed concurrency. A write's time is when its callback was answered
- * (the UpdateItem had returned); its event's, when the SSE client read it.
+ * sent through the local server at a fixed concurrency. A write's time is when the handler had it (the
+ * endpoint's onCallback, right after the UpdateItem returned; not the HTTP answer, which queues under
+ * load); its event's, when the SSE client read it. Everything runs in this one process.
  */
 import { createStreamsApi, type StreamsApi } from '../local/events/streams-api';
 import { subscribeEvents, waitUntil } from '../local/events/sse-client';
@@ -34,6 +35,7 @@ export async function runEventsBenchmark(options: EventsBenchOptions): Promise<B
   const tableName = await options.dynamo.createTable('events');
   const streamArn = await ensureMessagesTable(options.dynamo.endpoint, tableName);
   const stream = buildRealisticStream({ messages: options.messages, seed: options.seed });
+  const writtenAt = new Map<string, number>();
   const pipeline = await startLocalPipeline({
     port: 0,
     authToken: TOKEN,
@@ -42,11 +44,14 @@ export async function runEventsBenchmark(options: EventsBenchOptions): Promise<B
     twilio: false,
     logLevel: 'ERROR',
     events: { ringSize: stream.callbacks, idlePollMs: IDLE_POLL_MS },
+    onCallback: (result) => {
+      if (result.kind !== 'applied' || result.result.outcome !== 'advanced') return;
+      writtenAt.set(`${result.observation.messageSid}:${result.observation.status}`, Date.now());
+    },
   });
   const sse = await subscribeEvents(pipeline.url);
   const api = createStreamsApi(options.dynamo.endpoint);
   const raw = startRawReader(api, streamArn);
-  const writtenAt = new Map<string, number>();
   const url = `${pipeline.url}/message-status`;
   try {
     const started = Date.now();
@@ -64,8 +69,6 @@ export async function runEventsBenchmark(options: EventsBenchOptions): Promise<B
         });
         await response.arrayBuffer();
         if (response.status !== 200) throw new Error(`callback answered ${response.status}`);
-        const key = `${callback.messageSid}:${callback.status}`;
-        if (!writtenAt.has(key)) writtenAt.set(key, Date.now());
       },
       RUN_LIMIT_MS,
     );
