@@ -215,7 +215,8 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       try {
         read = await step();
       } catch (error) {
-        logger.warn('describing the stream failed; trying again', { error: String(error) });
+        // Describing the stream failed (DynamoDB unreachable, say): nothing moved, so try again later.
+        logger.warn('reading the stream failed; trying again', { error: String(error) });
         idleWaiters.unshift(...waiting);
         await pause(500);
         continue;
