@@ -67,39 +67,38 @@ async function main(): Promise<void> {
     reports.push(report);
   }
 
+  // The benchmarks that run on DynamoDB Local, in order; one DynamoDB Local serves them all.
+  const onDynamo: Array<[BenchmarkName, (dynamo: BenchDynamoDb) => Promise<BenchmarkReport>]> = [
+    [
+      'cost',
+      (dynamo) => runDynamoDbCostBenchmark({ dynamo, messages: intEnv('BENCH_COST_MESSAGES', 2000), seed }),
+    ],
+    [
+      'throughput',
+      (dynamo) =>
+        runThroughputBenchmark({
+          dynamo,
+          requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
+          concurrency,
+          seed,
+        }),
+    ],
+    [
+      'events',
+      (dynamo) =>
+        runEventsBenchmark({ dynamo, messages: intEnv('BENCH_EVENTS_MESSAGES', 1000), concurrency, seed }),
+    ],
+  ];
+  const wanted = onDynamo.filter(([name]) => selected.has(name));
   let dynamo: BenchDynamoDb | undefined;
   try {
-    if (selected.has('cost') || selected.has('throughput') || selected.has('events')) {
+    if (wanted.length > 0) {
       console.log('starting DynamoDB Local ...');
       dynamo = await startBenchDynamoDb();
       console.log(`DynamoDB at ${dynamo.endpoint}`);
     }
-    if (selected.has('cost')) {
-      const report = await runDynamoDbCostBenchmark({
-        dynamo: dynamo!,
-        messages: intEnv('BENCH_COST_MESSAGES', 2000),
-        seed,
-      });
-      print(report);
-      reports.push(report);
-    }
-    if (selected.has('throughput')) {
-      const report = await runThroughputBenchmark({
-        dynamo: dynamo!,
-        requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
-        concurrency,
-        seed,
-      });
-      print(report);
-      reports.push(report);
-    }
-    if (selected.has('events')) {
-      const report = await runEventsBenchmark({
-        dynamo: dynamo!,
-        messages: intEnv('BENCH_EVENTS_MESSAGES', 1000),
-        concurrency,
-        seed,
-      });
+    for (const [, run] of wanted) {
+      const report = await run(dynamo!);
       print(report);
       reports.push(report);
     }
