@@ -6,9 +6,11 @@
  *             DynamoDB-only floor and a naive bundle
  *   cost      DynamoDB requests per callback, counted at the wire, vs a naive read-then-write store
  *   throughput callbacks/s through the local server vs DynamoDB Local's raw UpdateItem rate
+ *   events    write -> status-change event on GET /events (p50/p99) under load, and events per message,
+ *             vs a bare reader of the same DynamoDB Local stream
  *
- * Environment: BENCH_ONLY=cold,cost,throughput (default all), BENCH_COLD_RUNS (15), BENCH_COST_MESSAGES
- * (2000), BENCH_THROUGHPUT_REQUESTS (3000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
+ * Environment: BENCH_ONLY=cold,cost,throughput,events (default all), BENCH_COLD_RUNS (15), BENCH_COST_MESSAGES
+ * (2000), BENCH_THROUGHPUT_REQUESTS (3000), BENCH_EVENTS_MESSAGES (1000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
  * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one). Ends with one Markdown table
  * per benchmark, also written to bench/results.md (a partial run, BENCH_ONLY, writes
  * bench/results.<names>.md instead), formatted with the repository's Prettier settings so
@@ -21,10 +23,11 @@ import { format, resolveConfig } from 'prettier';
 import { runColdStartBenchmark } from './cold-start';
 import { runDynamoDbCostBenchmark } from './dynamodb-cost';
 import { runThroughputBenchmark } from './throughput';
+import { runEventsBenchmark } from './events';
 import { startBenchDynamoDb, type BenchDynamoDb } from './support/dynamodb';
 import type { BenchmarkReport } from './support/stats';
 
-const BENCHMARKS = ['cold', 'cost', 'throughput'] as const;
+const BENCHMARKS = ['cold', 'cost', 'throughput', 'events'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 function intEnv(name: string, fallback: number): number {
@@ -64,29 +67,38 @@ async function main(): Promise<void> {
     reports.push(report);
   }
 
+  // The benchmarks that run on DynamoDB Local, in order; one DynamoDB Local serves them all.
+  const onDynamo: Array<[BenchmarkName, (dynamo: BenchDynamoDb) => Promise<BenchmarkReport>]> = [
+    [
+      'cost',
+      (dynamo) => runDynamoDbCostBenchmark({ dynamo, messages: intEnv('BENCH_COST_MESSAGES', 2000), seed }),
+    ],
+    [
+      'throughput',
+      (dynamo) =>
+        runThroughputBenchmark({
+          dynamo,
+          requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
+          concurrency,
+          seed,
+        }),
+    ],
+    [
+      'events',
+      (dynamo) =>
+        runEventsBenchmark({ dynamo, messages: intEnv('BENCH_EVENTS_MESSAGES', 1000), concurrency, seed }),
+    ],
+  ];
+  const wanted = onDynamo.filter(([name]) => selected.has(name));
   let dynamo: BenchDynamoDb | undefined;
   try {
-    if (selected.has('cost') || selected.has('throughput')) {
+    if (wanted.length > 0) {
       console.log('starting DynamoDB Local ...');
       dynamo = await startBenchDynamoDb();
       console.log(`DynamoDB at ${dynamo.endpoint}`);
     }
-    if (selected.has('cost')) {
-      const report = await runDynamoDbCostBenchmark({
-        dynamo: dynamo!,
-        messages: intEnv('BENCH_COST_MESSAGES', 2000),
-        seed,
-      });
-      print(report);
-      reports.push(report);
-    }
-    if (selected.has('throughput')) {
-      const report = await runThroughputBenchmark({
-        dynamo: dynamo!,
-        requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
-        concurrency,
-        seed,
-      });
+    for (const [, run] of wanted) {
+      const report = await run(dynamo!);
       print(report);
       reports.push(report);
     }

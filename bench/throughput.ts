@@ -126,6 +126,8 @@ export async function runThroughputBenchmark(options: ThroughputOptions): Promis
     tableName: serverTable,
     twilio: false,
     logLevel: 'ERROR',
+    // The callback path alone, as the raw side is a write alone: events have their own benchmark.
+    events: false,
   });
   // The raw side sends the handler's own first write (planAdvance) through the handler's own store and
   // client: the same UpdateItem, marshalling and client configuration, without HTTP or the handler.

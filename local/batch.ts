@@ -63,6 +63,8 @@ export interface Comparison {
   byStatus: Record<string, number>;
   /** Error code -> count, for failed and undelivered messages, as stored. */
   byErrorCode: Record<string, number>;
+  /** Message SID -> its stored status (what the last status-change event must say). */
+  storedStatus: Map<string, string | undefined>;
 }
 
 /** Reads every message back and compares status and error code with the simulator's truth. */
@@ -72,7 +74,13 @@ export async function compareWithTruth(
   get: (sid: string) => Promise<MessageRecord | undefined>,
   concurrency = 16,
 ): Promise<Comparison> {
-  const comparison: Comparison = { checked: 0, mismatches: [], byStatus: {}, byErrorCode: {} };
+  const comparison: Comparison = {
+    checked: 0,
+    mismatches: [],
+    byStatus: {},
+    byErrorCode: {},
+    storedStatus: new Map(),
+  };
   let next = 0;
   const worker = async () => {
     while (next < sids.length) {
@@ -80,6 +88,7 @@ export async function compareWithTruth(
       const record = await get(sid);
       const expected = truth.get(sid);
       comparison.checked++;
+      comparison.storedStatus.set(sid, record?.status ?? undefined);
       const status = record?.status ?? '(missing)';
       comparison.byStatus[status] = (comparison.byStatus[status] ?? 0) + 1;
       if (record?.errorCode !== undefined) {

@@ -2,7 +2,9 @@
  * `npm run demo [-- --messages 200 --seed 42]`: the whole pipeline on this machine, end to end. Sends N
  * messages through the sender (POST /messages) to the Twilio simulator, shows progress while the
  * simulator's callbacks arrive (out of order, duplicated), then a summary, and checks every stored
- * final status against the simulator's truth. Exit code 1 on any mismatch.
+ * final status against the simulator's truth. It also listens on GET /events (SSE) from the start and
+ * checks the status-change events: per message the ranks strictly increase and the last event says the
+ * stored final status. Exit code 1 on any mismatch.
  */
 import { parseArgs } from 'node:util';
 import { compareWithTruth, sendBatch } from './batch';
@@ -10,6 +12,7 @@ import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
 import { describeError } from '../lambda/domain/describe-error';
+import { settledEvents, subscribeEvents } from './events/sse-client';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ async function main(): Promise<number> {
     twilio: { simulator: { seed, outOfOrderRate, duplicateRate, whatsappReadRate: 0.6 } },
   });
   const simulator = pipeline.simulator!;
+  const events = await subscribeEvents(pipeline.url);
   try {
     const started = Date.now();
     const progress = new ProgressBar(count);
@@ -49,6 +53,8 @@ async function main(): Promise<number> {
     const comparison = await compareWithTruth(sids, simulator.truth(), (sid) => pipeline.store.get(sid));
     const stats = simulator.stats();
     const { counts } = pipeline;
+    // Events trail the writes by the stream's polling delay: give them a moment to arrive.
+    const eventCheck = await settledEvents(events, comparison.storedStatus, 10_000);
     console.log(`\n${count} messages, ${stats.callbacksSent} status callbacks in ${seconds.toFixed(1)} s\n`);
     printTable(
       ['final status', 'messages'],
@@ -73,6 +79,15 @@ async function main(): Promise<number> {
         ['rejected', counts.rejected],
       ],
     );
+    console.log('');
+    printTable(
+      ['status-change events (GET /events, SSE)', 'count'],
+      [
+        ['received', eventCheck.events],
+        ['per message', (eventCheck.events / count).toFixed(2)],
+        ['problems (out of order, or last is not the final status)', eventCheck.problems.length],
+      ],
+    );
     if (comparison.mismatches.length > 0) {
       console.log(
         `\nMISMATCH: ${comparison.mismatches.length} stored statuses differ from the simulator's truth:`,
@@ -84,9 +99,18 @@ async function main(): Promise<number> {
       }
       return 1;
     }
+    if (eventCheck.problems.length > 0) {
+      console.log(`\nEVENTS MISMATCH (${eventCheck.problems.length}):`);
+      for (const problem of eventCheck.problems.slice(0, 10)) console.log(`  ${problem}`);
+      return 1;
+    }
     console.log(`\nOK: all ${comparison.checked} stored final statuses match the simulator's truth.`);
+    console.log(
+      `OK: ${eventCheck.events} events; per message their ranks strictly increase and the last one is the stored status.`,
+    );
     return 0;
   } finally {
+    events.close();
     await pipeline.stop();
   }
 }
@@ -112,7 +136,7 @@ class ProgressBar {
   }
 }
 
-function printTable(header: [string, string], rows: Array<[string, number]>): void {
+function printTable(header: [string, string], rows: Array<[string, number | string]>): void {
   const width = Math.max(header[0].length, ...rows.map(([k]) => k.length));
   console.log(`${header[0].padEnd(width)}  ${header[1]}`);
   console.log(`${'-'.repeat(width)}  ${'-'.repeat(header[1].length)}`);

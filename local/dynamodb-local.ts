@@ -11,6 +11,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -198,22 +199,38 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   });
 }
 
-/** Creates the messages table (as the stack defines it) unless it exists. */
-export async function ensureMessagesTable(endpoint: string, tableName: string): Promise<void> {
+/**
+ * Creates the messages table (as the stack defines it) unless it exists, and answers the ARN of its
+ * stream. A table kept (--persist) from before the stream was part of the definition gets it turned on,
+ * so the events consumer has something to read.
+ */
+export async function ensureMessagesTable(endpoint: string, tableName: string): Promise<string> {
   const client = localClient(endpoint);
   try {
+    const input = createTableInput(tableName);
+    let created = true;
     try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await client.send(new CreateTableCommand(input));
     } catch (error) {
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
-      return;
+      created = false;
     }
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: MESSAGES_TABLE.ttlAttribute, Enabled: true },
-      }),
+    if (created) {
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: MESSAGES_TABLE.ttlAttribute, Enabled: true },
+        }),
+      );
+    }
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.StreamSpecification?.StreamEnabled && Table.LatestStreamArn) return Table.LatestStreamArn;
+    const updated = await client.send(
+      new UpdateTableCommand({ TableName: tableName, StreamSpecification: input.StreamSpecification }),
     );
+    const arn = updated.TableDescription?.LatestStreamArn;
+    if (!arn) throw new Error(`DynamoDB did not enable the stream of table ${tableName}`);
+    return arn;
   } finally {
     client.destroy();
   }

@@ -18,10 +18,14 @@ import { CALLBACK_RETRY_FRAGMENT, publicOriginOf } from '../lambda/domain/contra
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { createLocalSendHandler } from './send-endpoint';
+import { startLocalEvents, type LocalEvents, type LocalEventsOptions } from './events';
+import { webhookUrlProblem } from './events/webhook';
 import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
+/** The messages table `npm start` uses unless told otherwise. */
+export const DEFAULT_TABLE = 'twilio-status-tracker-local';
 /** The sender's default From number locally (a Twilio test number). */
 export const DEFAULT_FROM = '+15017250604';
 
@@ -49,6 +53,11 @@ export interface PipelineOptions {
   /** Sender defaults (DEFAULT_FROM); and whether to rely on the Messaging Service's own callback. */
   defaultFrom?: string;
   useServiceCallback?: boolean;
+  /**
+   * Status-change events from the table's stream (on unless `false`): the webhook URL, where to keep
+   * the stream position (in memory when absent), who is told of each delivery.
+   */
+  events?: Omit<LocalEventsOptions, 'dynamodbEndpoint' | 'streamArn' | 'logger'> | false;
 }
 
 export interface CallbackCounts {
@@ -68,6 +77,8 @@ export interface LocalPipeline {
   store: MessageStore;
   counts: CallbackCounts;
   tokenSource: string;
+  /** Status-change events (GET /events), unless turned off. */
+  events?: LocalEvents;
   /** The simulator the sender talks to, when it is the simulator. */
   simulator?: TwilioSimulator;
   stop(): Promise<void>;
@@ -88,6 +99,9 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     }
     publicOrigin = parsed.origin;
   }
+  const webhookUrl = options.events ? options.events.webhookUrl : undefined;
+  const webhookProblem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl);
+  if (webhookProblem) throw new PipelineConfigError(webhookProblem);
   try {
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (!dynamodbEndpoint) {
@@ -98,8 +112,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       stops.push(() => dynamo.stop());
       dynamodbEndpoint = dynamo.endpoint;
     }
-    const tableName = options.tableName ?? 'twilio-status-tracker-local';
-    await ensureMessagesTable(dynamodbEndpoint, tableName);
+    const tableName = options.tableName ?? DEFAULT_TABLE;
+    const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName);
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
@@ -129,6 +143,22 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     });
     const query = createQueryHandler({ store, logger });
 
+    let events: LocalEvents | undefined;
+    if (options.events !== false) {
+      events = startLocalEvents({
+        ...options.events,
+        dynamodbEndpoint,
+        streamArn,
+        // Powertools' Logger takes attributes as its own record type; the consumer logs plain objects.
+        logger: {
+          warn: (message, extra) => logger.warn(message, { ...extra }),
+          error: (message, extra) => logger.error(message, { ...extra }),
+        },
+      });
+      const started = events;
+      stops.push(() => started.stop());
+    }
+
     let simulator: TwilioSimulator | undefined;
     const twilio = options.twilio ?? { simulator: {} };
     if (twilio && 'simulator' in twilio) {
@@ -145,6 +175,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       query,
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
+      raw: events?.endpoint,
     });
     stops.push(() => server.close());
     const base = publicOrigin ?? server.url;
@@ -174,6 +205,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       dynamodbEndpoint,
       store,
       counts,
+      events,
       simulator,
       tokenSource: options.authToken
         ? 'TWILIO_AUTH_TOKEN'

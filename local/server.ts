@@ -7,6 +7,8 @@
  *   GET  /messages/:messageSid  a message's record (the query Lambda's handler; no IAM locally)
  *   POST /messages              send one message through the sender (JSON body)
  *   GET  /health                200 once the store is ready
+ *   GET  /events                status-change events as Server-Sent Events (local/events/sse.ts)
+ *   GET  /events/failures       stream records that could not become events
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +25,8 @@ export interface LocalServerOptions {
   query: EventHandler;
   /** POST /messages; absent when no sender is configured (then 501). */
   send?: EventHandler;
+  /** Routes answered on the raw request (a stream, not a Lambda response); false lets others answer. */
+  raw?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
   /** Bytes read from a request body before answering 413 without reading more. */
   maxBodyBytes?: number;
 }
@@ -73,6 +77,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const path = url.split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/health') return send(res, json(200, { status: 'ok' }));
+    if (options.raw?.(req, res, path)) return;
 
     const { routeKey, handler, params } = route(method, path);
     if (!handler) {

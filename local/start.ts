@@ -6,7 +6,8 @@
  *   npm start -- --verbose         log every request as the Lambdas would
  *
  * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
- * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one). With TWILIO_ACCOUNT_SID and
+ * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), EVENTS_WEBHOOK_URL (POST
+ * every status-change event there too). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
  *
@@ -15,13 +16,14 @@
  * elsewhere the next start names a leftover DynamoDB Local, its PID and how to stop it.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { describeProcess, isPortFree, JavaMissingError, PortInUseError } from './dynamodb-local';
-import { PipelineConfigError, startLocalPipeline } from './pipeline';
+import { DEFAULT_TABLE, PipelineConfigError, startLocalPipeline } from './pipeline';
 import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
+import type { Delivery } from './events';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -45,6 +47,8 @@ async function main(): Promise<number> {
   if (!(await isPortFree(port))) throw new StartError(appPortTaken(port));
   const persistPath = values.persist ? resolve('.local-data') : undefined;
   if (persistPath) mkdirSync(persistPath, { recursive: true });
+  const webhookUrl = process.env.EVENTS_WEBHOOK_URL || undefined;
+  const tableName = DEFAULT_TABLE;
 
   const pipeline = await startLocalPipeline({
     port,
@@ -53,6 +57,13 @@ async function main(): Promise<number> {
     dynamodbEndpoint,
     dynamodbPort,
     persistPath,
+    tableName,
+    events: {
+      webhookUrl,
+      // With --persist the stream position survives a restart, as DynamoDB Local's data does.
+      checkpointFile: persistPath ? join(persistPath, `events-position.${tableName}.json`) : undefined,
+      onEvent: printEvent,
+    },
     logLevel: values.verbose ? 'INFO' : 'WARN',
     onCallback: printCallback,
     twilio: realTwilio
@@ -67,6 +78,8 @@ async function main(): Promise<number> {
     `  callbacks  POST ${pipeline.callbackUrl}`,
     `  query      GET  ${pipeline.url}/messages/{messageSid}   (npm run status -- SM...)`,
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,
+    `  events     GET  ${pipeline.url}/events (SSE)     failures: GET ${pipeline.url}/events/failures`,
+    ...(webhookUrl ? [`  webhook    POST ${webhookUrl}   (every event, retried in the background)`] : []),
     `  health     GET  ${pipeline.url}/health`,
     `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
     `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,
@@ -89,8 +102,19 @@ async function main(): Promise<number> {
   return 0;
 }
 
+function clock(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+function printEvent(delivery: Delivery): void {
+  const { detail } = delivery.message;
+  console.log(
+    `${clock()}  events  ${detail.messageSid}  ${detail.previousStatus ?? '(new)'} -> ${detail.status}`,
+  );
+}
+
 function printCallback(result: CallbackResult): void {
-  const time = new Date().toISOString().slice(11, 23);
+  const time = clock();
   if (result.kind === 'applied') {
     const { observation, result: applied } = result;
     const error = observation.errorCode ? ` error ${observation.errorCode}` : '';

@@ -77,3 +77,18 @@ export function statusParams(messageSid: string, status: string, extra: Params =
     ...extra,
   ];
 }
+
+/** POSTs a callback signed with `token` to a running local server; answers the HTTP status. */
+export async function postCallback(baseUrl: string, token: string, params: Params): Promise<number> {
+  const url = `${baseUrl}/message-status`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': sign(token, url, params),
+    },
+    body: formBody(params),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}

@@ -1,0 +1,121 @@
+/**
+ * Status-change events on `npm start`, assembled: the stream consumer (the same use case as the Lambda)
+ * over DynamoDB Local's stream, publishing into the hub that feeds the console line, GET /events (SSE)
+ * and, when set, the webhook. Failures (records that cannot become events, webhook events given up) are
+ * logged and kept in a short list that GET /events/failures shows.
+ */
+import { createCheckpoint, type Checkpoint } from './checkpoint';
+import { EventHub, type Delivery } from './event-hub';
+import { eventsEndpoint } from './sse';
+import {
+  startStreamConsumer,
+  type ConsumerLogger,
+  type RecordFailure,
+  type StreamConsumer,
+} from './stream-consumer';
+import { createStreamsApi, type StreamsApi } from './streams-api';
+import { startWebhook, type Webhook, type WebhookStats } from './webhook';
+
+export type { Delivery, EventMessage } from './event-hub';
+export type { RecordFailure } from './stream-consumer';
+
+export interface LocalEventsOptions {
+  dynamodbEndpoint: string;
+  streamArn: string;
+  /** POST every event here too (EVENTS_WEBHOOK_URL). */
+  webhookUrl?: string;
+  /** Keep the stream position in this file (npm start --persist); in memory otherwise. */
+  checkpointFile?: string;
+  /** Told of every delivery (npm start prints a line). */
+  onEvent?: (delivery: Delivery) => void;
+  /** Wraps the record source: tests inject records there that DynamoDB cannot produce. */
+  source?: (api: StreamsApi) => StreamsApi;
+  logger: ConsumerLogger;
+  ringSize?: number;
+  idlePollMs?: number;
+  /** Webhook retry backoff (tests shorten it). */
+  webhookRetry?: { baseMs: number; maxMs: number };
+}
+
+export interface Failure {
+  kind: 'record' | 'webhook';
+  at: string;
+  detail: RecordFailure | { deliveryId: number; eventId: string; reason: string };
+}
+
+export interface LocalEvents {
+  hub: EventHub;
+  consumer: StreamConsumer;
+  checkpoint: Checkpoint;
+  failures(): { total: number; recent: Failure[] };
+  webhookStats(): WebhookStats | undefined;
+  /** Handles GET /events and GET /events/failures; false for other paths. */
+  endpoint: ReturnType<typeof eventsEndpoint>;
+  stop(): Promise<void>;
+}
+
+/** How many failures the list keeps (the log has them all). */
+const KEPT_FAILURES = 100;
+
+export function startLocalEvents(options: LocalEventsOptions): LocalEvents {
+  const hub = new EventHub(options.ringSize);
+  const recent: Failure[] = [];
+  let total = 0;
+  const fail = (failure: Failure) => {
+    total++;
+    recent.push(failure);
+    if (recent.length > KEPT_FAILURES) recent.shift();
+  };
+
+  let webhook: Webhook | undefined;
+  if (options.webhookUrl) {
+    webhook = startWebhook({
+      url: options.webhookUrl,
+      retry: options.webhookRetry,
+      onDrop: (delivery, reason) => {
+        options.logger.error('webhook event dropped', { eventId: delivery.message.detail.eventId, reason });
+        fail({
+          kind: 'webhook',
+          at: new Date().toISOString(),
+          detail: { deliveryId: delivery.id, eventId: delivery.message.detail.eventId, reason },
+        });
+      },
+    });
+    const started = webhook;
+    hub.subscribe((delivery) => started.enqueue(delivery));
+  }
+  if (options.onEvent) hub.subscribe(options.onEvent);
+
+  const checkpoint = createCheckpoint({
+    streamArn: options.streamArn,
+    file: options.checkpointFile,
+    onProblem: (message) => options.logger.warn(message),
+  });
+  const api = createStreamsApi(options.dynamodbEndpoint);
+  const consumer = startStreamConsumer({
+    api: options.source ? options.source(api) : api,
+    streamArn: options.streamArn,
+    publisher: hub.publisher(),
+    checkpoint,
+    logger: options.logger,
+    idlePollMs: options.idlePollMs,
+    onFailure: (failure) => {
+      options.logger.error('stream record went to the failure path', { ...failure });
+      fail({ kind: 'record', at: failure.at, detail: failure });
+    },
+  });
+
+  return {
+    hub,
+    consumer,
+    checkpoint,
+    failures: () => ({ total, recent: [...recent] }),
+    webhookStats: () => webhook?.stats(),
+    endpoint: eventsEndpoint({ hub, failures: () => ({ total, recent }) }),
+    stop: async () => {
+      await consumer.stop();
+      api.close();
+      webhook?.stop();
+    },
+  };
+}
