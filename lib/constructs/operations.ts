@@ -146,14 +146,7 @@ export class TrackerOperations extends Construct {
         alarmDescription:
           `Send requests were dead-lettered after repeated retryable failures; they wait in ` +
           `${props.sendDeadLetterQueue.queueName} (redrive them to the send queue once the cause is fixed).`,
-        metric: props.sendDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        notifyOk: true,
+        ...anyWaitingIn(props.sendDeadLetterQueue),
       }),
       // One notification per failed run: the next scheduled run is the retry, so an OK message would
       // only say that nothing ran in the following five minutes.
@@ -183,14 +176,7 @@ export class TrackerOperations extends Construct {
           'Status changes could not be published as events after every retry: their stream positions are ' +
           `in ${events.failureQueue.queueName}. Consumers of the event bus missed these changes; the table ` +
           'still holds the truth (query the messages, then replay or reconcile downstream).',
-        metric: events.failureQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        notifyOk: true,
+        ...anyWaitingIn(events.failureQueue),
       }),
       // IteratorAge: how old the newest record of the last batch was when it was read. Minutes means the
       // consumer is failing and retrying, or cannot keep up; records older than the stream's 24 hours are lost.
@@ -280,4 +266,18 @@ export class TrackerOperations extends Construct {
       label: 'Failed or undelivered / all final',
     });
   }
+}
+
+/** Alarm settings for a queue that should stay empty (a dead-letter or failure queue): anything in it. */
+function anyWaitingIn(queue: sqs.IQueue) {
+  return {
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    notifyOk: true,
+  };
 }
