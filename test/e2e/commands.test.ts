@@ -9,6 +9,7 @@ import { freePort } from '../../local/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const QUIET = { out: () => undefined, err: () => undefined };
 
 function run(
   script: string,
@@ -47,7 +48,8 @@ describe('npm start, send and status', () => {
   let start: ReturnType<typeof run>;
   let url: string;
   const lines: string[] = [];
-  const cli = (args: string[]) => runCli([...args, '--url', url], (line) => void lines.push(line));
+  const record = (line: string) => void lines.push(line);
+  const cli = (args: string[]) => runCli([...args, '--url', url], { out: record, err: record });
 
   beforeAll(async () => {
     const port = await freePort();
@@ -104,7 +106,7 @@ describe('npm start, send and status', () => {
     start.child.kill('SIGINT');
     expect(await exited(start.child)).toBe(0);
     expect(start.output()).toContain('stopping...');
-    expect(await runCli(['status', `SM${'0'.repeat(32)}`, '--url', url], () => undefined)).toBe(1);
+    expect(await runCli(['status', `SM${'0'.repeat(32)}`, '--url', url], QUIET)).toBe(1);
   });
 });
 
