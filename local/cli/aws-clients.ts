@@ -6,6 +6,7 @@
  * one-line message instead of a crash. Once both are in package.json, static imports can replace
  * `load` without touching anything outside this file.
  */
+import { createRequire } from 'node:module';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { Failure } from './errors';
 
@@ -48,9 +49,12 @@ export interface InvokeOutput {
 /** The version each client is asked for in the message when it is missing (the SDK the project uses). */
 const SDK_VERSION = '3.1164.0';
 
-async function load<T>(name: string): Promise<T> {
+/** Node's own resolution (NODE_PATH included), the way a static import of a CommonJS package loads. */
+const requireModule = createRequire(__filename);
+
+function load<T>(name: string): T {
   try {
-    return (await import(name)) as T;
+    return requireModule(name) as T;
   } catch (error) {
     if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
     throw new Failure(`--stack needs the package ${name}: npm install --save-dev ${name}@${SDK_VERSION}`);
@@ -58,7 +62,7 @@ async function load<T>(name: string): Promise<T> {
 }
 
 export async function cloudFormation(config: ClientConfig) {
-  const sdk = await load<CloudFormationModule>('@aws-sdk/client-cloudformation');
+  const sdk = load<CloudFormationModule>('@aws-sdk/client-cloudformation');
   const client = new sdk.CloudFormationClient(config);
   return {
     client,
@@ -72,7 +76,7 @@ export async function cloudFormation(config: ClientConfig) {
 }
 
 export async function lambda(config: ClientConfig) {
-  const sdk = await load<LambdaModule>('@aws-sdk/client-lambda');
+  const sdk = load<LambdaModule>('@aws-sdk/client-lambda');
   const client = new sdk.LambdaClient(config);
   return {
     client,

@@ -2,39 +2,11 @@
  * What a user types: `npm start` (serves, answers, stops cleanly on Ctrl-C), `npm run send` and
  * `npm run status` against it, and `npm run demo` (checks every final status against the simulator).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { runCli } from '../../local/cli';
 import { freePort } from '../../local/ports';
+import { exited, run } from '../support/processes';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const QUIET = { out: () => undefined, err: () => undefined };
-
-function run(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(TSX, [script, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DYNAMODB_ENDPOINT: '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
