@@ -5,7 +5,7 @@
  */
 import { UsageError } from './errors';
 import { filterParams, FILTER_OPTIONS, queryString } from './filters';
-import { defineCommand, positionalsAtMost, TARGET_OPTIONS, type Io } from './options';
+import { defineCommand, TARGET_OPTIONS, type Io } from './options';
 import type { MessageView } from './status';
 import { describeErrorAnswer, jsonObject, withTracker, type Tracker } from './tracker';
 
@@ -21,15 +21,13 @@ export const messages = defineCommand(
       csv: { type: 'boolean', help: "print the server's CSV as it is" },
       ...TARGET_OPTIONS,
     },
-    notes: [
-      'examples:',
-      '  npm run messages -- --status failed,undelivered --since 24h',
-      '  npm run messages -- --ref order-42 --tag campaign=spring --json',
-      '  npm run messages -- --final false --until 12h --all --csv > stuck.csv',
+    examples: [
+      'npm run messages -- --status failed,undelivered --since 24h',
+      'npm run messages -- --ref order-42 --tag campaign=spring --json',
+      'npm run messages -- --final false --until 12h --all --csv > stuck.csv',
     ],
   },
-  async ({ values, positionals }, io) => {
-    positionalsAtMost(positionals, 0, 'messages');
+  async ({ values }, io) => {
     if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
     const params = filterParams(values);
     const format = values.csv ? 'csv' : values.json ? 'json' : 'table';

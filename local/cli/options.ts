@@ -24,8 +24,10 @@ export interface CommandSpec<O extends OptionSpecs> {
   usage: string;
   summary: string;
   options: O;
-  /** Lines after the options: examples, notes. */
-  notes?: string[];
+  /** How many positional arguments it takes (`status SM...`: 1); none when absent. */
+  positionals?: number;
+  /** Command lines shown under the options. */
+  examples: string[];
 }
 
 /** How to reach the tracker: the same options on every command that talks to it. */
@@ -70,7 +72,9 @@ export function helpText<O extends OptionSpecs>(command: CommandSpec<O>): string
     '',
     'options:',
     ...rows.map((row) => `  ${row.left.padEnd(width)}  ${row.right}`),
-    ...(command.notes?.length ? ['', ...command.notes] : []),
+    '',
+    'examples:',
+    ...command.examples.map((example) => `  ${example}`),
   ];
 }
 
@@ -104,6 +108,7 @@ export function defineCommand<const O extends OptionSpecs>(
       } catch (error) {
         throw new UsageError(explainParseError(error, spec.name, [...Object.keys(spec.options), 'help']));
       }
+      positionalsAtMost(parsed.positionals, spec.positionals ?? 0, spec.name);
       return run(parsed, io);
     },
   };
@@ -125,8 +130,8 @@ function explainParseError(error: unknown, command: string, known: string[]): st
   return message;
 }
 
-/** At most one positional argument, for commands that take one (status) or none. */
-export function positionalsAtMost(positionals: string[], max: number, command: string): void {
+/** A word the command does not take is most often a value with a space that lost its quotes. */
+function positionalsAtMost(positionals: string[], max: number, command: string): void {
   if (positionals.length > max) {
     const extra = positionals[max];
     throw new UsageError(

@@ -4,7 +4,7 @@
  */
 import type { SendRequest } from '../../lambda/domain/send-request';
 import { UsageError } from './errors';
-import { defineCommand, positionalsAtMost, TARGET_OPTIONS } from './options';
+import { defineCommand, TARGET_OPTIONS } from './options';
 import { describeErrorAnswer, withTracker } from './tracker';
 
 export const send = defineCommand(
@@ -39,15 +39,13 @@ export const send = defineCommand(
       json: { type: 'boolean', help: "print the sender's answer as JSON" },
       ...TARGET_OPTIONS,
     },
-    notes: [
-      'examples:',
-      '  npm run send -- --to +14155551234 --body "Hello" --ref order-42',
-      '  npm run send -- --to whatsapp:+14155551234 --body "Hello"',
-      '  npm run send -- --stack TwilioStatusTracker-prod --profile my-sso-profile --to +14155551234 --body hi',
+    examples: [
+      'npm run send -- --to +14155551234 --body "Hello" --ref order-42',
+      'npm run send -- --to whatsapp:+14155551234 --body "Hello"',
+      'npm run send -- --stack TwilioStatusTracker-prod --profile my-sso-profile --to +14155551234 --body hi',
     ],
   },
-  async ({ values, positionals }, io) => {
-    positionalsAtMost(positionals, 0, 'send');
+  async ({ values }, io) => {
     if (!values.to)
       throw new UsageError('--to is required (E.164, e.g. +14155551234, or whatsapp:+14155551234)');
     if (!values.body && !values.media?.length) throw new UsageError('give --body and/or --media');

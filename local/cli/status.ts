@@ -1,6 +1,6 @@
 /** `npm run status -- SM...`: one message's current status and history (`GET /messages/{messageSid}`). */
 import { UsageError } from './errors';
-import { defineCommand, positionalsAtMost, TARGET_OPTIONS } from './options';
+import { defineCommand, TARGET_OPTIONS } from './options';
 import { describeErrorAnswer, readJson, withTracker } from './tracker';
 
 /** The fields of the stored item this view shows (docs/ARCHITECTURE.md, "The item"). */
@@ -28,10 +28,10 @@ export const status = defineCommand(
       json: { type: 'boolean', help: 'print the stored item as JSON' },
       ...TARGET_OPTIONS,
     },
-    notes: ['example:', '  npm run status -- SMd85544b09c80da54b4c7534de584e270'],
+    positionals: 1,
+    examples: ['npm run status -- SMd85544b09c80da54b4c7534de584e270'],
   },
   async ({ values, positionals }, io) => {
-    positionalsAtMost(positionals, 1, 'status');
     const sid = positionals[0];
     if (!sid) throw new UsageError('give a MessageSid: npm run status -- SM0123...');
     const { response, body } = await withTracker(values, async (tracker) => {
