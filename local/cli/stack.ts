@@ -14,7 +14,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MESSAGE_ROUTE_PATH } from '../../lambda/domain/contract';
 import { cloudFormation, lambda, type ClientConfig } from './aws-clients';
-import { Failure, UnreachableError, UsageError } from './errors';
+import { Failure, UsageError } from './errors';
 import { fetchOrExplain, jsonObject, type SendAnswer, type Tracker } from './tracker';
 
 export interface StackTarget {
@@ -105,19 +105,32 @@ function apiRegion(apiBase: string): string | undefined {
   return /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(apiBase).hostname)?.[1];
 }
 
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
 /** An SDK call whose failures say which call, in a line: no SDK stack traces on the terminal. */
 async function sdkCall<T>(what: string, config: ClientConfig, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    const e = error as { name?: string; code?: string; message?: string; $metadata?: unknown };
-    if (e.message === 'Region is missing')
-      throw new UsageError('no AWS region: pass --region, or set one in the profile or AWS_REGION');
+    const e = error as { name?: string; code?: string; message?: string };
+    if (e.message === 'Region is missing') {
+      const where = config.profile ? ` for profile ${config.profile} (is it in the AWS config file?)` : '';
+      throw new UsageError(`no AWS region${where}: pass --region, or set one in the profile or AWS_REGION`);
+    }
     if (e.name === 'CredentialsProviderError' || e.name === 'ProviderError')
       throw new Failure(
         `no AWS credentials${config.profile ? ` for profile ${config.profile}` : ''}: ${e.message}`,
       );
-    if (e.$metadata === undefined && e.code) throw new UnreachableError(what, error);
+    // A network error's message names the address it tried (connect ECONNREFUSED 127.0.0.1:9).
+    if (e.code && NETWORK_ERRORS.has(e.code))
+      throw new Failure(`cannot reach ${what}: ${e.message ?? e.code}`);
     throw new Failure(
       `${what}: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}`,
     );

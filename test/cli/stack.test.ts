@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../local/cli';
+import { freePort } from '../../local/ports';
 import { startCloudFormation, startLambda, startSignedStandIn } from '../support/aws-stand-ins';
 import { runToEnd } from '../support/processes';
 import { answerJson, captureIo, type StandIn } from '../support/stand-in';
@@ -83,7 +84,8 @@ afterAll(async () => {
 });
 
 /** The CLI as a user runs it: its own process, AWS settings only from the files and endpoints above. */
-const cli = (...args: string[]) =>
+const cli = (...args: string[]) => cliWith({}, ...args);
+const cliWith = (env: Record<string, string>, ...args: string[]) =>
   runToEnd('local/cli.ts', args, {
     AWS_CONFIG_FILE: path.join(awsDir, 'config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
@@ -98,6 +100,7 @@ const cli = (...args: string[]) =>
     AWS_DEFAULT_REGION: undefined,
     AWS_ENDPOINT_URL: undefined,
     AWS_EC2_METADATA_DISABLED: 'true',
+    ...env,
   });
 
 it("reads a message through the stack's QueryUrl, signed with the profile's credentials", async () => {
@@ -164,6 +167,16 @@ it('says which stack does not exist (exit 1)', async () => {
   expect(code).toBe(1);
   expect(output).toContain(
     'error: CloudFormation (describe stack Nope): ValidationError: Stack with id Nope does not exist',
+  );
+});
+
+it('names the endpoint it could not reach (exit 1)', async () => {
+  const closed = `http://127.0.0.1:${await freePort()}`;
+  const args = ['status', SID, '--stack', 'Tracker-test', '--profile', 'tracker-test'];
+  const { code, output } = await cliWith({ AWS_ENDPOINT_URL_CLOUDFORMATION: closed }, ...args);
+  expect(code).toBe(1);
+  expect(output).toContain(
+    `error: cannot reach CloudFormation (describe stack Tracker-test): connect ECONNREFUSED ${closed.slice(7)}`,
   );
 });
 
