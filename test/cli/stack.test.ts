@@ -55,6 +55,7 @@ beforeAll(async () => {
   lambda = await startLambda(CREDENTIALS, {
     'tracker-sender': (payload) => {
       const request = payload as { to: string; clientReference?: string };
+      if (request.to === '+15005550009') throw new Error('Runtime.OutOfMemory');
       if (request.to === '+15005550004')
         return {
           error: {
@@ -150,6 +151,12 @@ it('sends by invoking the sender function with the send request', async () => {
   const refused = await cli('send', '--to', '+15005550004', '--body', 'hi', ...args);
   expect(refused.code).toBe(1);
   expect(refused.output).toContain('send failed: Twilio 21610: Attempt to send to unsubscribed recipient');
+
+  const crashed = await cli('send', '--to', '+15005550009', '--body', 'hi', ...args);
+  expect(crashed.code).toBe(1);
+  expect(crashed.output).toContain(
+    'send failed: the sender function failed (Unhandled): Runtime.OutOfMemory',
+  );
 });
 
 it("is refused when the signature is not the caller's (exit 1)", async () => {

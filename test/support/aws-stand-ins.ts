@@ -130,7 +130,7 @@ export function startCloudFormation(
   );
 }
 
-/** Lambda Invoke: the function's answer to the payload, as the Lambda API returns it. */
+/** Lambda Invoke: the function's answer to the payload, or what it threw, as the Lambda API returns them. */
 export function startLambda(
   credentials: TestCredentials,
   functions: Record<string, (payload: unknown) => unknown>,
@@ -145,7 +145,17 @@ export function startLambda(
       });
       return void response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }));
     }
-    response.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
-    response.end(JSON.stringify(fn(JSON.parse(request.body || 'null'))));
+    const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+    let answer: string;
+    try {
+      answer = JSON.stringify(fn(JSON.parse(request.body || 'null')));
+    } catch (error) {
+      // A function that throws: still 200, the error in the payload and X-Amz-Function-Error.
+      const errorMessage = error instanceof Error ? error.message : String(error);
+      response.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' });
+      response.end(JSON.stringify({ errorType: 'Error', errorMessage, trace: ['Error: ' + errorMessage] }));
+      return;
+    }
+    response.writeHead(200, headers).end(answer);
   });
 }

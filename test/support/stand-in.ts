@@ -32,8 +32,10 @@ export async function startStandIn(handler: StandInHandler): Promise<StandIn> {
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(request);
+      // A handler that fails still answers, so a bug in a test shows as a 500, never as a hang.
       Promise.resolve(handler(request, response)).catch((error: unknown) => {
-        response.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end(String(error));
       });
     });
   });
