@@ -12,6 +12,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { ConfigError, type StatusTrackerProps } from './tracker-props';
+import { closestName } from '../lambda/domain/closest-name';
 
 export { ConfigError };
 
@@ -104,40 +105,12 @@ export function readAppConfig(node: Context): AppConfig {
 export function checkKnownKeys(keys: readonly string[]): void {
   for (const key of keys) {
     if (key.includes(':') || key in CONTEXT_KEYS) continue;
-    const closest = closestKey(key);
+    const closest = closestName(key, CONTEXT_KEY_NAMES);
     throw new ConfigError(
       `Unknown context key "${key}"` +
         (closest ? `; did you mean "${closest}"?` : `; known keys: ${CONTEXT_KEY_NAMES.join(', ')}`),
     );
   }
-}
-
-/** The known key with the smallest edit distance, if it is close enough to be a typo. */
-function closestKey(key: string): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const known of CONTEXT_KEY_NAMES) {
-    const distance = editDistance(key.toLowerCase(), known.toLowerCase());
-    if (!best || distance < best.distance) best = { key: known, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
-}
-
-/** Levenshtein distance, with a transposition counted as one edit ("Emial" is one typo from "Email"). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        value = Math.min(value, d[i - 2]![j - 2]! + 1);
-      }
-      d[i]![j] = value;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** One context value as its key's JSON type; ranges are the construct's to check. */

@@ -1,170 +1,73 @@
 /**
- * Command line for a running pipeline (`npm start`, by default on http://127.0.0.1:3000):
+ * Command line for the tracker, local (`npm start`) or deployed (`--stack NAME`):
  *
- *   npm run send -- --to +14155551234 --body "Hello" [--from +15017250604 | --service MG...]
- *                   [--media https://...] [--ref order-42] [--key idempotency-key] [--url http://...]
- *   npm run status -- SM0123... [--url http://...] [--json]
+ *   npm run send -- --to +14155551234 --body "Hello"     send one message
+ *   npm run status -- SM0123...                          one message's status and history
+ *   npm run messages -- --status failed --since 1h       the messages that match some filters
  *
- * Bad arguments get a message that says what was wrong and exit code 2; an unreachable server says how
- * to start it; an error answer from the server is shown as the server gave it.
+ * `--help` on each command lists its options. Exit codes: 0 done, 1 refused or unreachable (the
+ * message says by whom), 2 a mistyped command or option (the message says what was wrong). Results go
+ * to stdout, everything else to stderr, so a command's output can be piped.
  */
-import { parseArgs } from 'node:util';
+import { closestName } from '../lambda/domain/closest-name';
 import { describeError } from '../lambda/domain/describe-error';
+import { Failure, UsageError } from './cli/errors';
+import { messages } from './cli/messages';
+import type { Command, Io } from './cli/options';
+import { send } from './cli/send';
+import { status } from './cli/status';
 
-const DEFAULT_URL = process.env.TRACKER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
+const COMMANDS: Record<string, Command> = { send, status, messages };
 
-export class UsageError extends Error {}
+const STANDARD_IO: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
-interface MessageView {
-  messageSid: string;
-  status?: string | null;
-  final?: boolean;
-  statusTimes?: Record<string, string>;
-  errorCode?: number;
-  errorMessage?: string;
-  to?: string;
-  from?: string;
-  clientReference?: string;
-  callbackCount?: number;
-  unresolved?: boolean;
-}
-
-export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const [command, ...rest] = argv;
+export async function runCli(argv: string[], io: Io = STANDARD_IO): Promise<number> {
+  const [name, ...args] = argv;
   try {
-    if (command === 'send') return await send(rest, out);
-    if (command === 'status') return await status(rest, out);
-    throw new UsageError(`unknown command "${command ?? ''}": use "send" or "status"`);
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      for (const line of overview()) (name === undefined ? io.err : io.out)(line);
+      return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) {
+      const guess = closestName(name, Object.keys(COMMANDS));
+      throw new UsageError(`unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}`);
+    }
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      out(`error: ${error.message}`);
+      io.err(`error: ${error.message}`);
+      io.err(`see: npm run ${name && COMMANDS[name] ? `${name} -- --help` : 'cli -- --help'}`);
       return 2;
     }
-    if (isConnectionRefused(error)) {
-      out(`error: nothing answers at the tracker URL; start it with \`npm start\` or pass --url`);
+    if (error instanceof Failure) {
+      io.err(`error: ${error.message}`);
       return 1;
     }
     throw error;
   }
 }
 
-async function send(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parse(args, {
-    to: { type: 'string' },
-    body: { type: 'string' },
-    from: { type: 'string' },
-    service: { type: 'string' },
-    media: { type: 'string', multiple: true },
-    ref: { type: 'string' },
-    key: { type: 'string' },
-    url: { type: 'string' },
-  });
-  if (!values.to) throw new UsageError('--to is required (E.164, e.g. +14155551234)');
-  if (!values.body && !values.media?.length) throw new UsageError('give --body and/or --media');
-  const request = {
-    to: values.to,
-    body: values.body,
-    from: values.from,
-    messagingServiceSid: values.service,
-    mediaUrls: values.media,
-    clientReference: values.ref,
-    idempotencyKey: values.key,
-  };
-  const response = await fetch(`${baseUrl(values.url)}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
-  });
-  const result = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) {
-    out(`send failed (${response.status}): ${describeErrorAnswer(result)}`);
-    return 1;
-  }
-  out(`${String(result.messageSid)} ${String(result.status)}`);
-  return 0;
-}
-
-async function status(args: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parse(args, { url: { type: 'string' }, json: { type: 'boolean' } }, true);
-  const sid = positionals[0];
-  if (!sid) throw new UsageError('give a MessageSid: npm run status -- SM0123...');
-  const response = await fetch(`${baseUrl(values.url)}/messages/${encodeURIComponent(sid)}`);
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) {
-    out(
-      `${response.status === 404 ? 'not found' : `error (${response.status})`}: ${describeErrorAnswer(body)}`,
-    );
-    return 1;
-  }
-  if (values.json) {
-    out(JSON.stringify(body, null, 2));
-    return 0;
-  }
-  for (const line of formatMessage(body as unknown as MessageView)) out(line);
-  return 0;
-}
-
-export function formatMessage(message: MessageView): string[] {
-  const lines = [
-    `${message.messageSid}  ${message.status ?? '(no status yet)'}${message.final ? ' (final)' : ''}${message.unresolved ? ' (unresolved)' : ''}`,
+function overview(): string[] {
+  return [
+    'usage: npm run <command> -- [options]',
+    '',
+    'commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(9)} ${c.spec.summary}`),
+    '',
+    'Each command takes --help. Against `npm start` by default (http://127.0.0.1:3000, --url or',
+    'TRACKER_URL to change); against a deployed stack with --stack NAME [--region R] [--profile P].',
   ];
-  if (message.errorCode !== undefined)
-    lines.push(`  error ${message.errorCode}: ${message.errorMessage ?? ''}`);
-  if (message.to) lines.push(`  to ${message.to}${message.from ? `  from ${message.from}` : ''}`);
-  if (message.clientReference) lines.push(`  reference ${message.clientReference}`);
-  const history = Object.entries(message.statusTimes ?? {}).sort(([, a], [, b]) => a.localeCompare(b));
-  if (history.length) lines.push('  history:');
-  for (const [name, at] of history) lines.push(`    ${at}  ${name}`);
-  if (message.callbackCount !== undefined) lines.push(`  callbacks recorded: ${message.callbackCount}`);
-  return lines;
-}
-
-function parse<
-  T extends (Parameters<typeof parseArgs>[0] extends infer C
-    ? C extends { options?: infer O }
-      ? O
-      : never
-    : never),
->(args: string[], options: T, allowPositionals = false) {
-  try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function baseUrl(url: string | undefined): string {
-  const value = url ?? DEFAULT_URL;
-  try {
-    return new URL(value).origin;
-  } catch {
-    throw new UsageError(`--url is not a URL: ${value}`);
-  }
-}
-
-/** The `error` of a JSON answer from the local server, on one line. */
-function describeErrorAnswer(body: Record<string, unknown>): string {
-  const error = body.error;
-  if (typeof error === 'string') return error;
-  if (error && typeof error === 'object') {
-    const e = error as Record<string, unknown>;
-    return [e.code !== undefined ? `Twilio ${String(e.code)}` : '', String(e.message ?? '')]
-      .filter(Boolean)
-      .join(': ');
-  }
-  return JSON.stringify(body);
-}
-
-function isConnectionRefused(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } } | null)?.cause;
-  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ENOTFOUND';
 }
 
 if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(`error: ${describeError(error).message}`);
+      // A bug, not a refusal: one line, and the stack only when asked for.
+      const { message, stack } = describeError(error);
+      console.error(`error: ${message}`);
+      if (process.env.DEBUG && stack) console.error(stack);
       process.exit(1);
     },
   );

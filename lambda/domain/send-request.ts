@@ -134,7 +134,7 @@ export function validateSendRequest(input: unknown, defaults: SendDefaults = {})
   if (from.value !== undefined && service.value !== undefined) {
     return invalid('from', 'give either "from" or "messagingServiceSid", not both');
   }
-  const sender = chooseSender(from.value, service.value, defaults);
+  const sender = chooseSender(to.value, from.value, service.value, defaults);
   if (!sender.ok) return sender;
   if (
     sender.value.from !== undefined &&
@@ -220,6 +220,7 @@ function isSender(address: string): boolean {
 }
 
 function chooseSender(
+  to: string,
   from: string | undefined,
   messagingServiceSid: string | undefined,
   defaults: SendDefaults,
@@ -232,7 +233,10 @@ function chooseSender(
     return { ok: true, value: { messagingServiceSid: defaults.messagingServiceSid } };
   }
   if (defaults.from !== undefined && defaults.messagingServiceSid === undefined) {
-    return { ok: true, value: { from: defaults.from } };
+    // A WhatsApp sender is a phone number's WhatsApp address: a WhatsApp recipient gets the default
+    // number's, rather than a refusal for mixing channels that the caller never chose.
+    const whatsapp = to.startsWith(WHATSAPP_PREFIX) && E164.test(defaults.from);
+    return { ok: true, value: { from: whatsapp ? `${WHATSAPP_PREFIX}${defaults.from}` : defaults.from } };
   }
   return invalid('from', 'give "from" or "messagingServiceSid" (no default sender is configured)');
 }

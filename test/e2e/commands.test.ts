@@ -1,43 +1,20 @@
 /**
  * What a user types: `npm start` (serves, answers, stops cleanly on Ctrl-C, leaves nothing running when
- * killed, names whatever holds its ports), `npm run send` and `npm run status` against it, and
- * `npm run demo` (checks every final status against the simulator).
+ * killed, names whatever holds its ports), `npm run send` and `npm run status` against it (as processes
+ * too: exit codes, stdout), each command's `--help` through npm, and `npm run demo` (checks every final
+ * status against the simulator).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
+import { promisify } from 'node:util';
 import { runCli } from '../../local/cli';
 import { isPortFree, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { freePort } from '../../local/ports';
 import { listeningProcess, processInfo } from '../../local/processes';
+import { exited, ROOT, run, runToEnd } from '../support/processes';
+import { captureIo } from '../support/stand-in';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-function run(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(TSX, [script, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DYNAMODB_ENDPOINT: '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
+const execFileAsync = promisify(execFile);
 
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -64,7 +41,8 @@ describe('npm start, send and status', () => {
   let start: Awaited<ReturnType<typeof startApp>>;
   let url: string;
   const lines: string[] = [];
-  const cli = (args: string[]) => runCli([...args, '--url', url], (line) => void lines.push(line));
+  const record = (line: string) => void lines.push(line);
+  const cli = (args: string[]) => runCli([...args, '--url', url], { out: record, err: record });
 
   beforeAll(async () => {
     start = await startApp();
@@ -101,6 +79,24 @@ describe('npm start, send and status', () => {
     expect(lines.join('\n')).toMatch(/history:\n\s+\S+Z {2}queued/);
   });
 
+  it('sends to WhatsApp as the README writes it, from the default number on WhatsApp', async () => {
+    lines.length = 0;
+    expect(await cli(['send', '--to', 'whatsapp:+14155550100', '--body', 'hello'])).toBe(0);
+    const sid = /^(SM[0-9a-f]{32}) queued$/.exec(lines[0] ?? '')?.[1];
+    lines.length = 0;
+    expect(await cli(['status', sid!])).toBe(0);
+    expect(lines).toContain('  to whatsapp:+14155550100  from whatsapp:+15017250604');
+  });
+
+  it('runs as a process: results on stdout, exit 1 for a refusal, TRACKER_URL honoured', async () => {
+    const missing = await runToEnd('local/cli.ts', ['status', `SM${'0'.repeat(32)}`], { TRACKER_URL: url });
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.output).toContain(`not found: no message SM${'0'.repeat(32)}`);
+    const typo = await runToEnd('local/cli.ts', ['send', '--to', '+14155550100', '--bdy', 'x', '--url', url]);
+    expect(typo.code).toBe(2);
+    expect(typo.output).toContain('error: unknown option --bdy for send; did you mean --body?');
+  });
+
   it('says what was wrong with bad input, without a stack trace', async () => {
     lines.length = 0;
     expect(await cli(['send', '--to', '4155550100', '--body', 'x'])).toBe(1);
@@ -119,7 +115,12 @@ describe('npm start, send and status', () => {
     start.child.kill('SIGINT');
     expect(await exited(start.child)).toBe(0);
     expect(start.output()).toContain('stopping...');
-    expect(await runCli(['status', `SM${'0'.repeat(32)}`, '--url', url], () => undefined)).toBe(1);
+    const { io, err } = captureIo();
+    expect(await runCli(['status', `SM${'0'.repeat(32)}`, '--url', url], io)).toBe(1);
+    expect(err).toEqual([
+      `error: cannot reach ${url}/messages/SM${'0'.repeat(32)} (ECONNREFUSED); is \`npm start\` running? ` +
+        'Or pass --url, or --stack for a deployed stack',
+    ]);
   });
 });
 
@@ -225,4 +226,53 @@ it('npm run demo refuses a bad argument with a clear message', async () => {
   const demo = run('local/demo.ts', ['--messages', 'many'], {});
   expect(await exited(demo.child)).toBe(2);
   expect(demo.output()).toContain('--messages must be a positive whole number, got "many"');
+});
+
+it.each([
+  [
+    'send',
+    [
+      '--to NUMBER',
+      '--body TEXT',
+      '--media URL',
+      '--from SENDER',
+      '--service MG...',
+      '--ref REF',
+      '--key KEY',
+    ],
+  ],
+  ['status', ['--json']],
+  [
+    'messages',
+    [
+      '--status LIST',
+      '--final true|false',
+      '--error-code N',
+      '--since TIME',
+      '--until TIME',
+      '--to NUMBER',
+      '--from SENDER',
+      '--service MG...',
+      '--account AC...',
+      '--ref REF',
+      '--tag KEY=VALUE',
+      '--limit N',
+      '--cursor C',
+      '--all',
+      '--json',
+      '--csv',
+    ],
+  ],
+])('npm run %s -- --help lists its options', async (command, options) => {
+  const { stdout } = await execFileAsync('npm', ['run', '--silent', command, '--', '--help'], { cwd: ROOT });
+  expect(stdout).toContain(`usage: npm run ${command} -- `);
+  for (const option of [
+    ...options,
+    '--url URL',
+    '--stack NAME',
+    '--region REGION',
+    '--profile PROFILE',
+    '--help',
+  ])
+    expect(stdout).toContain(option);
 });

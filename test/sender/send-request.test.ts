@@ -156,6 +156,14 @@ describe('sender: exactly one of from / messagingServiceSid', () => {
       `whatsapp:${FROM}`,
     );
   });
+
+  it("sends a WhatsApp recipient from the default number's WhatsApp address", () => {
+    const defaults = { from: FROM };
+    expect(accepted({ to: 'whatsapp:+14155551234', body: 'x' }, defaults).from).toBe(`whatsapp:${FROM}`);
+    expect(accepted({ to: '+14155551234', body: 'x' }, defaults).from).toBe(FROM);
+    // A short code or sender ID has no WhatsApp address: the refusal stands.
+    expect(refused({ to: 'whatsapp:+14155551234', body: 'x' }, { from: '12345' }).field).toBe('from');
+  });
 });
 
 describe('clientReference and idempotencyKey', () => {

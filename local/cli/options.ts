@@ -1,0 +1,148 @@
+/**
+ * Each command declares its options once, as a spec: the parser (node's parseArgs, strict) and the
+ * `--help` text are both made from it, so the help can never list an option the parser refuses or miss
+ * one it takes.
+ */
+import { parseArgs } from 'node:util';
+import { closestName } from '../../lambda/domain/closest-name';
+import { UsageError } from './errors';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  /** The value's placeholder in the help: `--limit N`. */
+  value?: string;
+  help: string;
+}
+
+export type OptionSpecs = Record<string, OptionSpec>;
+
+export interface CommandSpec<O extends OptionSpecs> {
+  name: string;
+  /** What follows `npm run <name> --` in the usage line. */
+  usage: string;
+  summary: string;
+  options: O;
+  /** How many positional arguments it takes (`status SM...`: 1); none when absent. */
+  positionals?: number;
+  /** Command lines shown under the options. */
+  examples: string[];
+}
+
+/** How to reach the tracker: the same options on every command that talks to it. */
+export const TARGET_OPTIONS = {
+  url: {
+    type: 'string',
+    value: 'URL',
+    help: 'the local server (default: $TRACKER_URL, else http://127.0.0.1:$PORT, PORT 3000)',
+  },
+  stack: {
+    type: 'string',
+    value: 'NAME',
+    help: 'a deployed stack instead: its outputs say where the API is',
+  },
+  region: {
+    type: 'string',
+    value: 'REGION',
+    help: "with --stack: the stack's region (default: the profile's)",
+  },
+  profile: {
+    type: 'string',
+    value: 'PROFILE',
+    help: 'with --stack: the AWS profile (default: $AWS_PROFILE, else the default chain)',
+  },
+} as const satisfies OptionSpecs;
+
+const HELP_OPTION = {
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+} as const satisfies OptionSpecs;
+
+export function helpText<O extends OptionSpecs>(command: CommandSpec<O>): string[] {
+  const options = { ...command.options, ...HELP_OPTION } as OptionSpecs;
+  const rows = Object.entries(options).map(([name, spec]) => ({
+    left: `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.value ? ` ${spec.value}` : ''}`,
+    right: spec.help + (spec.multiple ? ' (repeatable)' : ''),
+  }));
+  const width = Math.max(...rows.map((row) => row.left.length));
+  return [
+    `usage: npm run ${command.name} -- ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    'options:',
+    ...rows.map((row) => `  ${row.left.padEnd(width)}  ${row.right}`),
+    '',
+    'examples:',
+    ...command.examples.map((example) => `  ${example}`),
+  ];
+}
+
+type Parsed<O extends OptionSpecs> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
+export interface Command {
+  spec: CommandSpec<OptionSpecs>;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+/**
+ * A command from its spec and what it does with the parsed arguments. `--help` anywhere on the line
+ * prints the help and succeeds, whatever else is there, so help works even on a broken line.
+ */
+export function defineCommand<const O extends OptionSpecs>(
+  spec: CommandSpec<O>,
+  run: (parsed: Parsed<O>, io: Io) => Promise<number>,
+): Command {
+  return {
+    spec,
+    async run(args, io) {
+      if (args.includes('--help') || args.includes('-h')) {
+        for (const line of helpText(spec)) io.out(line);
+        return 0;
+      }
+      let parsed: Parsed<O>;
+      try {
+        parsed = parseArgs({ args, options: spec.options, allowPositionals: true, strict: true });
+      } catch (error) {
+        throw new UsageError(explainParseError(error, spec.name, [...Object.keys(spec.options), 'help']));
+      }
+      positionalsAtMost(parsed.positionals, spec.positionals ?? 0, spec.name);
+      return run(parsed, io);
+    },
+  };
+}
+
+/** parseArgs' own messages are long and generic: say which option and what is wrong with it. */
+function explainParseError(error: unknown, command: string, known: string[]): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-[^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const guess = closestName(option.replace(/^-+/, ''), known);
+    return `unknown option ${option} for ${command}${guess ? `; did you mean --${guess}?` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    const name = option.split(/[ ,]/)[0];
+    return /argument missing/.test(message) ? `${name} needs a value` : `${name} takes no value`;
+  }
+  return message;
+}
+
+/** A word the command does not take is most often a value with a space that lost its quotes. */
+function positionalsAtMost(positionals: string[], max: number, command: string): void {
+  if (positionals.length > max) {
+    const extra = positionals[max];
+    throw new UsageError(
+      `unexpected argument "${extra}" for ${command}` +
+        (extra?.includes(' ') ? '' : '; quote values that contain spaces'),
+    );
+  }
+}
+
+/** Where a command writes: results to `out` (stdout), messages about failures to `err` (stderr). */
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}

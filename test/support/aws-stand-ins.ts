@@ -1,0 +1,161 @@
+/**
+ * What the `--stack` path talks to in AWS, on 127.0.0.1: CloudFormation (DescribeStacks, the query
+ * protocol's XML), Lambda (Invoke, REST JSON) and the tracker's IAM-authorised HTTP API. Each checks
+ * the request's SigV4 signature the way AWS does, by signing the received request again with the SDK's
+ * own signer and the caller's credentials and comparing: a request signed with other credentials, for
+ * another region or service, or changed after signing is refused with AWS's 403.
+ */
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { ServerResponse } from 'node:http';
+import { answerJson, startStandIn, type ReceivedRequest, type StandIn } from './stand-in';
+
+export interface TestCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/;
+
+/** The scope a request was signed for, or why its signature is refused. */
+export async function verifySigV4(
+  request: ReceivedRequest,
+  credentials: TestCredentials,
+): Promise<{ ok: true; region: string; service: string } | { ok: false; problem: string }> {
+  const authorization = String(request.headers.authorization ?? '');
+  const match = AUTHORIZATION.exec(authorization);
+  if (!match) return { ok: false, problem: 'Missing Authentication Token' };
+  const [, keyId, region, service, signedHeaders] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (keyId !== credentials.accessKeyId) return { ok: false, problem: `unknown access key ${keyId}` };
+  const amzDate = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(
+    String(request.headers['x-amz-date']),
+  );
+  if (!amzDate) return { ok: false, problem: 'no X-Amz-Date' };
+  const [, y, mo, d, h, mi, s] = amzDate;
+  const query: Record<string, string[]> = {};
+  for (const [key, value] of request.url.searchParams) (query[key] ??= []).push(value);
+  const headers = Object.fromEntries(
+    signedHeaders.split(';').map((name) => [name, String(request.headers[name])]),
+  );
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
+  const expected = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: request.url.hostname,
+      port: Number(request.url.port),
+      path: request.url.pathname,
+      query,
+      headers,
+      body: request.body || undefined,
+    },
+    { signingDate: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`) },
+  );
+  if (expected.headers.authorization !== authorization)
+    return {
+      ok: false,
+      problem: 'The request signature we calculated does not match the signature you provided.',
+    };
+  return { ok: true, region, service };
+}
+
+type Refuse = (response: ServerResponse, problem: string) => void;
+
+/** API Gateway's and Lambda's refusal: JSON with a message. */
+const refuseJson: Refuse = (response, message) => answerJson(response, 403, { message });
+
+/** A stand-in that answers only requests signed for `service` with the given credentials. */
+export function startSignedStandIn(
+  service: string,
+  credentials: TestCredentials,
+  handler: (request: ReceivedRequest, response: ServerResponse, region: string) => void,
+  refuse: Refuse = refuseJson,
+): Promise<StandIn> {
+  return startStandIn(async (request, response) => {
+    const verdict = await verifySigV4(request, credentials);
+    if (!verdict.ok) return refuse(response, verdict.problem);
+    if (verdict.service !== service) return refuse(response, `signed for ${verdict.service}, not ${service}`);
+    handler(request, response, verdict.region);
+  });
+}
+
+/** The query protocol's error document. */
+function queryError(response: ServerResponse, status: number, code: string, message: string): void {
+  response.writeHead(status, { 'content-type': 'text/xml' });
+  response.end(
+    `<?xml version="1.0"?>\n<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">` +
+      `<Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error>` +
+      `<RequestId>stand-in</RequestId></ErrorResponse>`,
+  );
+}
+
+/** DescribeStacks in the CloudFormation query protocol: one stack with these outputs, or ValidationError. */
+export function startCloudFormation(
+  credentials: TestCredentials,
+  stacks: Record<string, Record<string, string>>,
+): Promise<StandIn> {
+  const refuse: Refuse = (response, problem) => queryError(response, 403, 'SignatureDoesNotMatch', problem);
+  return startSignedStandIn(
+    'cloudformation',
+    credentials,
+    (request, response) => {
+      const form = new URLSearchParams(request.body);
+      const name = form.get('StackName') ?? '';
+      const outputs = stacks[name];
+      if (form.get('Action') !== 'DescribeStacks' || !outputs)
+        return queryError(response, 400, 'ValidationError', `Stack with id ${name} does not exist`);
+      const members = Object.entries(outputs)
+        .map(
+          ([key, value]) =>
+            `<member><OutputKey>${key}</OutputKey><OutputValue>${value}</OutputValue></member>`,
+        )
+        .join('');
+      response.writeHead(200, { 'content-type': 'text/xml' });
+      response.end(
+        `<?xml version="1.0"?>\n<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult>` +
+          `<Stacks><member><StackName>${name}</StackName><StackId>arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/1</StackId>` +
+          `<CreationTime>2026-11-23T07:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus>` +
+          `<Outputs>${members}</Outputs></member></Stacks></DescribeStacksResult>` +
+          `<ResponseMetadata><RequestId>stand-in</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+      );
+    },
+    refuse,
+  );
+}
+
+/** Lambda Invoke: the function's answer to the payload, or what it threw, as the Lambda API returns them. */
+export function startLambda(
+  credentials: TestCredentials,
+  functions: Record<string, (payload: unknown) => unknown>,
+): Promise<StandIn> {
+  return startSignedStandIn('lambda', credentials, (request, response) => {
+    const name = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(request.url.pathname)?.[1] ?? '';
+    const fn = functions[decodeURIComponent(name)];
+    if (request.method !== 'POST' || !fn) {
+      response.writeHead(404, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'ResourceNotFoundException',
+      });
+      return void response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }));
+    }
+    const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+    let answer: string;
+    try {
+      answer = JSON.stringify(fn(JSON.parse(request.body || 'null')));
+    } catch (error) {
+      // A function that throws: still 200, the error in the payload and X-Amz-Function-Error.
+      const errorMessage = error instanceof Error ? error.message : String(error);
+      response.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' });
+      response.end(JSON.stringify({ errorType: 'Error', errorMessage, trace: ['Error: ' + errorMessage] }));
+      return;
+    }
+    response.writeHead(200, headers).end(answer);
+  });
+}
