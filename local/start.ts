@@ -6,7 +6,8 @@
  *   npm start -- --verbose         log every request as the Lambdas would
  *
  * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
- * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one). With TWILIO_ACCOUNT_SID and
+ * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), TWILIO_ACCOUNTS_FILE (several
+ * Twilio accounts: README, "Many Twilio accounts"). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
  */
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { isPortFree, JavaMissingError } from './dynamodb-local';
 import { PipelineConfigError, startLocalPipeline } from './pipeline';
+import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts-file';
 import { describeError } from '../lambda/domain/describe-error';
 
 async function main(): Promise<number> {
@@ -44,6 +46,9 @@ async function main(): Promise<number> {
   const pipeline = await startLocalPipeline({
     port,
     authToken,
+    accounts: process.env.TWILIO_ACCOUNTS_FILE
+      ? readAccountsFile(process.env.TWILIO_ACCOUNTS_FILE)
+      : undefined,
     publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
     dynamodbEndpoint,
     dynamodbPort,
@@ -111,6 +116,7 @@ main().then(
   (error: unknown) => {
     const known =
       error instanceof StartError ||
+      error instanceof AccountsFileError ||
       error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
       /Port \d+ is in use/.test(String(error));

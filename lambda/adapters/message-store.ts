@@ -77,6 +77,21 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 
+  async accountOf(messageSid: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { messageSid: { S: messageSid } },
+          ProjectionExpression: 'accountSid',
+        }),
+      );
+      return result.Item?.accountSid?.S;
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
   /** Messages in one shard of the pending index that have been pending since before `olderThan`, oldest first. */
   async queryPending(
     shard: string,
