@@ -77,19 +77,9 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 
+  /** The account a message belongs to, as recorded (a reconciler read: the pending index keeps keys only). */
   async accountOf(messageSid: string): Promise<string | undefined> {
-    try {
-      const result = await this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: { messageSid: { S: messageSid } },
-          ProjectionExpression: 'accountSid',
-        }),
-      );
-      return result.Item?.accountSid?.S;
-    } catch (error) {
-      throw new StoreUnavailableError(error);
-    }
+    return (await this.get(messageSid))?.accountSid;
   }
 
   /** Messages in one shard of the pending index that have been pending since before `olderThan`, oldest first. */

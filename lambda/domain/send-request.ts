@@ -37,6 +37,9 @@ const FIELDS = [
   'accountSid',
 ] as const;
 
+/** The fields that make a request the same message: a repeated idempotency key must repeat them. */
+export const SEND_PAYLOAD_FIELDS = FIELDS.filter((field) => field !== 'idempotencyKey');
+
 /** A send request as callers write it (JSON on a direct invocation, an SQS message or POST /messages). */
 export interface SendRequest {
   /** E.164 (`+14155551234`) or `whatsapp:+14155551234`. */

@@ -25,6 +25,7 @@ import { maskAddress } from '../domain/masking';
 import type { StatusObservation } from '../domain/observation';
 import {
   checkSendDefaults,
+  SEND_PAYLOAD_FIELDS,
   statusCallbackFor,
   validateSendRequest,
   type SendCommand,
@@ -114,15 +115,7 @@ export function createSender(deps: SenderDeps): Sender {
   const sendOnce = deps.idempotency.guard({
     keyField: 'idempotencyKey',
     // The same key with another message is a caller's mistake, not a repeat: answer a conflict.
-    payloadFields: [
-      'to',
-      'body',
-      'mediaUrls',
-      'from',
-      'messagingServiceSid',
-      'clientReference',
-      'accountSid',
-    ],
+    payloadFields: SEND_PAYLOAD_FIELDS,
     expiresAfterSeconds: deps.config.idempotencyExpiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_SECONDS,
     inProgressMs: () => lambdaContext?.getRemainingTimeInMillis() ?? inProgressWindowMs,
   });

@@ -12,26 +12,14 @@ import {
   logicalId,
   rolePermissions,
   runAwsSolutionsChecks,
+  secretArn,
   synthStack,
   type Statement,
   type SynthesisedStack,
 } from './stack-fixture';
 
 const PREFIX = 'twilio/accounts/';
-const prefixArn = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':secretsmanager:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      `:secret:${PREFIX}*`,
-    ],
-  ],
-};
+const prefixArn = secretArn(`${PREFIX}*`);
 
 describe('accountSecretPrefix from context', () => {
   let s: SynthesisedStack;

@@ -8,7 +8,6 @@
  * (the read counted, made to fail on demand), and the clock is the test's, so caches and the lookup
  * budget can be stepped through.
  */
-import { jsonResponse } from '../../lambda/adapters/http';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import {
   createStatusCallbackHandler,
@@ -17,10 +16,10 @@ import {
 import { secretAccountTokens } from '../../lambda/adapters/account-tokens';
 import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
 import { accountShardOf } from '../../lambda/domain/accounts';
-import { startLocalServer, type LocalServer } from '../../local/server';
+import type { LocalServer } from '../../local/server';
 import { formBody, sign, statusParams } from '../support/callbacks';
 import { createTestTable, type TestTable } from '../support/dynamodb';
-import { rawRequest, silentLogger, tableSnapshot, uniqueSid } from './support';
+import { rawRequest, serveCallbacks, silentLogger, tableSnapshot, uniqueSid } from './support';
 
 const PREFIX = 'twilio/accounts/';
 const SHARDS = 4;
@@ -65,11 +64,7 @@ beforeAll(async () => {
     logger: silentLogger,
     onResult: (result) => results.push(result),
   });
-  server = await startLocalServer({
-    port: 0,
-    statusCallback: handler,
-    query: async () => jsonResponse(404, { error: 'not found' }),
-  });
+  server = await serveCallbacks(handler);
 });
 afterAll(async () => {
   await server.close();
@@ -80,15 +75,14 @@ beforeEach(() => {
   reads = [];
 });
 
-async function post(accountSid: string, token: string, messageSid = uniqueSid(), status = 'delivered') {
-  const params = statusParams(messageSid, status).map(([k, v]): [string, string] =>
+async function post(accountSid: string, token: string, messageSid = uniqueSid(), baseUrl = server.url) {
+  const params = statusParams(messageSid, 'delivered').map(([k, v]): [string, string] =>
     k === 'AccountSid' ? [k, accountSid] : [k, v],
   );
-  const url = `${server.url}/message-status`;
-  const answer = await rawRequest(server.url, {
+  const answer = await rawRequest(baseUrl, {
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(token, url, params),
+      'x-twilio-signature': sign(token, `${baseUrl}/message-status`, params),
     },
     body: formBody(params),
   });
@@ -218,25 +212,10 @@ it('a main secret that names no account serves accounts that have no token of th
       accounts: secretAccountTokens({ prefix: PREFIX, shards: SHARDS, read, now: () => clock }),
       logger: silentLogger,
     });
-    const local = await startLocalServer({
-      port: 0,
-      statusCallback: handler,
-      query: async () => jsonResponse(404, {}),
-    });
+    const local = await serveCallbacks(handler);
     try {
-      const params = statusParams(uniqueSid(), 'sent').map(([k, v]): [string, string] =>
-        k === 'AccountSid' ? [k, account(0x5ab)] : [k, v],
-      );
-      const send = (token: string) =>
-        rawRequest(local.url, {
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-twilio-signature': sign(token, `${local.url}/message-status`, params),
-          },
-          body: formBody(params),
-        });
-      expect((await send(PARENT.token)).status).toBe(200);
-      expect((await send(OWN.token)).status).toBe(403);
+      expect((await post(account(0x5ab), PARENT.token, uniqueSid(), local.url)).status).toBe(200);
+      expect((await post(account(0x5ab), OWN.token, uniqueSid(), local.url)).status).toBe(403);
     } finally {
       await local.close();
     }
