@@ -34,9 +34,19 @@ export interface AccountTokenSource {
   lookup(accountSid: string): Promise<AccountLookup>;
   /**
    * After a failed signature (the account's token may have been rotated): the account's tokens read
-   * afresh, at most once per 30 s per account; undefined when not allowed now or no longer found.
+   * afresh, at most once per 30 s per account; undefined when read that recently or no longer found.
+   * Throws AccountLookupThrottledError when the read budget is spent: a promoted token then gets 503
+   * (Twilio retries), not 403.
    */
   refresh(accountSid: string): Promise<AccountTokens | undefined>;
+}
+
+/** Too many lookups of accounts not seen yet: the callback is answered 503 and retried by Twilio. */
+export class AccountLookupThrottledError extends CredentialsUnavailableError {
+  constructor() {
+    super('too many lookups of accounts not seen yet; retry later');
+    this.name = 'AccountLookupThrottledError';
+  }
 }
 
 /** One real secret read: its JSON, or undefined when the secret does not exist. */
@@ -119,7 +129,8 @@ export function secretAccountTokens(options: SecretAccountTokensOptions): Accoun
     },
     async refresh(accountSid) {
       const last = lastRefresh.get(accountSid) ?? Number.NEGATIVE_INFINITY;
-      if (now() - last < refreshInterval || !bucket.take()) return undefined;
+      if (now() - last < refreshInterval) return undefined;
+      if (!bucket.take()) throw new AccountLookupThrottledError();
       lastRefresh.set(accountSid, now());
       for (const name of names(accountSid)) {
         const copy = await fetchCopy(name);

@@ -11,8 +11,8 @@
  */
 import { isAccountSid, type AccountTokens } from '../domain/accounts';
 import type { FormFields } from '../domain/callback';
-import { CredentialsUnavailableError, type Log } from '../use-cases/ports';
-import type { AccountTokenSource } from './account-tokens';
+import type { Log } from '../use-cases/ports';
+import { AccountLookupThrottledError, type AccountTokenSource } from './account-tokens';
 import type { CredentialsSource } from './twilio-credentials';
 import { isValidSignature } from './twilio-signature';
 
@@ -29,14 +29,6 @@ export interface SignatureKeys {
 }
 
 export type SignatureVerdict = 'valid' | 'invalid' | 'unknown-account';
-
-/** Too many lookups of unseen accounts right now: the callback is answered 503 and retried by Twilio. */
-export class AccountLookupThrottledError extends CredentialsUnavailableError {
-  constructor() {
-    super('too many lookups of accounts not seen yet; retry later');
-    this.name = 'AccountLookupThrottledError';
-  }
-}
 
 export function createSignatureVerifier(keys: SignatureKeys, logger: Pick<Log, 'info'>) {
   // Logged once per account and container: which accounts rely on the fallback token.
