@@ -30,7 +30,7 @@ export function readAccountsFile(path: string): LocalAccount[] {
   } catch {
     throw new AccountsFileError(`TWILIO_ACCOUNTS_FILE: ${path} is not JSON`);
   }
-  return parseAccounts(parsed, path);
+  return parseAccounts(parsed, `TWILIO_ACCOUNTS_FILE ${path}`);
 }
 
 export function parseAccounts(parsed: unknown, source = 'the accounts file'): LocalAccount[] {
