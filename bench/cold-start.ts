@@ -264,6 +264,10 @@ const PLACEHOLDERS: Record<string, string> = {
   STATUS_CALLBACK_URL: 'https://bench.execute-api.eu-west-1.amazonaws.com/message-status#rc=5&rp=ct,rt,5xx',
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
+  EVENT_BUS_NAME: 'bench-events',
+  // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.
+  ACCOUNT_SECRET_PREFIX: 'bench/accounts/',
+  ACCOUNT_SECRET_SHARDS: '64',
 };
 
 function functionEnv(name: string): Record<string, string> {

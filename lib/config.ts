@@ -38,6 +38,8 @@ const CONTEXT_KEYS = {
   signatureRejectionThreshold: 'integer',
   failureRateThreshold: 'number',
   events: 'boolean',
+  accountSecretPrefix: 'string',
+  accountSecretShards: 'integer',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -97,6 +99,8 @@ export function readAppConfig(node: Context): AppConfig {
       signatureRejectionThreshold: count('signatureRejectionThreshold'),
       failureRateThreshold: count('failureRateThreshold'),
       events: parse('events', raw('events')) as boolean | undefined,
+      accountSecretPrefix: text('accountSecretPrefix'),
+      accountSecretShards: count('accountSecretShards'),
     },
   };
 }

@@ -104,6 +104,13 @@ export class StatusTracker extends Construct {
       throttle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
     });
     this.api = this.callbackApi.api;
+    if (settings.accountSecretPrefix !== undefined) {
+      this.callbackApi.statusCallback.grantAccountSecrets(
+        settings.accountSecretPrefix,
+        settings.accountSecretShards,
+        props.accountSecretKey,
+      );
+    }
     this.callbackUrl = `${settings.publicBaseUrl ?? this.api.apiEndpoint}${CALLBACK_PATH}`;
     this.callbackUrlWithRetries = `${this.callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
     this.queryUrl = `${this.api.apiEndpoint}${MESSAGE_ROUTE_PATH}`;

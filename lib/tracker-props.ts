@@ -9,6 +9,7 @@
 import { Token, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { publicOriginOf, SID_PATTERNS, STORE_DEFAULTS } from '../lambda/domain/contract';
@@ -56,6 +57,25 @@ export interface StatusTrackerProps {
    * @default a secret created with a placeholder value, to be filled in by the operator
    */
   readonly twilioSecret?: ISecret;
+  /**
+   * Serve more Twilio accounts (subaccounts, other accounts): their auth tokens live in secrets whose
+   * names start with this prefix, `<prefix><AccountSid>` (`{authToken, secondaryAuthToken?}`) or, with
+   * `accountSecretShards`, `<prefix>shard-<n>` (`{"accounts": {"AC...": {...}}}`). The callback may read
+   * exactly these secrets. README, "Many Twilio accounts".
+   * @default only the accounts of `twilioSecret`
+   */
+  readonly accountSecretPrefix?: string;
+  /**
+   * Map secrets `<prefix>shard-0` ... `<prefix>shard-<n-1>` an account's token is looked for first (about
+   * 450 accounts fit in one); 0 looks only for one secret per account. Never lower it once in use.
+   * @default 0
+   */
+  readonly accountSecretShards?: number;
+  /**
+   * The customer managed KMS key the account secrets are encrypted with (the callback gets kms:Decrypt).
+   * @default the account secrets use the AWS managed key
+   */
+  readonly accountSecretKey?: IKey;
   /**
    * The origin Twilio calls when the API sits behind a custom domain (`https://sms.example.com`): the
    * callback URLs use it and signatures are checked against it.
@@ -154,6 +174,7 @@ export const TRACKER_DEFAULTS = {
   signatureRejectionThreshold: 50,
   failureRateThreshold: 0.1,
   events: true,
+  accountSecretShards: 0,
 } as const;
 
 /**
@@ -190,6 +211,8 @@ export interface TrackerSettings {
   readonly signatureRejectionThreshold: number;
   readonly failureRateThreshold: number;
   readonly events: boolean;
+  readonly accountSecretPrefix?: string;
+  readonly accountSecretShards: number;
 }
 
 /** Applies the defaults and checks every value; throws ConfigError naming the first setting that is wrong. */
@@ -223,7 +246,19 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
     ),
     failureRateThreshold: failureRateThreshold(props.failureRateThreshold),
     events: eventsOn(props),
+    accountSecretPrefix: accountSecretPrefix(props.accountSecretPrefix),
+    accountSecretShards: whole('accountSecretShards', props.accountSecretShards, d, 0, 1000),
   };
+}
+
+/** Secret-name characters only, and not empty: `*` after it in the IAM policy must match no more. */
+function accountSecretPrefix(value: string | undefined): string | undefined {
+  if (value !== undefined && !Token.isUnresolved(value) && !/^[A-Za-z0-9/_+=.@-]{1,400}$/.test(value)) {
+    throw new ConfigError(
+      `"accountSecretPrefix" must be 1-400 characters of a secret name (letters, digits, /_+=.@-), e.g. twilio/accounts/; got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function senderSettings(props: StatusTrackerProps) {

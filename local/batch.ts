@@ -12,6 +12,8 @@ export interface BatchOptions {
   concurrency?: number;
   /** Share of recipients on WhatsApp (read receipts), 0..1. */
   whatsappShare?: number;
+  /** Send message i as subaccount `accountSids[i % length]` (undefined entries: the parent). */
+  accountSids?: ReadonlyArray<string | undefined>;
   onSent?: (sent: number) => void;
 }
 
@@ -26,6 +28,7 @@ export async function sendBatch(options: BatchOptions): Promise<string[]> {
       const i = next++;
       const number = `+1415${String(5550000 + (i % 10_000)).padStart(7, '0')}`;
       const whatsapp = whatsappEvery > 0 && i % whatsappEvery === 0;
+      const accountSid = options.accountSids?.[i % options.accountSids.length];
       const response = await fetch(`${options.url}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -34,6 +37,7 @@ export async function sendBatch(options: BatchOptions): Promise<string[]> {
           ...(whatsapp ? { from: 'whatsapp:+15017250604' } : {}),
           body: `Message ${i + 1} of ${options.count}`,
           clientReference: `batch-${i + 1}`,
+          ...(accountSid ? { accountSid } : {}),
         }),
       });
       const result = (await response.json()) as { messageSid?: string; error?: unknown };
@@ -53,7 +57,7 @@ export async function sendBatch(options: BatchOptions): Promise<string[]> {
 export interface Mismatch {
   messageSid: string;
   expected: TruthEntry | undefined;
-  stored: Pick<MessageRecord, 'status' | 'errorCode'> | undefined;
+  stored: Pick<MessageRecord, 'status' | 'errorCode' | 'accountSid'> | undefined;
 }
 
 export interface Comparison {
@@ -67,7 +71,7 @@ export interface Comparison {
   storedStatus: Map<string, string | undefined>;
 }
 
-/** Reads every message back and compares status and error code with the simulator's truth. */
+/** Reads every message back and compares status, error code and account with the simulator's truth. */
 export async function compareWithTruth(
   sids: readonly string[],
   truth: ReadonlyMap<string, TruthEntry>,
@@ -94,11 +98,20 @@ export async function compareWithTruth(
       if (record?.errorCode !== undefined) {
         comparison.byErrorCode[record.errorCode] = (comparison.byErrorCode[record.errorCode] ?? 0) + 1;
       }
-      if (!expected || record?.status !== expected.status || record?.errorCode !== expected.errorCode) {
+      if (
+        !expected ||
+        record?.status !== expected.status ||
+        record?.errorCode !== expected.errorCode ||
+        record?.accountSid !== expected.accountSid
+      ) {
         comparison.mismatches.push({
           messageSid: sid,
           expected,
-          stored: record && { status: record.status, errorCode: record.errorCode },
+          stored: record && {
+            status: record.status,
+            errorCode: record.errorCode,
+            accountSid: record.accountSid,
+          },
         });
       }
     }

@@ -1,11 +1,13 @@
 /**
- * `npm run demo [-- --messages 200 --seed 42]`: the whole pipeline on this machine, end to end. Sends N
- * messages through the sender (POST /messages) to the Twilio simulator, shows progress while the
- * simulator's callbacks arrive (out of order, duplicated), then a summary, and checks every stored
+ * `npm run demo [-- --messages 200 --seed 42 --accounts 3]`: the whole pipeline on this machine, end to
+ * end. Sends N messages through the sender (POST /messages) to the Twilio simulator, shows progress while
+ * the simulator's callbacks arrive (out of order, duplicated), then a summary, and checks every stored
  * final status against the simulator's truth. It also listens on GET /events (SSE) from the start and
  * checks the status-change events: per message the ranks strictly increase and the last event says the
- * stored final status. Exit code 1 on any mismatch.
+ * stored final status. Exit code 1 on any mismatch. With `--accounts K` the messages are spread over a
+ * parent and K-1 subaccounts, each signing its callbacks with its own token.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
@@ -21,6 +23,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       'out-of-order': { type: 'string', default: '0.1' },
       duplicates: { type: 'string', default: '0.05' },
+      accounts: { type: 'string', default: '1' },
     },
     strict: true,
   });
@@ -28,11 +31,13 @@ async function main(): Promise<number> {
   const outOfOrderRate = rate(values['out-of-order'], '--out-of-order');
   const duplicateRate = rate(values.duplicates, '--duplicates');
   const seed = values.seed === undefined ? Date.now() % 1_000_000 : positiveInt(values.seed, '--seed');
+  const accounts = demoAccounts(positiveInt(values.accounts, '--accounts'));
 
   console.log(`Starting DynamoDB Local, the Twilio simulator (seed ${seed}) and the local server...`);
   const pipeline = await startLocalPipeline({
     port: 0,
     dynamodbPort: await freePort(),
+    ...(accounts.length > 1 ? { accounts } : {}),
     twilio: { simulator: { seed, outOfOrderRate, duplicateRate, whatsappReadRate: 0.6 } },
   });
   const simulator = pipeline.simulator!;
@@ -43,7 +48,14 @@ async function main(): Promise<number> {
     const finished = () => simulator.messages().filter((m) => m.lifecycleDone).length;
     let sent = 0;
     const ticker = setInterval(() => progress.draw(finished(), sent), 100);
-    const sids = await sendBatch({ url: pipeline.url, count, whatsappShare: 0.1, onSent: (n) => (sent = n) });
+    const sids = await sendBatch({
+      url: pipeline.url,
+      count,
+      whatsappShare: 0.1,
+      // The parent sends without accountSid; each subaccount is named.
+      accountSids: accounts.map((a, i) => (i === 0 ? undefined : a.accountSid)),
+      onSent: (n) => (sent = n),
+    });
     await simulator.idle();
     clearInterval(ticker);
     progress.draw(count, count);
@@ -65,6 +77,19 @@ async function main(): Promise<number> {
       printTable(
         ['error code', 'messages'],
         Object.entries(comparison.byErrorCode).sort(([, a], [, b]) => b - a),
+      );
+    }
+    if (accounts.length > 1) {
+      const byAccount = new Map<string, number>();
+      for (const { accountSid } of simulator.truth().values())
+        byAccount.set(accountSid, (byAccount.get(accountSid) ?? 0) + 1);
+      console.log('');
+      printTable(
+        ['account (signs with its own token)', 'messages'],
+        accounts.map((a, i) => [
+          `${a.accountSid}${i === 0 ? ' (parent)' : ''}`,
+          byAccount.get(a.accountSid) ?? 0,
+        ]),
       );
     }
     console.log('');
@@ -113,6 +138,15 @@ async function main(): Promise<number> {
     events.close();
     await pipeline.stop();
   }
+}
+
+/** A parent and count-1 subaccounts, each with its own random token (never a real one). */
+function demoAccounts(count: number): Array<{ accountSid: string; authToken: string }> {
+  if (count > 100) throw new UsageError(`--accounts must be at most 100, got ${count}`);
+  return Array.from({ length: count }, () => ({
+    accountSid: `AC${randomBytes(16).toString('hex')}`,
+    authToken: randomBytes(16).toString('hex'),
+  }));
 }
 
 class ProgressBar {

@@ -13,6 +13,8 @@ import {
   type CallbackResult,
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+import { accountKeys } from './accounts';
+import type { LocalAccount } from './twilio-simulator/accounts-file';
 import { jsonResponse } from '../lambda/adapters/http';
 import { CALLBACK_RETRY_FRAGMENT, publicOriginOf } from '../lambda/domain/contract';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
@@ -34,6 +36,11 @@ export interface PipelineOptions {
   port?: number;
   /** Token the handler validates signatures with (and the simulator signs with). */
   authToken?: string;
+  /**
+   * TWILIO_ACCOUNTS_FILE: the parent (first) and its subaccounts. Each account's callbacks are checked
+   * with its tokens; another account is refused unless `authToken` is given, which then serves it.
+   */
+  accounts?: LocalAccount[];
   publicBaseUrl?: string;
   /** Use this DynamoDB instead of starting DynamoDB Local. */
   dynamodbEndpoint?: string;
@@ -136,7 +143,9 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 
     const statusCallback = createStatusCallbackHandler({
       store,
-      credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: authToken })!,
+      ...(options.accounts
+        ? accountKeys(options.accounts, options.authToken)
+        : { credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: authToken })! }),
       logger,
       publicBaseUrl: publicOrigin,
       onResult: count,
@@ -162,7 +171,13 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     let simulator: TwilioSimulator | undefined;
     const twilio = options.twilio ?? { simulator: {} };
     if (twilio && 'simulator' in twilio) {
-      simulator = await startTwilioSimulator({ ...twilio.simulator, authToken });
+      const [parent, ...subaccounts] = options.accounts ?? [];
+      simulator = await startTwilioSimulator({
+        ...twilio.simulator,
+        ...(parent
+          ? { accountSid: parent.accountSid, authToken: parent.authToken, subaccounts }
+          : { authToken }),
+      });
       const started = simulator;
       stops.push(() => started.stop());
     }
@@ -207,9 +222,11 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       counts,
       events,
       simulator,
-      tokenSource: options.authToken
-        ? 'TWILIO_AUTH_TOKEN'
-        : 'development default (set TWILIO_AUTH_TOKEN to change)',
+      tokenSource: options.accounts
+        ? `${options.accounts.length} accounts from TWILIO_ACCOUNTS_FILE${options.authToken ? ' (TWILIO_AUTH_TOKEN serves any other)' : ''}`
+        : options.authToken
+          ? 'TWILIO_AUTH_TOKEN'
+          : 'development default (set TWILIO_AUTH_TOKEN to change)',
       stop,
     };
   } catch (error) {

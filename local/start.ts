@@ -7,7 +7,8 @@
  *
  * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), EVENTS_WEBHOOK_URL (POST
- * every status-change event there too). With TWILIO_ACCOUNT_SID and
+ * every status-change event there too), TWILIO_ACCOUNTS_FILE (several Twilio accounts: README, "Many
+ * Twilio accounts"). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
  *
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { describeProcess, isPortFree, JavaMissingError, PortInUseError } from './dynamodb-local';
 import { DEFAULT_TABLE, PipelineConfigError, startLocalPipeline } from './pipeline';
+import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts-file';
 import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
 import type { Delivery } from './events';
@@ -53,6 +55,9 @@ async function main(): Promise<number> {
   const pipeline = await startLocalPipeline({
     port,
     authToken,
+    accounts: process.env.TWILIO_ACCOUNTS_FILE
+      ? readAccountsFile(process.env.TWILIO_ACCOUNTS_FILE)
+      : undefined,
     publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
     dynamodbEndpoint,
     dynamodbPort,
@@ -153,6 +158,7 @@ main().then(
   (error: unknown) => {
     const known =
       error instanceof StartError ||
+      error instanceof AccountsFileError ||
       error instanceof PipelineConfigError ||
       error instanceof JavaMissingError ||
       error instanceof PortInUseError;

@@ -16,9 +16,12 @@ export function recordCallbackMetrics(metrics: Metrics, result: CallbackResult):
         MetricUnit.Count,
         1,
       );
+      if (result.unknownAccount) metrics.addMetric(MetricName.UnknownAccounts, MetricUnit.Count, 1);
       return;
     case 'unavailable':
       metrics.addMetric(MetricName.CallbacksUnavailable, MetricUnit.Count, 1);
+      if (result.reason === 'AccountLookupThrottledError')
+        metrics.addMetric(MetricName.AccountLookupsThrottled, MetricUnit.Count, 1);
       return;
     case 'inbound':
       return;

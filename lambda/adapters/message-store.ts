@@ -77,6 +77,11 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 
+  /** The account a message belongs to, as recorded (a reconciler read: the pending index keeps keys only). */
+  async accountOf(messageSid: string): Promise<string | undefined> {
+    return (await this.get(messageSid))?.accountSid;
+  }
+
   /** Messages in one shard of the pending index that have been pending since before `olderThan`, oldest first. */
   async queryPending(
     shard: string,

@@ -3,8 +3,9 @@
  *
  *   API Gateway event --> checks, cheapest first --> applyCallback (use-cases/apply-callback.ts)
  *
- * method (405), content type (415), size (413), signature (403), fields (400); then 200, or 503 when
- * the store or the secret cannot be reached so that Twilio retries. No 4xx writes anything; no response
+ * method (405), content type (415), size (413), signature (403; checked with the token of the request's
+ * AccountSid, see callback-signature.ts), fields (400); then 200, or 503 when the store or a secret cannot
+ * be reached, or lookups of unseen accounts are being throttled, so that Twilio retries. No 4xx writes anything; no response
  * carries a secret or a stack trace.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -21,17 +22,16 @@ import {
   publicUrl,
   type HttpResponse,
 } from './http';
-import { isPlausibleSignature, isValidSignature } from './twilio-signature';
-import type { CredentialsSource, TwilioCredentials } from './twilio-credentials';
+import { isPlausibleSignature } from './twilio-signature';
+import { createSignatureVerifier, type SignatureKeys } from './callback-signature';
 import { StoreUnavailableError } from './message-store';
 import { publicOriginOf } from '../domain/contract';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
-export interface StatusCallbackDeps {
+export interface StatusCallbackDeps extends SignatureKeys {
   store: ObservationStore;
-  credentials: CredentialsSource;
   logger: Log;
   publicBaseUrl?: string;
   now?: () => Date;
@@ -41,12 +41,13 @@ export interface StatusCallbackDeps {
 
 /** What the endpoint answered: the use case's outcome for an accepted request, or why not. */
 export type CallbackResult =
-  | { kind: 'rejected'; statusCode: number; reason: string }
+  | { kind: 'rejected'; statusCode: number; reason: string; unknownAccount?: true }
   | Exclude<CallbackOutcome, { kind: 'invalid' }>
   | { kind: 'unavailable'; reason: string };
 
 export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
   const applyCallback = createCallbackApplier(deps);
+  const verifySignature = createSignatureVerifier(deps, deps.logger);
   // A bad PUBLIC_BASE_URL fails the cold start here, not every request.
   let publicBaseUrl: string | undefined;
   if (deps.publicBaseUrl !== undefined) {
@@ -56,9 +57,14 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     publicBaseUrl = parsed.origin;
   }
 
-  const reject = (statusCode: number, reason: string, headers?: Record<string, string>): HttpResponse => {
+  const reject = (
+    statusCode: number,
+    reason: string,
+    headers?: Record<string, string>,
+    unknownAccount?: true,
+  ): HttpResponse => {
     deps.logger.warn('status callback rejected', { statusCode, reason });
-    deps.onResult?.({ kind: 'rejected', statusCode, reason });
+    deps.onResult?.({ kind: 'rejected', statusCode, reason, ...(unknownAccount ? { unknownAccount } : {}) });
     return jsonResponse(statusCode, { error: reason }, headers);
   };
 
@@ -77,9 +83,9 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     const url = publicUrl(event, publicBaseUrl);
 
     try {
-      if (!(await signatureMatches(deps.credentials, signature, url, fields))) {
-        return reject(403, 'X-Twilio-Signature does not match this request');
-      }
+      const verdict = await verifySignature(signature, url, fields);
+      if (verdict === 'unknown-account') return reject(403, 'no auth token for this AccountSid', {}, true);
+      if (verdict === 'invalid') return reject(403, 'X-Twilio-Signature does not match this request');
     } catch (error) {
       return unavailable(deps, error);
     }
@@ -95,23 +101,6 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
       return unavailable(deps, error);
     }
   };
-}
-
-/**
- * Checks the signature against the cached tokens (primary and, during a rotation, secondary); when that
- * fails, a rotated token may not have been read yet, so the credentials are re-read once (rate limited).
- */
-async function signatureMatches(
-  source: CredentialsSource,
-  signature: string,
-  url: string,
-  fields: Record<string, string[]>,
-): Promise<boolean> {
-  const matches = (c: TwilioCredentials) =>
-    isValidSignature([c.authToken, c.secondaryAuthToken], signature, url, fields);
-  if (matches(await source.get())) return true;
-  const fresh = await source.refresh();
-  return fresh !== undefined && matches(fresh);
 }
 
 /** 503 whatever went wrong past the checks, so Twilio retries; the stack stays in the log only. */

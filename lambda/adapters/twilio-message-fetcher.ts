@@ -7,12 +7,13 @@ import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/mess
 import { MessageNotFoundError, type FetchedMessage } from '../use-cases/reconcile';
 import { TwilioApiError } from '../use-cases/twilio-ports';
 
+/** `messagesOf(accountSid)`: the Messages resource of that account (undefined: the credentials' own). */
 export function twilioMessageFetcher(
-  messages: MessageListInstance,
-): (sid: string) => Promise<FetchedMessage> {
-  return async (sid) => {
+  messagesOf: (accountSid: string | undefined) => MessageListInstance,
+): (sid: string, accountSid?: string) => Promise<FetchedMessage> {
+  return async (sid, accountSid) => {
     try {
-      const m = await messages(sid).fetch();
+      const m = await messagesOf(accountSid)(sid).fetch();
       return {
         sid: m.sid,
         status: m.status,

@@ -125,12 +125,32 @@ export function twilioVersion(
  */
 export function messagesResource(
   credentials: TwilioCredentials,
-  options: { baseUrl?: string; timeoutMs?: number } = {},
+  options: { baseUrl?: string; timeoutMs?: number; accountSid?: string } = {},
 ): MessageListInstance {
   const { version, accountSid } = twilioVersion(credentials, TWILIO_API_ORIGIN, '2010-04-01', options);
   // The Message resource needs only Version's request methods; V2010 adds the account getters that
-  // would pull in every other Api resource (calls, conferences...).
-  return MessageListInstance(version as unknown as V2010, accountSid);
+  // would pull in every other Api resource (calls, conferences...). A subaccount's SID in the path with
+  // the parent's credentials acts as that subaccount, as Twilio allows.
+  return MessageListInstance(version as unknown as V2010, options.accountSid ?? accountSid);
+}
+
+/**
+ * The Messages resource of any account the credentials may act for (undefined: their own), each built
+ * once: the parent's credentials with a subaccount's SID in the path.
+ */
+export function messagesByAccount(
+  credentials: TwilioCredentials,
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): (accountSid?: string) => MessageListInstance {
+  const resources = new Map<string, MessageListInstance>();
+  return (accountSid) => {
+    let resource = resources.get(accountSid ?? '');
+    if (resource === undefined) {
+      resource = messagesResource(credentials, { ...options, accountSid });
+      resources.set(accountSid ?? '', resource);
+    }
+    return resource;
+  };
 }
 
 /**
@@ -139,16 +159,18 @@ export function messagesResource(
  * (the source rate-limits that) and the create is tried again with the fresh ones.
  */
 export function createTwilioMessages(options: TwilioMessagesOptions): MessagesPort {
-  let cached: { credentials: TwilioCredentials; resource: MessageListInstance } | undefined;
-  const resourceFor = (credentials: TwilioCredentials): MessageListInstance => {
+  // Resources per account the sender acts as, rebuilt when the credentials change.
+  let cached:
+    { credentials: TwilioCredentials; resourceFor: ReturnType<typeof messagesByAccount> } | undefined;
+  const resourceFor = (credentials: TwilioCredentials, accountSid?: string): MessageListInstance => {
     if (cached?.credentials !== credentials) {
-      cached = { credentials, resource: messagesResource(credentials, options) };
+      cached = { credentials, resourceFor: messagesByAccount(credentials, options) };
     }
-    return cached.resource;
+    return cached.resourceFor(accountSid);
   };
 
   const createWith = async (credentials: TwilioCredentials, params: CreateMessageParams) => {
-    const message = await resourceFor(credentials).create({
+    const message = await resourceFor(credentials, params.accountSid).create({
       to: params.to,
       ...(params.from !== undefined ? { from: params.from } : {}),
       ...(params.messagingServiceSid !== undefined

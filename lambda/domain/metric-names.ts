@@ -9,6 +9,10 @@ export const MetricName = {
   Callbacks: 'Callbacks',
   /** Requests refused for a missing or wrong X-Twilio-Signature. */
   SignatureRejections: 'SignatureRejections',
+  /** 403s for an AccountSid no secret has a token for (also counted in SignatureRejections). */
+  UnknownAccounts: 'UnknownAccounts',
+  /** 503s because lookups of accounts not seen yet were rate limited (a storm of forged AccountSids). */
+  AccountLookupsThrottled: 'AccountLookupsThrottled',
   /** Other 4xx answers (method, content type, size, fields). */
   CallbackRejections: 'CallbackRejections',
   /** Callbacks that arrived after a higher status: kept in the history, status unchanged. */

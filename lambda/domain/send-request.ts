@@ -34,7 +34,11 @@ const FIELDS = [
   'messagingServiceSid',
   'clientReference',
   'idempotencyKey',
+  'accountSid',
 ] as const;
+
+/** The fields that make a request the same message: a repeated idempotency key must repeat them. */
+export const SEND_PAYLOAD_FIELDS = FIELDS.filter((field) => field !== 'idempotencyKey');
 
 /** A send request as callers write it (JSON on a direct invocation, an SQS message or POST /messages). */
 export interface SendRequest {
@@ -49,6 +53,8 @@ export interface SendRequest {
   clientReference?: string;
   /** The same key is sent at most once (while its idempotency record lives). No key, no idempotency. */
   idempotencyKey?: string;
+  /** Send as this subaccount (AC + 32 hex), with the main account's credentials. Default the main account. */
+  accountSid?: string;
 }
 
 /** Where a request without `from` or `messagingServiceSid` sends from, and what media URLs may be. */
@@ -71,6 +77,7 @@ export interface SendCommand {
   messagingServiceSid?: string;
   clientReference?: string;
   idempotencyKey?: string;
+  accountSid?: string;
 }
 
 export interface ValidationError {
@@ -147,11 +154,17 @@ export function validateSendRequest(input: unknown, defaults: SendDefaults = {})
   if (!clientReference.ok) return clientReference;
   const idempotencyKey = boundedText(request, 'idempotencyKey', MAX_IDEMPOTENCY_KEY_LENGTH);
   if (!idempotencyKey.ok) return idempotencyKey;
+  const accountSid = optionalString(request, 'accountSid');
+  if (!accountSid.ok) return accountSid;
+  if (accountSid.value !== undefined && !SID_PATTERNS.account.test(accountSid.value)) {
+    return invalid('accountSid', '"accountSid" must be AC followed by 32 hex characters');
+  }
 
   const command: SendCommand = { to: to.value, mediaUrls: media.value, ...sender.value };
   if (body.value !== undefined) command.body = body.value;
   if (clientReference.value !== undefined) command.clientReference = clientReference.value;
   if (idempotencyKey.value !== undefined) command.idempotencyKey = idempotencyKey.value;
+  if (accountSid.value !== undefined) command.accountSid = accountSid.value;
   return { ok: true, command };
 }
 

@@ -8,7 +8,7 @@ import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { messagesResource } from '../adapters/twilio-messages';
+import { messagesByAccount } from '../adapters/twilio-messages';
 import { twilioMessageFetcher } from '../adapters/twilio-message-fetcher';
 import { createLogger } from '../adapters/logger';
 import { reconcile } from '../use-cases/reconcile';
@@ -23,8 +23,10 @@ const credentials = credentialsFromEnvironment();
 const SAFETY_MARGIN_MS = 30_000;
 
 export async function handler(_event: unknown, context: Context) {
-  const messages = messagesResource(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL });
-  const fetchMessage = twilioMessageFetcher(messages);
+  // The parent's credentials; each message is fetched under its own account's path.
+  const fetchMessage = twilioMessageFetcher(
+    messagesByAccount(await credentials.get(), { baseUrl: process.env.TWILIO_API_BASE_URL }),
+  );
   const report = await reconcile({
     store,
     fetchMessage,

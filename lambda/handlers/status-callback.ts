@@ -10,6 +10,7 @@ import { recordCallbackMetrics } from '../adapters/callback-metrics';
 import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { MessageStore } from '../adapters/message-store';
 import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
+import { accountTokensFromEnvironment } from '../adapters/account-tokens';
 import { applyOptionsFromEnv } from '../adapters/config';
 import { createLogger } from '../adapters/logger';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
@@ -20,6 +21,7 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_
 const handleStatusCallback = createStatusCallbackHandler({
   store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
   credentials: credentialsFromEnvironment(),
+  accounts: accountTokensFromEnvironment(),
   logger,
   publicBaseUrl: process.env.PUBLIC_BASE_URL || undefined,
   onResult: (result) => recordCallbackMetrics(metrics, result),

@@ -52,11 +52,14 @@ export interface ReconcilerStore extends ObservationStore {
     startKey?: PageCursor,
   ): Promise<{ entries: PendingEntry[]; nextKey?: PageCursor }>;
   markUnresolved(messageSid: string, at: string): Promise<boolean>;
+  /** The account a message belongs to, as recorded (the pending index keeps keys only). */
+  accountOf(messageSid: string): Promise<string | undefined>;
 }
 
 export interface ReconcilerDeps {
   store: ReconcilerStore;
-  fetchMessage(messageSid: string): Promise<FetchedMessage>;
+  /** Twilio's view of a message, read from its own account (a subaccount's SID in the path) when known. */
+  fetchMessage(messageSid: string, accountSid?: string): Promise<FetchedMessage>;
   shards: number;
   /** Poll messages not final for longer than this (hours, default 12). */
   minAgeHours?: number;
@@ -108,9 +111,11 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   };
 
   const fetchWithBackoff = async (sid: string): Promise<FetchedMessage> => {
+    // Twilio finds a subaccount's message only under that subaccount's path.
+    const accountSid = await deps.store.accountOf(sid);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await deps.fetchMessage(sid);
+        return await deps.fetchMessage(sid, accountSid);
       } catch (error) {
         // No retry the run has no time left for: the message stays pending for the next run.
         if (!isRetryable(error) || attempt >= 4 || !hasTime()) throw error;

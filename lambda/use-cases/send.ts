@@ -25,6 +25,7 @@ import { maskAddress } from '../domain/masking';
 import type { StatusObservation } from '../domain/observation';
 import {
   checkSendDefaults,
+  SEND_PAYLOAD_FIELDS,
   statusCallbackFor,
   validateSendRequest,
   type SendCommand,
@@ -114,7 +115,7 @@ export function createSender(deps: SenderDeps): Sender {
   const sendOnce = deps.idempotency.guard({
     keyField: 'idempotencyKey',
     // The same key with another message is a caller's mistake, not a repeat: answer a conflict.
-    payloadFields: ['to', 'body', 'mediaUrls', 'from', 'messagingServiceSid', 'clientReference'],
+    payloadFields: SEND_PAYLOAD_FIELDS,
     expiresAfterSeconds: deps.config.idempotencyExpiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_SECONDS,
     inProgressMs: () => lambdaContext?.getRemainingTimeInMillis() ?? inProgressWindowMs,
   });
@@ -128,6 +129,7 @@ export function createSender(deps: SenderDeps): Sender {
       body: command.body,
       mediaUrls: command.mediaUrls,
       statusCallback: statusCallbackFor(command, deps.config),
+      accountSid: command.accountSid,
     };
     let attempt = 0;
     for (;;) {
@@ -176,7 +178,8 @@ export function createSender(deps: SenderDeps): Sender {
     if (from) observation.from = from;
     const service = created.messagingServiceSid || command.messagingServiceSid;
     if (service) observation.messagingServiceSid = service;
-    if (created.accountSid) observation.accountSid = created.accountSid;
+    const accountSid = created.accountSid || command.accountSid;
+    if (accountSid) observation.accountSid = accountSid;
     if (command.clientReference !== undefined) observation.clientReference = command.clientReference;
     const createdAt = created.dateCreated;
     if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {

@@ -13,6 +13,8 @@ export interface CreateMessageParams {
   body?: string;
   mediaUrls?: string[];
   statusCallback?: string;
+  /** The (sub)account the message is sent as: its SID in the API path. Default the credentials' account. */
+  accountSid?: string;
 }
 
 /** The fields of Twilio's Message resource the sender records. */

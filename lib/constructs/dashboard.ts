@@ -69,6 +69,8 @@ export function createDashboard(
         MetricName.SignatureRejections,
         MetricName.CallbackRejections,
         MetricName.CallbacksUnavailable,
+        MetricName.UnknownAccounts,
+        MetricName.AccountLookupsThrottled,
       ].map((name) => metric(name, callback, { label: name })),
       right: [MetricName.StaleCallbacks, MetricName.DuplicateCallbacks].map((name) =>
         metric(name, callback, { label: name }),

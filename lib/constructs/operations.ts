@@ -93,8 +93,8 @@ export class TrackerOperations extends Construct {
       signatureRejections: alarm('SignatureRejections', {
         alarmDescription:
           `More than ${props.signatureRejectionThreshold} status callbacks in 5 minutes failed X-Twilio-Signature ` +
-          'validation: forged traffic, or an auth token rotated in Twilio but not in the secret (see the ' +
-          'status-callback logs).',
+          'validation: forged traffic, an auth token rotated in Twilio but not in the secret, or an ' +
+          'AccountSid no secret has a token for (metric UnknownAccounts; see the status-callback logs).',
         metric: metric(MetricName.SignatureRejections, METRIC_SERVICES.callback, {
           period: Duration.minutes(5),
         }),
@@ -131,8 +131,9 @@ export class TrackerOperations extends Construct {
       }),
       callbacksUnavailable: alarm('CallbacksUnavailable', {
         alarmDescription:
-          'The status-callback Lambda answered 503 (DynamoDB or the Twilio secret unreachable, or the secret ' +
-          'has no authToken yet) in 2 of the last 3 minutes.',
+          'The status-callback Lambda answered 503 (DynamoDB or the Twilio secret unreachable, the secret ' +
+          'has no authToken yet, or lookups of unseen accounts rate limited: metric AccountLookupsThrottled) ' +
+          'in 2 of the last 3 minutes.',
         metric: metric(MetricName.CallbacksUnavailable, METRIC_SERVICES.callback, {
           period: Duration.minutes(1),
         }),

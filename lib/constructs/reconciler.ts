@@ -47,6 +47,8 @@ export class Reconciler extends Construct {
     }).grantTable(props.messages.table, ['dynamodb:Query'], { index: props.messages.pendingIndexName });
     this.reconciler = props.messages
       .grantRecordWrites(fn)
+      // GetItem reads a pending message's accountSid: Twilio finds a subaccount's message under its path.
+      .grantTable(props.messages.table, ['dynamodb:GetItem'])
       .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
     this.reconciler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
 

@@ -13,11 +13,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -166,6 +167,37 @@ export class TrackerFunction extends Construct {
   grantSecretRead(secret: ISecret, secretId: string): this {
     secret.grantRead(this.role);
     this.function.addEnvironment('TWILIO_SECRET_ID', secretId);
+    return this;
+  }
+
+  /**
+   * Allows GetSecretValue on the secrets whose names start with `prefix` (the account secrets, read by
+   * name: `*` covers the random suffix Secrets Manager appends) and names the prefix and the shard count
+   * in ACCOUNT_SECRET_PREFIX / ACCOUNT_SECRET_SHARDS; kms:Decrypt on `key` when one is given.
+   */
+  grantAccountSecrets(prefix: string, shards: number, key?: IKey): this {
+    const arn = Arn.format(
+      {
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${prefix}*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      Stack.of(this),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [arn] }),
+    );
+    key?.grantDecrypt(this.role);
+    this.function.addEnvironment('ACCOUNT_SECRET_PREFIX', prefix);
+    this.function.addEnvironment('ACCOUNT_SECRET_SHARDS', String(shards));
+    Validations.of(this.role).acknowledge({
+      // cdk-nag names the finding by the ARN with its pseudo parameters written as <AWS::...>.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      reason:
+        'The account secrets are many and added over time, so they are granted by their name prefix; the ' +
+        'trailing * also covers the random suffix Secrets Manager appends to every secret ARN.',
+    });
     return this;
   }
 }

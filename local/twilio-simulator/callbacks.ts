@@ -106,7 +106,8 @@ interface AttemptResult {
 }
 
 export interface DispatcherSettings {
-  authToken(): string;
+  /** The token a callback of this account is signed with (Twilio signs with the message's account's). */
+  authToken(accountSid: string): string;
   concurrency(): number;
   retryBackoffMs(): [number, number];
   connectTimeoutMs(): number;
@@ -251,7 +252,7 @@ export class CallbackDispatcher {
         'I-Twilio-Idempotency-Token': delivery.idempotencyToken,
         // Signed at send time, so a rotated token is used from the moment it changes.
         'X-Twilio-Signature': getExpectedTwilioSignature(
-          this.settings.authToken(),
+          this.settings.authToken(String(delivery.params.AccountSid ?? '')),
           signedUrl,
           delivery.params as Record<string, string>,
         ),

@@ -34,6 +34,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     port: options.port ?? 0,
     accountSid: options.accountSid ?? DEFAULT_ACCOUNT_SID,
     authToken: options.authToken ?? DEFAULT_AUTH_TOKEN,
+    subaccounts: options.subaccounts ?? [],
     seed: options.seed ?? randomBytes(4).readUInt32LE(0),
     outcomes: options.outcomes ?? { delivered: 0.85, undelivered: 0.07, failed: 0.03, sentNoReceipt: 0.05 },
     whatsappReadRate: options.whatsappReadRate ?? 0.5,
@@ -159,7 +160,7 @@ export class SimulatorEngine {
     this.createFailures = [...(options.createFailures ?? [])];
     this.dispatcher = new CallbackDispatcher(
       {
-        authToken: () => this.options.authToken,
+        authToken: (accountSid) => this.tokenOf(accountSid) ?? this.options.authToken,
         concurrency: () => this.options.callbackConcurrency,
         retryBackoffMs: () => this.options.retryBackoffMs,
         connectTimeoutMs: () => this.options.connectTimeoutMs,
@@ -179,6 +180,12 @@ export class SimulatorEngine {
     if (partial.callbackConcurrency !== undefined) this.dispatcher.onConcurrencyChanged();
   }
 
+  /** The auth token of the parent account or one of its subaccounts; undefined for any other SID. */
+  tokenOf(accountSid: string): string | undefined {
+    if (accountSid === this.options.accountSid) return this.options.authToken;
+    return this.options.subaccounts.find((a) => a.accountSid === accountSid)?.authToken;
+  }
+
   /** The next queued create fault, if any (consumed). */
   takeCreateFailure(): CreateFailure | undefined {
     return this.createFailures.shift();
@@ -186,7 +193,7 @@ export class SimulatorEngine {
 
   // ---- messages -------------------------------------------------------------------------------------
 
-  createMessage(input: NewMessage): SimulatedMessage {
+  createMessage(input: NewMessage, accountSid = this.options.accountSid): SimulatedMessage {
     const index = this.created++;
     const random = mulberry32(deriveSeed(this.options.seed, index));
     const plan = planLifecycle(random, this.options, input.channel);
@@ -195,7 +202,7 @@ export class SimulatorEngine {
     const prefix = input.mediaUrls.length > 0 ? 'MM' : 'SM';
     const message: SimulatedMessage = {
       sid: prefix + hex32(),
-      accountSid: this.options.accountSid,
+      accountSid,
       ...(input.messagingServiceSid ? { messagingServiceSid: input.messagingServiceSid } : {}),
       ...(input.from ? { from: input.from } : {}),
       to: input.to,
@@ -257,6 +264,7 @@ export class SimulatorEngine {
         status: plan.finalStatus,
         ...(plan.finalErrorCode !== undefined ? { errorCode: plan.finalErrorCode } : {}),
         to: message.to,
+        accountSid: message.accountSid,
       });
     }
     return truth;

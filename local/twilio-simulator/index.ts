@@ -15,6 +15,7 @@ import type { SimulatorOptions, TwilioSimulator } from './types';
 
 export type {
   ApiKey,
+  SimulatedAccount,
   Channel,
   CreateFailure,
   OutcomeWeights,

@@ -184,7 +184,15 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function authenticate(req: IncomingMessage, engine: SimulatorEngine): boolean {
+/**
+ * Whether the request's Basic credentials may act on `accountInPath`: the parent's (or an API key's) on
+ * the parent and every subaccount, a subaccount's own on itself only, as Twilio allows.
+ */
+function authenticate(
+  req: IncomingMessage,
+  engine: SimulatorEngine,
+  accountInPath: string | undefined,
+): boolean {
   const header = req.headers.authorization;
   if (!header || !/^Basic /i.test(header)) return false;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -193,8 +201,10 @@ function authenticate(req: IncomingMessage, engine: SimulatorEngine): boolean {
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
   const { accountSid, authToken, apiKeys } = engine.options;
+  if (accountInPath !== undefined && engine.tokenOf(accountInPath) === undefined) return false;
   if (user === accountSid && password === authToken) return true;
-  return apiKeys.some((key) => key.sid === user && key.secret === password);
+  if (apiKeys.some((key) => key.sid === user && key.secret === password)) return true;
+  return user === accountInPath && password === engine.tokenOf(user);
 }
 
 function authError(): TwilioError {
@@ -360,12 +370,11 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
   const services = SERVICES.exec(path);
   const service = SERVICE.exec(path);
   if (!messages && !message && !services && !service) throw notFound(path);
-  if (!authenticate(req, engine)) throw authError();
   const accountInPath = (messages ?? message)?.[1];
-  if (accountInPath !== undefined && accountInPath !== engine.options.accountSid) throw authError();
+  if (!authenticate(req, engine, accountInPath)) throw authError();
 
   if (messages) {
-    if (method === 'POST') return createMessage(engine, req, res);
+    if (method === 'POST') return createMessage(engine, req, res, accountInPath);
     if (method === 'GET') return listMessages(engine, url, res);
     throw methodNotAllowed();
   }
@@ -373,7 +382,8 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
     if (method !== 'GET') throw methodNotAllowed();
     const sid = message[2] ?? '';
     const found = MESSAGE_SID.test(sid) ? engine.getMessage(sid) : undefined;
-    if (!found) throw notFound(path);
+    // Another account's message is not found under this one, as on Twilio.
+    if (!found || found.accountSid !== accountInPath) throw notFound(path);
     send(res, 200, messageJson(found));
     return;
   }
@@ -447,12 +457,13 @@ async function createMessage(
   engine: SimulatorEngine,
   req: IncomingMessage,
   res: ServerResponse,
+  accountSid: string | undefined,
 ): Promise<void> {
   const raw = await readBody(req);
   const failure = engine.takeCreateFailure();
   if (failure) throw failureError(failure);
   const input = validateCreate(new URLSearchParams(raw));
-  const created = engine.createMessage(input);
+  const created = engine.createMessage(input, accountSid);
   // The lifecycle starts once the answer is out, so no callback overtakes the create's response.
   res.once('close', () => engine.startLifecycle(created.sid));
   send(res, 201, messageJson(created));

@@ -18,6 +18,11 @@ export interface CreateFailure {
   retryAfterSeconds?: number;
 }
 
+export interface SimulatedAccount {
+  accountSid: string;
+  authToken: string;
+}
+
 /** An API key that may authenticate instead of the account SID and auth token. */
 export interface ApiKey {
   sid: string;
@@ -31,6 +36,11 @@ export interface SimulatorOptions {
   accountSid?: string;
   /** Basic-auth password and the token callbacks are signed with. Default DEFAULT_AUTH_TOKEN. */
   authToken?: string;
+  /**
+   * Subaccounts of `accountSid`. A message created under one (its SID in the API path, with its own or
+   * the parent's credentials) belongs to it, and its callbacks are signed with its token. Default none.
+   */
+  subaccounts?: SimulatedAccount[];
   /** Seeds the per-message plans (outcome, error code, delays, callback faults). Default: random. */
   seed?: number;
   /** Default { delivered: 0.85, undelivered: 0.07, failed: 0.03, sentNoReceipt: 0.05 }. */
@@ -65,6 +75,8 @@ export interface TruthEntry {
   status: string;
   errorCode?: number;
   to: string;
+  /** The account the message belongs to (the parent or a subaccount). */
+  accountSid: string;
 }
 
 export type Channel = 'sms' | 'mms' | 'whatsapp' | 'rcs';

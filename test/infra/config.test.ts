@@ -52,6 +52,8 @@ describe("the app's context", () => {
       signatureRejectionThreshold: 50,
       failureRateThreshold: 0.1,
       events: true,
+      accountSecretPrefix: undefined,
+      accountSecretShards: 0,
     });
   });
 

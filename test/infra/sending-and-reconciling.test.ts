@@ -185,7 +185,7 @@ describe('sender and reconciler (default context)', () => {
       });
     });
 
-    it('queries the pending index only, updates the table, reads the secret', () => {
+    it('queries the pending index only, updates the table, gets items (their account), reads the secret', () => {
       const { role, statements } = rolePermissions(s, ids.reconciler.role);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(statements).toEqual([
@@ -200,6 +200,7 @@ describe('sender and reconciler (default context)', () => {
           Resource: { 'Fn::Join': ['', [getAtt(ids.table), '/index/pending']] },
         },
         { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.table) },
+        { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: getAtt(ids.table) },
         {
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],

@@ -135,6 +135,22 @@ export function functionEnvironment(s: SynthesisedStack, functionLogicalId: stri
 
 export const getAtt = (id: string, attr = 'Arn') => ({ 'Fn::GetAtt': [id, attr] });
 
+/** A secret's ARN in this stack's account and region, as the template writes it (`resourceName` with wildcards). */
+export const secretArn = (resourceName: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':secretsmanager:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:secret:${resourceName}`,
+    ],
+  ],
+});
+
 /** Logical id of a TrackerFunction's function, role and log group. */
 export function trackerIds(
   stack: Stack,

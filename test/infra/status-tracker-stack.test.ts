@@ -11,6 +11,7 @@ import {
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
+  secretArn,
   synthStack,
   type Statement,
   type SynthesisedStack,
@@ -378,20 +379,7 @@ describe('StatusTrackerStack', () => {
       expect(statements).toContainEqual({
         Effect: 'Allow',
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':secretsmanager:',
-              { Ref: 'AWS::Region' },
-              ':',
-              { Ref: 'AWS::AccountId' },
-              ':secret:twilio/status-tracker-??????',
-            ],
-          ],
-        },
+        Resource: secretArn('twilio/status-tracker-??????'),
       });
       s.template.hasOutput('TwilioSecretName', { Value: 'twilio/status-tracker' });
     });

@@ -8,7 +8,7 @@ import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambd
 import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { messagesResource } from '../../lambda/adapters/twilio-messages';
+import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
 import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
@@ -68,7 +68,7 @@ beforeAll(async () => {
   });
   // The same lean Messages resource and mapping the reconciler Lambda uses, pointed at the simulator.
   fetchMessage = twilioMessageFetcher(
-    messagesResource(
+    messagesByAccount(
       { accountSid: simulator.accountSid, authToken: simulator.authToken },
       { baseUrl: simulator.url },
     ),
@@ -197,6 +197,7 @@ describe('reconciler', () => {
     const flaky: ReconcilerDeps['store'] = {
       queryPending: (...args) => store.queryPending(...args),
       markUnresolved: (...args) => store.markUnresolved(...args),
+      accountOf: (sid) => store.accountOf(sid),
       apply: async (observation) => {
         if (observation.messageSid === sids[0]) throw new Error('ProvisionedThroughputExceededException');
         return store.apply(observation);

@@ -14,18 +14,17 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { jsonResponse } from '../../lambda/adapters/http';
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
 import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
 import { compareWithTruth } from '../../local/batch';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { startLocalServer, type LocalServer } from '../../local/server';
+import type { LocalServer } from '../../local/server';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { startWireProxy, type WireProxy } from '../../local/wire-proxy';
 import { callbackEvent, formBody, sign, statusParams, TEST_TOKEN } from '../support/callbacks';
 import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dynamodb';
-import { rawRequest, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
+import { rawRequest, serveCallbacks, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
 
 describe('DynamoDB unreachable mid-stream', () => {
   const TOKEN = 'faults-outage-token-0123456789abcd';
@@ -196,11 +195,7 @@ describe('a Twilio credentials secret that cannot be read', () => {
       }),
       logger: silentLogger,
     });
-    server = await startLocalServer({
-      port: 0,
-      statusCallback: handler,
-      query: async () => jsonResponse(404, { error: 'not found' }),
-    });
+    server = await serveCallbacks(handler);
   });
   afterAll(async () => {
     await server.close();

@@ -1,7 +1,9 @@
 /** Helpers shared by the reliability suites: raw HTTP, honest signing of any body, table snapshots. */
 import http from 'node:http';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { jsonResponse } from '../../lambda/adapters/http';
 import type { StatusCallbackDeps } from '../../lambda/adapters/status-callback-endpoint';
+import { startLocalServer, type EventHandler, type LocalServer } from '../../local/server';
 import { sign } from '../support/callbacks';
 
 export interface Answer {
@@ -90,4 +92,13 @@ export function uniqueSid(): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The local server in front of one callback handler (the query route answers 404). */
+export function serveCallbacks(statusCallback: EventHandler): Promise<LocalServer> {
+  return startLocalServer({
+    port: 0,
+    statusCallback,
+    query: async () => jsonResponse(404, { error: 'not found' }),
+  });
 }

@@ -1,0 +1,176 @@
+/**
+ * Auth tokens of further Twilio accounts, by AccountSid, for the callback's signature check. The layout
+ * of the secrets is in domain/accounts.ts; this reads them (Powertools Parameters) and keeps them.
+ *
+ * What a lookup may cost, per container:
+ * - a shard secret is read at most once a minute (a miss in a copy older than that re-reads it, so an
+ *   account added to a shard passes within a minute), and kept five minutes for the accounts it holds;
+ * - an account's own secret is read only with a token from a bucket (default 10, then one every 6 s):
+ *   a storm of forged AccountSids costs at most that, and the lookups it refuses are answered 503 so
+ *   Twilio retries (a genuine new account passes once the storm leaves tokens). What a read found, or
+ *   that it found nothing, is kept too: no token found is remembered for 60 s, a token for five minutes.
+ * Locally (`TWILIO_ACCOUNTS_FILE`) the tokens come from a file and nothing is read.
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import {
+  ACCOUNT_CACHE_SECONDS,
+  NEGATIVE_CACHE_SECONDS,
+  TokenBucket,
+  accountSecretNames,
+  accountTokensIn,
+  type AccountTokens,
+} from '../domain/accounts';
+import { CredentialsUnavailableError } from '../use-cases/ports';
+
+export type AccountLookup =
+  | { kind: 'found'; tokens: AccountTokens }
+  /** No secret holds a token for this account. */
+  | { kind: 'unknown' }
+  /** Too many lookups of accounts not seen yet: answer "retry later". */
+  | { kind: 'throttled' };
+
+export interface AccountTokenSource {
+  /** Throws CredentialsUnavailableError when a secret exists but cannot be read. */
+  lookup(accountSid: string): Promise<AccountLookup>;
+  /**
+   * After a failed signature (the account's token may have been rotated): the account's tokens read
+   * afresh, at most once per 30 s per account; undefined when read that recently or no longer found.
+   * Throws AccountLookupThrottledError when the read budget is spent: a promoted token then gets 503
+   * (Twilio retries), not 403.
+   */
+  refresh(accountSid: string): Promise<AccountTokens | undefined>;
+}
+
+/** Too many lookups of accounts not seen yet: the callback is answered 503 and retried by Twilio. */
+export class AccountLookupThrottledError extends CredentialsUnavailableError {
+  constructor() {
+    super('too many lookups of accounts not seen yet; retry later');
+    this.name = 'AccountLookupThrottledError';
+  }
+}
+
+/** One real secret read: its JSON, or undefined when the secret does not exist. */
+export type SecretRead = (name: string) => Promise<unknown>;
+
+export interface SecretAccountTokensOptions {
+  /** `ACCOUNT_SECRET_PREFIX`: the secrets' names start with it. */
+  prefix: string;
+  /** `ACCOUNT_SECRET_SHARDS`: map secrets `<prefix>shard-<n>`; 0 = one secret per account only. */
+  shards: number;
+  /** Injectable so tests count reads and make them fail; default Powertools getSecret. */
+  read?: SecretRead;
+  now?: () => number;
+  /** Reads of accounts' own secrets allowed at once, and seconds per further read. Default 10 and 6. */
+  burst?: number;
+  refillSeconds?: number;
+  minRefreshIntervalSeconds?: number;
+}
+
+const MISSING = Symbol('missing');
+interface Copy {
+  value: unknown;
+  at: number;
+}
+
+export function secretAccountTokens(options: SecretAccountTokensOptions): AccountTokenSource {
+  const now = options.now ?? Date.now;
+  const read = options.read ?? readSecret;
+  const bucket = new TokenBucket(options.burst ?? 10, options.refillSeconds ?? 6, now);
+  const refreshInterval = (options.minRefreshIntervalSeconds ?? 30) * 1000;
+  const copies = new Map<string, Copy>();
+  const inFlight = new Map<string, Promise<Copy>>();
+  const lastRefresh = new Map<string, number>();
+
+  const fetchCopy = (name: string): Promise<Copy> => {
+    const pending = inFlight.get(name);
+    if (pending) return pending;
+    const started = (async () => {
+      try {
+        const value = await read(name);
+        const copy = { value: value === undefined ? MISSING : value, at: now() };
+        copies.set(name, copy);
+        return copy;
+      } catch (error) {
+        throw new CredentialsUnavailableError('an account secret could not be read', error);
+      } finally {
+        inFlight.delete(name);
+      }
+    })();
+    inFlight.set(name, started);
+    return started;
+  };
+
+  /** A copy still good for this account: five minutes when it holds the account, else one minute. */
+  const usable = (copy: Copy | undefined, accountSid: string): copy is Copy => {
+    if (copy === undefined) return false;
+    const holds = copy.value !== MISSING && accountTokensIn(copy.value, accountSid) !== undefined;
+    return now() - copy.at < (holds ? ACCOUNT_CACHE_SECONDS : NEGATIVE_CACHE_SECONDS) * 1000;
+  };
+
+  const names = (accountSid: string) => accountSecretNames(options.prefix, accountSid, options.shards);
+  const isShard = (name: string, accountSid: string) => !name.endsWith(accountSid);
+
+  return {
+    async lookup(accountSid) {
+      for (const name of names(accountSid)) {
+        let copy = copies.get(name);
+        if (!usable(copy, accountSid)) {
+          // Shard reads are bounded by the one-minute rule; an account's own secret by the bucket.
+          if (!isShard(name, accountSid) && !inFlight.has(name) && !bucket.take())
+            return { kind: 'throttled' };
+          copy = await fetchCopy(name);
+        }
+        const tokens = copy.value === MISSING ? undefined : accountTokensIn(copy.value, accountSid);
+        if (tokens) return { kind: 'found', tokens };
+      }
+      // Forged AccountSids must not grow the cache without end: forget what is too old to use.
+      if (copies.size > 10_000) for (const [name, copy] of copies) if (!usable(copy, '')) copies.delete(name);
+      return { kind: 'unknown' };
+    },
+    async refresh(accountSid) {
+      const last = lastRefresh.get(accountSid) ?? Number.NEGATIVE_INFINITY;
+      if (now() - last < refreshInterval) return undefined;
+      if (!bucket.take()) throw new AccountLookupThrottledError();
+      lastRefresh.set(accountSid, now());
+      for (const name of names(accountSid)) {
+        const copy = await fetchCopy(name);
+        const tokens = copy.value === MISSING ? undefined : accountTokensIn(copy.value, accountSid);
+        if (tokens) return tokens;
+      }
+      return undefined;
+    },
+  };
+}
+
+async function readSecret(name: string): Promise<unknown> {
+  try {
+    return await getSecret(name, { forceFetch: true, transform: 'json', throwOnMissing: true });
+  } catch (error) {
+    // Powertools turns Secrets Manager's ResourceNotFoundException into ParameterNotFoundError.
+    if ((error as { name?: string } | null)?.name === 'ParameterNotFoundError') return undefined;
+    throw error;
+  }
+}
+
+/** Tokens from a fixed list (local runs: TWILIO_ACCOUNTS_FILE); nothing is read, nothing throttled. */
+export function staticAccountTokens(accounts: ReadonlyMap<string, AccountTokens>): AccountTokenSource {
+  return {
+    lookup: async (accountSid) => {
+      const tokens = accounts.get(accountSid);
+      return tokens ? { kind: 'found', tokens } : { kind: 'unknown' };
+    },
+    refresh: async () => undefined,
+  };
+}
+
+/** The account store the construct configures (`ACCOUNT_SECRET_PREFIX`, `ACCOUNT_SECRET_SHARDS`), if any. */
+export function accountTokensFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): AccountTokenSource | undefined {
+  const prefix = env.ACCOUNT_SECRET_PREFIX;
+  if (!prefix) return undefined;
+  const shards = Number(env.ACCOUNT_SECRET_SHARDS ?? '0');
+  if (!Number.isInteger(shards) || shards < 0)
+    throw new Error(`ACCOUNT_SECRET_SHARDS must be a whole number, got "${env.ACCOUNT_SECRET_SHARDS}"`);
+  return secretAccountTokens({ prefix, shards });
+}
