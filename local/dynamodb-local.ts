@@ -13,7 +13,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, MESSAGES_TABLE } from '../lambda/domain/contract';
+import { createTableInput, MESSAGES_TABLE, type ListIndexName } from '../lambda/domain/contract';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -149,12 +149,19 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
   });
 }
 
-/** Creates the messages table (as the stack defines it) unless it exists. */
-export async function ensureMessagesTable(endpoint: string, tableName: string): Promise<void> {
+/**
+ * Creates the messages table (as the stack defines it) unless it exists. `listIndexes` narrows the list
+ * API's indexes, as a staged upgrade does (the benchmarks' "before" table, the backfill tests).
+ */
+export async function ensureMessagesTable(
+  endpoint: string,
+  tableName: string,
+  listIndexes?: readonly ListIndexName[],
+): Promise<void> {
   const client = localClient(endpoint);
   try {
     try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await client.send(new CreateTableCommand(createTableInput(tableName, listIndexes)));
     } catch (error) {
       if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
       return;

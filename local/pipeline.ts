@@ -14,7 +14,15 @@ import {
 } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { jsonResponse } from '../lambda/adapters/http';
-import { CALLBACK_RETRY_FRAGMENT, publicOriginOf } from '../lambda/domain/contract';
+import {
+  CALLBACK_RETRY_FRAGMENT,
+  LIST_INDEX_NAMES,
+  STORE_DEFAULTS,
+  publicOriginOf,
+} from '../lambda/domain/contract';
+import { createListHandler } from '../lambda/adapters/list-endpoint';
+import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
+import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { createLocalSendHandler } from './send-endpoint';
@@ -127,7 +135,17 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       publicBaseUrl: publicOrigin,
       onResult: count,
     });
-    const query = createQueryHandler({ store, logger });
+    const query = createQueryHandler({
+      store,
+      logger,
+      list: createListHandler({
+        listMessages: createMessageLister({
+          store: new MessageIndexReader(client, tableName),
+          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards },
+        }),
+        logger,
+      }),
+    });
 
     let simulator: TwilioSimulator | undefined;
     const twilio = options.twilio ?? { simulator: {} };

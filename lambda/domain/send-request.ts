@@ -8,6 +8,7 @@
  */
 import { describeTwilioError } from './error-codes';
 import { SID_PATTERNS } from './contract';
+import { validateTags, type Tags } from './tags';
 
 /** The longest body Twilio accepts (error 21617 beyond it). Counted in Unicode code points. */
 export const MAX_BODY_LENGTH = 1600;
@@ -34,6 +35,7 @@ const FIELDS = [
   'messagingServiceSid',
   'clientReference',
   'idempotencyKey',
+  'tags',
 ] as const;
 
 /** A send request as callers write it (JSON on a direct invocation, an SQS message or POST /messages). */
@@ -49,6 +51,8 @@ export interface SendRequest {
   clientReference?: string;
   /** The same key is sent at most once (while its idempotency record lives). No key, no idempotency. */
   idempotencyKey?: string;
+  /** Up to 10 key -> value strings kept on the message (domain/tags.ts); they win over URL tags. */
+  tags?: Tags;
 }
 
 /** Where a request without `from` or `messagingServiceSid` sends from, and what media URLs may be. */
@@ -71,6 +75,7 @@ export interface SendCommand {
   messagingServiceSid?: string;
   clientReference?: string;
   idempotencyKey?: string;
+  tags?: Tags;
 }
 
 export interface ValidationError {
@@ -148,7 +153,15 @@ export function validateSendRequest(input: unknown, defaults: SendDefaults = {})
   const idempotencyKey = boundedText(request, 'idempotencyKey', MAX_IDEMPOTENCY_KEY_LENGTH);
   if (!idempotencyKey.ok) return idempotencyKey;
 
+  let tags: Tags | undefined;
+  if (request.tags !== undefined && request.tags !== null) {
+    const checked = validateTags(request.tags);
+    if (!checked.ok) return invalid('tags', checked.problem);
+    if (Object.keys(checked.tags).length > 0) tags = checked.tags;
+  }
+
   const command: SendCommand = { to: to.value, mediaUrls: media.value, ...sender.value };
+  if (tags !== undefined) command.tags = tags;
   if (body.value !== undefined) command.body = body.value;
   if (clientReference.value !== undefined) command.clientReference = clientReference.value;
   if (idempotencyKey.value !== undefined) command.idempotencyKey = idempotencyKey.value;

@@ -114,7 +114,7 @@ export function createSender(deps: SenderDeps): Sender {
   const sendOnce = deps.idempotency.guard({
     keyField: 'idempotencyKey',
     // The same key with another message is a caller's mistake, not a repeat: answer a conflict.
-    payloadFields: ['to', 'body', 'mediaUrls', 'from', 'messagingServiceSid', 'clientReference'],
+    payloadFields: ['to', 'body', 'mediaUrls', 'from', 'messagingServiceSid', 'clientReference', 'tags'],
     expiresAfterSeconds: deps.config.idempotencyExpiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_SECONDS,
     inProgressMs: () => lambdaContext?.getRemainingTimeInMillis() ?? inProgressWindowMs,
   });
@@ -178,6 +178,7 @@ export function createSender(deps: SenderDeps): Sender {
     if (service) observation.messagingServiceSid = service;
     if (created.accountSid) observation.accountSid = created.accountSid;
     if (command.clientReference !== undefined) observation.clientReference = command.clientReference;
+    if (command.tags !== undefined) observation.tags = command.tags;
     const createdAt = created.dateCreated;
     if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
       observation.createdAt = createdAt.toISOString();
