@@ -92,3 +92,15 @@ export function recordTags(
     );
   }
 }
+
+/**
+ * The index keys a stored item should carry, from what it holds: for the backfill of items written
+ * before the list indexes existed (scripts/backfill.ts), and for checking that writes agree with it.
+ */
+export function indexKeysOf(item: Item): { timeBucket?: string; failureBucket?: string } {
+  const { messageSid, createdAt, status } = item;
+  if (typeof messageSid !== 'string' || typeof createdAt !== 'string') return {};
+  const timeBucket = timeBucketOf(messageSid, createdAt);
+  const failed = typeof status === 'string' && FAILURE_STATUSES.includes(status);
+  return failed ? { timeBucket, failureBucket: timeBucket } : { timeBucket };
+}
