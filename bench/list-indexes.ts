@@ -22,26 +22,19 @@ import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createListHandler } from '../lambda/adapters/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
 import { MessageStore } from '../lambda/adapters/message-store';
-import {
-  createStatusCallbackHandler,
-  type StatusCallbackDeps,
-} from '../lambda/adapters/status-callback-endpoint';
+import { createStatusCallbackHandler } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { LIST_INDEX_NAMES, pendingShardOf, type ListIndexName } from '../lambda/domain/contract';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { buildHttpApiEvent } from '../local/http-api-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
+import { silentLogger } from '../test/reliability/support';
 import { seedMessages, type SeededMessage } from '../test/support/seed-messages';
 import { buildRealisticStream, runLanes, signedCallbackEvent } from './support/callback-stream';
 import { startBenchDynamoDb } from './support/dynamodb';
 import { markdownTable, percentile } from './support/stats';
 
 const TOKEN = 'bench-list-token-0123456789abcdef';
-const silent = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-} as unknown as StatusCallbackDeps['logger'];
 
 interface Capacity {
   table: number;
@@ -94,7 +87,7 @@ async function writeCost(
   const handler = createStatusCallbackHandler({
     store,
     credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
-    logger: silent,
+    logger: silentLogger,
   });
   const stream = buildRealisticStream({ messages, seed: 42 });
   const lanes = stream.lanes.map((lane) =>
@@ -145,7 +138,7 @@ async function listLatency(endpoint: string, count: number) {
       store: reader,
       setup: { available: LIST_INDEX_NAMES, pendingShards: 16 },
     }),
-    logger: silent,
+    logger: silentLogger,
   });
   const iso = (msAgo: number) => encodeURIComponent(new Date(now.getTime() - msAgo).toISOString());
   const queries: Array<[string, string]> = [

@@ -6,6 +6,7 @@
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { isFinal } from '../../lambda/domain/lifecycle';
 import type { Tags } from '../../lambda/domain/tags';
+import { mulberry32 } from '../../local/twilio-simulator/prng';
 
 export interface SeededMessage {
   messageSid: string;
@@ -33,18 +34,6 @@ const ENDINGS: Array<[status: string, weight: number, errorCode?: number]> = [
 ];
 const TOTAL_WEIGHT = ENDINGS.reduce((sum, [, weight]) => sum + weight, 0);
 
-/** A tiny deterministic generator (mulberry32), so a failing case can be rerun as it was. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const SEED_ACCOUNTS = ['AC' + 'a'.repeat(32), 'AC' + 'b'.repeat(32)];
 export const SEED_SERVICE = 'MG' + 'c'.repeat(32);
 
@@ -53,7 +42,7 @@ export const SEED_SERVICE = 'MG' + 'c'.repeat(32);
  * `createdAt` (so "newest first" has one right answer).
  */
 export function seedMessages(count: number, options: { endAt: Date; spacingMs: number; seed?: number }) {
-  const next = random(options.seed ?? 7);
+  const next = mulberry32(options.seed ?? 7);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
   const messages: SeededMessage[] = [];
   for (let i = 0; i < count; i++) {
