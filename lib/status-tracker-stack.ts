@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { pinReleasedLogicalIds } from './released-logical-ids';
 import { StatusTracker } from './status-tracker';
+import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/contract';
 
 export interface StatusTrackerStackProps extends StackProps {
   readonly config: AppConfig;
@@ -44,6 +45,15 @@ export class StatusTrackerStack extends Stack {
     new CfnOutput(this, 'StatusCallbackUrlWithRetries', {
       description: 'The callback URL with Twilio connection overrides: up to 5 retries on timeouts and 5xx',
       value: tracker.callbackUrlWithRetries,
+    });
+    new CfnOutput(this, 'StatusCallbackUrlWithTagsTemplate', {
+      description:
+        'Tags ride on the callback URL: replace or add query parameters (up to 10, key [A-Za-z0-9_.-]{1,64}); the query comes before the fragment',
+      value: `${tracker.callbackUrl}?tenant={tenant}&campaign={campaign}${CALLBACK_RETRY_FRAGMENT}`,
+    });
+    new CfnOutput(this, 'ListUrl', {
+      description: 'GET with SigV4 (AWS_IAM, service execute-api) to list messages: ?status=failed&since=...',
+      value: tracker.listUrl,
     });
     new CfnOutput(this, 'QueryUrl', {
       description: 'GET with SigV4 (AWS_IAM, service execute-api) to read one message',

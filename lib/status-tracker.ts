@@ -22,7 +22,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CALLBACK_PATH, CALLBACK_RETRY_FRAGMENT, MESSAGE_ROUTE_PATH } from '../lambda/domain/contract';
+import {
+  CALLBACK_PATH,
+  CALLBACK_RETRY_FRAGMENT,
+  LIST_INDEX_NAMES,
+  LIST_ROUTE_PATH,
+  MESSAGE_ROUTE_PATH,
+} from '../lambda/domain/contract';
 import { CallbackApi } from './constructs/callback-api';
 import type { TwilioSecretRef } from './constructs/function-defaults';
 import { MessagesTable } from './constructs/messages-table';
@@ -51,6 +57,8 @@ export class StatusTracker extends Construct {
   readonly callbackUrlWithRetries: string;
   /** GET with SigV4 (execute-api) to read one message; `{messageSid}` is the placeholder. */
   readonly queryUrl: string;
+  /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (README, Finding messages). */
+  readonly listUrl: string;
   readonly api: apigw.HttpApi;
   /** One item per MessageSid. */
   readonly table: dynamodb.Table;
@@ -89,6 +97,7 @@ export class StatusTracker extends Construct {
       removalPolicy,
       retentionDays: settings.retentionDays,
       pendingShards: settings.pendingShards,
+      listIndexes: LIST_INDEX_NAMES.slice(0, settings.listIndexes),
       stream: settings.events,
     });
     this.table = this.messages.table;
@@ -114,6 +123,7 @@ export class StatusTracker extends Construct {
     this.callbackUrl = `${settings.publicBaseUrl ?? this.api.apiEndpoint}${CALLBACK_PATH}`;
     this.callbackUrlWithRetries = `${this.callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
     this.queryUrl = `${this.api.apiEndpoint}${MESSAGE_ROUTE_PATH}`;
+    this.listUrl = `${this.api.apiEndpoint}${LIST_ROUTE_PATH}`;
 
     this.sending = new SendPipeline(this, 'Sending', {
       ...defaults,

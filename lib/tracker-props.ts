@@ -12,7 +12,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { publicOriginOf, SID_PATTERNS, STORE_DEFAULTS } from '../lambda/domain/contract';
+import { LIST_INDEX_NAMES, publicOriginOf, SID_PATTERNS, STORE_DEFAULTS } from '../lambda/domain/contract';
 import { checkSendDefaults } from '../lambda/domain/send-request';
 
 export interface StatusTrackerProps {
@@ -50,6 +50,14 @@ export interface StatusTrackerProps {
    * @default 16
    */
   readonly pendingShards?: number;
+  /**
+   * How many of the list API's indexes exist, in the order they are added: 1 `byTime`, 2 `failures`,
+   * 3 `byTo`, 4 `byClientReference`. CloudFormation adds one global secondary index per table update, so
+   * a tracker deployed before the list API upgrades by deploying 1, 2, 3, then 4 (README, Upgrading);
+   * a new tracker takes them all at once. A filter whose index is missing is served by a wider index.
+   * @default 4
+   */
+  readonly listIndexes?: number;
   /**
    * An existing secret holding the Twilio credentials as JSON `{accountSid, authToken,
    * secondaryAuthToken?, apiKeySid?, apiKeySecret?}`. A secret under a customer managed KMS key also needs
@@ -165,6 +173,7 @@ export const TRACKER_DEFAULTS = {
   apiThrottleRateLimit: 1000,
   apiThrottleBurstLimit: 2000,
   pendingShards: STORE_DEFAULTS.pendingShards,
+  listIndexes: LIST_INDEX_NAMES.length,
   useServiceCallback: false,
   senderMaxConcurrency: 10,
   reconcileSchedule: 'rate(1 hour)',
@@ -198,6 +207,7 @@ export interface TrackerSettings {
   readonly apiThrottleRateLimit: number;
   readonly apiThrottleBurstLimit: number;
   readonly pendingShards: number;
+  readonly listIndexes: number;
   readonly publicBaseUrl?: string;
   readonly messagingServiceSid?: string;
   readonly defaultFrom?: string;
@@ -231,6 +241,7 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
     apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit, d, 1),
     apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit, d, 1),
     pendingShards: whole('pendingShards', props.pendingShards, d, 1, 256),
+    listIndexes: whole('listIndexes', props.listIndexes, d, 0, LIST_INDEX_NAMES.length),
     publicBaseUrl: publicBaseUrl(props.publicBaseUrl),
     ...senderSettings(props),
     reconcileSchedule: schedule(props.reconcileSchedule?.expressionString ?? d.reconcileSchedule),

@@ -15,7 +15,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, MESSAGES_TABLE } from '../lambda/domain/contract';
+import { createTableInput, MESSAGES_TABLE, type ListIndexName } from '../lambda/domain/contract';
 import { listeningProcess, processInfo } from './processes';
 
 export interface RunningDynamoDb {
@@ -202,12 +202,17 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
 /**
  * Creates the messages table (as the stack defines it) unless it exists, and answers the ARN of its
  * stream. A table kept (--persist) from before the stream was part of the definition gets it turned on,
- * so the events consumer has something to read.
+ * so the events consumer has something to read. `listIndexes` narrows the list API's indexes, as a staged
+ * upgrade does (the benchmarks' "before" table, the backfill tests).
  */
-export async function ensureMessagesTable(endpoint: string, tableName: string): Promise<string> {
+export async function ensureMessagesTable(
+  endpoint: string,
+  tableName: string,
+  listIndexes?: readonly ListIndexName[],
+): Promise<string> {
   const client = localClient(endpoint);
   try {
-    const input = createTableInput(tableName);
+    const input = createTableInput(tableName, listIndexes);
     let created = true;
     try {
       await client.send(new CreateTableCommand(input));

@@ -16,7 +16,15 @@ import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { accountKeys } from './accounts';
 import type { LocalAccount } from './twilio-simulator/accounts-file';
 import { jsonResponse } from '../lambda/adapters/http';
-import { CALLBACK_RETRY_FRAGMENT, publicOriginOf } from '../lambda/domain/contract';
+import {
+  CALLBACK_RETRY_FRAGMENT,
+  LIST_INDEX_NAMES,
+  STORE_DEFAULTS,
+  publicOriginOf,
+} from '../lambda/domain/contract';
+import { createListHandler } from '../lambda/adapters/list-endpoint';
+import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
+import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { createLocalSendHandler } from './send-endpoint';
@@ -150,7 +158,17 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       publicBaseUrl: publicOrigin,
       onResult: count,
     });
-    const query = createQueryHandler({ store, logger });
+    const query = createQueryHandler({
+      store,
+      logger,
+      list: createListHandler({
+        listMessages: createMessageLister({
+          store: new MessageIndexReader(client, tableName),
+          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards },
+        }),
+        logger,
+      }),
+    });
 
     let events: LocalEvents | undefined;
     if (options.events !== false) {

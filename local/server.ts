@@ -4,6 +4,7 @@
  * HTTP response, so what runs here is what runs in AWS.
  *
  *   POST /message-status        status callbacks (the same handler as the Lambda)
+ *   GET  /messages?filters      the list API (the query Lambda's handler; no IAM locally)
  *   GET  /messages/:messageSid  a message's record (the query Lambda's handler; no IAM locally)
  *   POST /messages              send one message through the sender (JSON body)
  *   GET  /health                200 once the store is ready
@@ -58,6 +59,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         params: { messageSid: safeDecode(match[1] ?? '') },
       };
     }
+    if (path === '/messages' && method === 'GET')
+      return { routeKey: 'GET /messages', handler: options.query };
     if (path === '/messages' && method === 'POST')
       return { routeKey: 'POST /messages', handler: options.send };
     return { routeKey: '$default' };

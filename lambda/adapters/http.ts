@@ -50,7 +50,8 @@ export function declaredBodyBytes(event: APIGatewayProxyEventV2): number {
 
 /** application/x-www-form-urlencoded -> every key with all its values, in order. */
 export function parseForm(text: string): FormFields {
-  const fields: FormFields = {};
+  // No prototype: a key named `__proto__` or `constructor` is a field like any other, not a crash.
+  const fields: FormFields = Object.create(null) as FormFields;
   for (const [key, value] of new URLSearchParams(text)) {
     (fields[key] ??= []).push(value);
   }

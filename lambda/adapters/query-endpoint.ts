@@ -1,22 +1,28 @@
 /**
- * GET /messages/{messageSid}: a message's stored record and history. 200 with the record, 404 when there
+ * The query Lambda's routes: GET /messages (the list API, adapters/list-endpoint.ts) and
+ * GET /messages/{messageSid}, a message's stored record and history. 200 with the record, 404 when there
  * is none, 400 for something that is not a message SID, 503 when the store cannot be reached. A message
  * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { MessageRecord } from '../domain/message';
-import { SID_PATTERNS } from '../domain/contract';
+import { LIST_ROUTE_PATH, SID_PATTERNS } from '../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
 import { StoreUnavailableError } from './message-store';
 import type { Log } from '../use-cases/ports';
 
+const LIST_ROUTE_KEY = `GET ${LIST_ROUTE_PATH}`;
+
 export interface QueryDeps {
   store: { get(messageSid: string): Promise<MessageRecord | undefined> };
   logger: Pick<Log, 'warn' | 'error'>;
+  /** GET /messages; without it that route is not served here. */
+  list?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 }
 
 export function createQueryHandler(deps: QueryDeps) {
   return async function handleQuery(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+    if (deps.list && event.routeKey === LIST_ROUTE_KEY) return deps.list(event);
     if (event.requestContext?.http?.method?.toUpperCase() !== 'GET') {
       return jsonResponse(405, { error: 'only GET is accepted' }, { allow: 'GET' });
     }

@@ -91,7 +91,7 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     }
 
     try {
-      const outcome = await applyCallback(fields);
+      const outcome = await applyCallback(fields, event.rawQueryString);
       if (outcome.kind === 'invalid') return reject(400, outcome.reason);
       deps.onResult?.(outcome);
       return outcome.kind === 'inbound'

@@ -32,6 +32,7 @@ import { describeTwilioError } from './error-codes';
 import { statusTimeAttribute } from './message';
 import { DESCRIPTIVE_FIELDS, type StatusObservation } from './observation';
 import { UpdateExpressionBuilder, type UpdatePlan } from './update-expression';
+import { moveFailureBucket, recordTags, setCreatedAt, setFailureBucket, setTags } from './index-keys';
 
 type Item = Record<string, unknown>;
 
@@ -123,6 +124,8 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
   setOrRemove(expr, 'channelStatusMessage', observation.channelStatusMessage);
   setOrRemove(expr, 'eventType', observation.eventType);
   fillDescriptiveFields(expr, observation, DESCRIPTIVE_FIELDS);
+  setFailureBucket(expr, observation);
+  setTags(expr, observation);
 
   // Pending or unresolved, never both: a final status ends both; any other advance is new life, so the
   // message goes (back) on the pending index and is no longer given up on.
@@ -161,11 +164,13 @@ export function planRecord(
   // Twilio's own creation time (sender, reconciler) is worth a write when the item holds a guess.
   const newCreatedAt = observation.createdAt !== undefined && current?.createdAt !== observation.createdAt;
   const newErrorCode = fillsErrorCode(observation, current);
-  if (!newTime && newFields.length === 0 && !newCreatedAt && newErrorCode === undefined) return undefined;
-
   const expr = new UpdateExpressionBuilder();
-  const guards: string[] = [];
   const teaches: string[] = [];
+  recordTags(expr, observation, current, teaches);
+  if (!newTime && !newFields.length && !newCreatedAt && newErrorCode === undefined && !teaches.length) {
+    return undefined;
+  }
+  const guards: string[] = [];
   if (current === undefined) guards.push(`attribute_exists(${expr.name('statusRank')})`);
   else if (current.statusRank === undefined) {
     // No status yet: only unknown ones were seen. Keep it where the reconciler finds it, unless the
@@ -187,6 +192,7 @@ export function planRecord(
     teaches.push(
       `attribute_not_exists(${createdAt}) OR ${createdAt} <> ${expr.value(observation.createdAt)}`,
     );
+    moveFailureBucket(expr, observation, current);
   }
   if (newErrorCode !== undefined) {
     // Only while the status is still the one this observation reports: a later delivered clears errors.
@@ -234,15 +240,6 @@ function fillDescriptiveFields(
     const value = observation[field];
     if (value !== undefined) expr.setIfNotExists(field, value);
   }
-}
-
-/**
- * `createdAt` is Twilio's creation time when the observation knows it (sender, reconciler), which
- * replaces the first-seen time a callback that arrived earlier had to guess with.
- */
-function setCreatedAt(expr: UpdateExpressionBuilder, observation: StatusObservation): void {
-  if (observation.createdAt !== undefined) expr.set('createdAt', observation.createdAt);
-  else expr.setIfNotExists('createdAt', observation.observedAt);
 }
 
 function setOrRemove(expr: UpdateExpressionBuilder, attribute: string, value: string | undefined): void {

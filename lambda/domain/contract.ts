@@ -19,6 +19,9 @@ export const CALLBACK_RETRY_FRAGMENT = '#rc=5&rp=ct,rt,5xx';
 /** The IAM-authorised read of one message, as an HTTP API route path. */
 export const MESSAGE_ROUTE_PATH = '/messages/{messageSid}';
 
+/** The IAM-authorised list API (GET /messages?filters), as an HTTP API route path. */
+export const LIST_ROUTE_PATH = '/messages';
+
 /** Twilio SID formats: two letters and 32 hex characters. */
 export const SID_PATTERNS = {
   /** SM for SMS and WhatsApp, MM for MMS. */
@@ -71,35 +74,78 @@ export const MESSAGES_TABLE = {
     partitionKey: 'pendingShard',
     sortKey: 'pendingSince',
   },
+  /**
+   * The indexes of the list API (GET /messages), all keys only: a page reads the items themselves with
+   * BatchGetItem, so no index is written again when a status moves. Every sort key is `createdAt`, which
+   * is written once (a callback's first-seen guess is replaced once by Twilio's creation time).
+   * - `byTime`: every message, partition `{YYYY-MM-DD of createdAt}#{shard}`: per day, so a time window
+   *   names its partitions; sharded, so a day written at thousands of messages a second is never one hot
+   *   partition.
+   * - `failures`: sparse, only while the status is failed, undelivered or canceled; the same partitions.
+   * - `byTo`, `byClientReference`: the stored attributes themselves, written once (first writer wins).
+   * The order is the order of a staged upgrade (README): CloudFormation adds one index per update.
+   */
+  listIndexes: [
+    { name: 'byTime', partitionKey: 'timeBucket', sortKey: 'createdAt' },
+    { name: 'failures', partitionKey: 'failureBucket', sortKey: 'createdAt' },
+    { name: 'byTo', partitionKey: 'to', sortKey: 'createdAt' },
+    { name: 'byClientReference', partitionKey: 'clientReference', sortKey: 'createdAt' },
+  ],
 } as const;
+
+export type ListIndexName = (typeof MESSAGES_TABLE.listIndexes)[number]['name'];
+export const LIST_INDEX_NAMES: readonly ListIndexName[] = MESSAGES_TABLE.listIndexes.map((i) => i.name);
+
+/** A comma-separated list of list-index names (the query Lambda's LIST_INDEXES); unknown names throw. */
+export function listIndexesOf(text: string): ListIndexName[] {
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !(LIST_INDEX_NAMES as readonly string[]).includes(name));
+  if (unknown.length)
+    throw new Error(`unknown list index ${unknown.join(', ')}; known: ${LIST_INDEX_NAMES.join(', ')}`);
+  return names as ListIndexName[];
+}
+
+/**
+ * Shards of each day of the `byTime` and `failures` indexes. Fixed, not a setting: writers and readers
+ * must agree, and a partition key value takes about 1,000 writes a second, so 8 shards carry a day
+ * written at up to about 8,000 new messages a second (docs/SCALING.md).
+ */
+export const TIME_SHARDS = 8;
+
+/** The `byTime` partition of a message: the UTC day of its `createdAt` and a stable shard. */
+export function timeBucketOf(messageSid: string, createdAt: string): string {
+  return `${createdAt.slice(0, 10)}#${hashOf(messageSid) % TIME_SHARDS}`;
+}
 
 /** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
 export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
 
 /** CreateTable input for DynamoDB Local, equivalent to what the stack deploys. */
-export function createTableInput(tableName: string) {
+export function createTableInput(
+  tableName: string,
+  listIndexes: readonly ListIndexName[] = LIST_INDEX_NAMES,
+) {
   const { partitionKey, pendingIndex } = MESSAGES_TABLE;
+  const indexes = [pendingIndex, ...MESSAGES_TABLE.listIndexes.filter((i) => listIndexes.includes(i.name))];
+  const keyAttributes = [...new Set([partitionKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])])];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [
-      { AttributeName: partitionKey, AttributeType: 'S' as const },
-      { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' as const },
-      { AttributeName: pendingIndex.sortKey, AttributeType: 'S' as const },
-    ],
+    AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
     KeySchema: [{ AttributeName: partitionKey, KeyType: 'HASH' as const }],
     // The source of status-change events (lambda/domain/status-event.ts): every write, both images.
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: pendingIndex.name,
-        KeySchema: [
-          { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' as const },
-      },
-    ],
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    })),
   };
 }
 
@@ -115,7 +161,11 @@ export const STORE_DEFAULTS = { retentionDays: 400, pendingShards: 16 } as const
  * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
  */
 export function pendingShardOf(messageSid: string, shards: number): string {
+  return `p${hashOf(messageSid) % shards}`;
+}
+
+function hashOf(messageSid: string): number {
   let hash = 0;
   for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
-  return `p${hash % shards}`;
+  return hash;
 }

@@ -42,6 +42,8 @@ export const INBOUND_STATUSES: readonly string[] = ['receiving', 'received'];
 
 /** Statuses that carry an error code worth keeping on the item. */
 export const ERROR_STATUSES: readonly string[] = ['failed', 'undelivered'];
+/** The final statuses that mean the message did not get through: what the `failures` index holds. */
+export const FAILURE_STATUSES: readonly string[] = ['failed', 'undelivered', 'canceled'];
 
 export function isKnownStatus(status: string): status is KnownStatus {
   return RANKS.has(status);

@@ -11,6 +11,7 @@
  * with those attributes missing. The reconciler polls it like any unfinished message.
  */
 import type { ObservationSource } from './observation';
+import { TAG_ATTRIBUTE_PREFIX, type Tags } from './tags';
 
 export const STATUS_TIME_PREFIX = 'statusAt_';
 
@@ -42,27 +43,33 @@ export interface MessageRecord {
   /** Set by the reconciler when a message stayed unfinished past the horizon. */
   unresolved?: boolean;
   expiresAt?: number;
+  /** Always present; empty when the message has none. */
+  tags: Tags;
 }
 
 /** Attributes that exist only for the store's own indexes; not part of the record users see. */
-const INTERNAL_ATTRIBUTES = new Set(['pendingShard', 'pendingSince']);
+const INTERNAL_ATTRIBUTES = new Set(['pendingShard', 'pendingSince', 'timeBucket', 'failureBucket']);
 
 export function statusTimeAttribute(status: string): string {
   return `${STATUS_TIME_PREFIX}${status}`;
 }
 
-/** The stored item as users see it: per-status times folded into `statusTimes`. */
+/** The stored item as users see it: per-status times folded into `statusTimes`, tags into `tags`. */
 export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
   const record: Record<string, unknown> = { statusTimes: {} };
   const statusTimes: Record<string, string> = {};
+  const tags: Tags = {};
   for (const [key, value] of Object.entries(item)) {
     if (key.startsWith(STATUS_TIME_PREFIX)) {
       statusTimes[key.slice(STATUS_TIME_PREFIX.length)] = String(value);
+    } else if (key.startsWith(TAG_ATTRIBUTE_PREFIX)) {
+      tags[key.slice(TAG_ATTRIBUTE_PREFIX.length)] = String(value);
     } else if (!INTERNAL_ATTRIBUTES.has(key)) {
       record[key] = value;
     }
   }
   record.statusTimes = statusTimes;
+  record.tags = tags;
   if (record.status === undefined) {
     record.status = null;
     record.final = false;

@@ -3,6 +3,8 @@
  * message at a moment. Everything that writes a status builds one of these and hands it to
  * `applyStatusObservation`.
  */
+import type { Tags } from './tags';
+
 export type ObservationSource = 'callback' | 'send' | 'poll';
 
 export interface StatusObservation {
@@ -29,6 +31,8 @@ export interface StatusObservation {
   clientReference?: string;
   /** When the message was created at Twilio (sender, reconciler). */
   createdAt?: string;
+  /** Validated tags: the sender's request's (set as given) or the callback URL's (fill absent keys). */
+  tags?: Tags;
 }
 
 /**

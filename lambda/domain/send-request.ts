@@ -8,6 +8,7 @@
  */
 import { describeTwilioError } from './error-codes';
 import { SID_PATTERNS } from './contract';
+import { validateTags, type Tags } from './tags';
 
 /** The longest body Twilio accepts (error 21617 beyond it). Counted in Unicode code points. */
 export const MAX_BODY_LENGTH = 1600;
@@ -35,6 +36,7 @@ const FIELDS = [
   'clientReference',
   'idempotencyKey',
   'accountSid',
+  'tags',
 ] as const;
 
 /** The fields that make a request the same message: a repeated idempotency key must repeat them. */
@@ -55,6 +57,8 @@ export interface SendRequest {
   idempotencyKey?: string;
   /** Send as this subaccount (AC + 32 hex), with the main account's credentials. Default the main account. */
   accountSid?: string;
+  /** Up to 10 key -> value strings kept on the message (domain/tags.ts); they win over URL tags. */
+  tags?: Tags;
 }
 
 /** Where a request without `from` or `messagingServiceSid` sends from, and what media URLs may be. */
@@ -78,6 +82,7 @@ export interface SendCommand {
   clientReference?: string;
   idempotencyKey?: string;
   accountSid?: string;
+  tags?: Tags;
 }
 
 export interface ValidationError {
@@ -160,7 +165,15 @@ export function validateSendRequest(input: unknown, defaults: SendDefaults = {})
     return invalid('accountSid', '"accountSid" must be AC followed by 32 hex characters');
   }
 
+  let tags: Tags | undefined;
+  if (request.tags !== undefined && request.tags !== null) {
+    const checked = validateTags(request.tags);
+    if (!checked.ok) return invalid('tags', checked.problem);
+    if (Object.keys(checked.tags).length > 0) tags = checked.tags;
+  }
+
   const command: SendCommand = { to: to.value, mediaUrls: media.value, ...sender.value };
+  if (tags !== undefined) command.tags = tags;
   if (body.value !== undefined) command.body = body.value;
   if (clientReference.value !== undefined) command.clientReference = clientReference.value;
   if (idempotencyKey.value !== undefined) command.idempotencyKey = idempotencyKey.value;

@@ -84,21 +84,10 @@ function detailOf(record: MessageRecord, previousStatus: string | null): StatusC
     from: record.from ?? null,
     messagingServiceSid: record.messagingServiceSid ?? null,
     clientReference: record.clientReference ?? null,
-    tags: tagsOf(record),
+    tags: record.tags,
     channelPrefix: record.channelPrefix ?? null,
     eventType: record.eventType ?? null,
     source: record.source ?? null,
     statusTimes: record.statusTimes,
   };
-}
-
-/** Tags, when the item carries them (a map of strings); an empty map otherwise. */
-function tagsOf(record: MessageRecord): Record<string, string> {
-  const tags = (record as { tags?: unknown }).tags;
-  if (!tags || typeof tags !== 'object') return {};
-  return Object.fromEntries(
-    Object.entries(tags as Record<string, unknown>).filter(
-      (entry): entry is [string, string] => typeof entry[1] === 'string',
-    ),
-  );
 }

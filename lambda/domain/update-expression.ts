@@ -52,6 +52,11 @@ export class UpdateExpressionBuilder {
     this.sets.push(`${name} = if_not_exists(${name}, ${this.value(value)})`);
   }
 
+  /** `attribute` takes the stored value of `source` (read inside the same write), or `fallback`. */
+  copyIfNotExists(attribute: string, source: string, fallback: unknown): void {
+    this.sets.push(`${this.name(attribute)} = if_not_exists(${this.name(source)}, ${this.value(fallback)})`);
+  }
+
   add(attribute: string, value: number): void {
     this.adds.push(`${this.name(attribute)} ${this.value(value)}`);
   }

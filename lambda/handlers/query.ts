@@ -1,10 +1,33 @@
-/** Query Lambda: GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
+/** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
 import { createQueryHandler } from '../adapters/query-endpoint';
 import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
+import { createListHandler } from '../adapters/list-endpoint';
+import { MessageIndexReader } from '../adapters/message-index-reader';
 import { MessageStore } from '../adapters/message-store';
 import { createLogger } from '../adapters/logger';
+import { listIndexesOf } from '../domain/contract';
+import { createMessageLister } from '../use-cases/list-messages';
+
+const client = createDynamoClient();
+const tableName = requiredEnv('TABLE_NAME');
+const logger = createLogger();
+
+function missing(name: string): never {
+  throw new Error(`Environment variable ${name} is required`);
+}
 
 export const handler = createQueryHandler({
-  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
-  logger: createLogger(),
+  store: new MessageStore(client, tableName),
+  logger,
+  list: createListHandler({
+    listMessages: createMessageLister({
+      store: new MessageIndexReader(client, tableName),
+      // Set by the construct: the indexes this deployment has, and the pending index's shards.
+      setup: {
+        available: listIndexesOf(process.env.LIST_INDEXES ?? missing('LIST_INDEXES')),
+        pendingShards: Number(requiredEnv('PENDING_SHARDS')),
+      },
+    }),
+    logger,
+  }),
 });

@@ -8,6 +8,7 @@ import type { ApplyResult } from '../domain/apply-observation';
 import { parseStatusCallback, type FormFields } from '../domain/callback';
 import { maskAddress } from '../domain/masking';
 import type { StatusObservation } from '../domain/observation';
+import { tagsFromQueryString } from '../domain/tags';
 import type { Log, ObservationStore } from './ports';
 
 export type CallbackOutcome =
@@ -17,13 +18,17 @@ export type CallbackOutcome =
 
 export interface CallbackApplierDeps {
   store: ObservationStore;
-  logger: Pick<Log, 'info'>;
+  logger: Pick<Log, 'info' | 'warn'>;
   now?: () => Date;
 }
 
 export function createCallbackApplier(deps: CallbackApplierDeps) {
   const now = deps.now ?? (() => new Date());
-  return async function applyCallback(fields: FormFields): Promise<CallbackOutcome> {
+  /**
+   * `rawQueryString`: the query string of the URL Twilio called, already covered by the signature; its
+   * parameters are the message's tags (domain/tags.ts).
+   */
+  return async function applyCallback(fields: FormFields, rawQueryString?: string): Promise<CallbackOutcome> {
     const parsed = parseStatusCallback(fields, now());
     if (parsed.kind === 'invalid') return { kind: 'invalid', reason: parsed.reason };
     if (parsed.kind === 'inbound') {
@@ -31,6 +36,15 @@ export function createCallbackApplier(deps: CallbackApplierDeps) {
       return { kind: 'inbound' };
     }
     const { observation } = parsed;
+    const { tags, ignored } = tagsFromQueryString(rawQueryString);
+    if (Object.keys(tags).length > 0) observation.tags = tags;
+    if (ignored.length > 0) {
+      // Never refused: Twilio would retry a callback the tracker can never accept.
+      deps.logger.warn('callback URL parameters ignored as tags', {
+        messageSid: observation.messageSid,
+        ignored,
+      });
+    }
     const result = await deps.store.apply(observation);
     deps.logger.info('status callback applied', {
       messageSid: observation.messageSid,

@@ -181,6 +181,7 @@ export function createSender(deps: SenderDeps): Sender {
     const accountSid = created.accountSid || command.accountSid;
     if (accountSid) observation.accountSid = accountSid;
     if (command.clientReference !== undefined) observation.clientReference = command.clientReference;
+    if (command.tags !== undefined) observation.tags = command.tags;
     const createdAt = created.dateCreated;
     if (createdAt instanceof Date && !Number.isNaN(createdAt.getTime())) {
       observation.createdAt = createdAt.toISOString();

@@ -3,6 +3,7 @@
  *
  *   Twilio --POST form + X-Twilio-Signature--> POST /message-status --> status-callback λ --> table
  *   caller --SigV4 (AWS_IAM)-->               GET /messages/{sid}   --> query λ           --> table
+ *   caller --SigV4 (AWS_IAM)-->               GET /messages?filters --> query λ --> indexes, table
  *
  * Every route is IAM-authorised unless it opts out explicitly, as the callback does (Twilio cannot sign
  * AWS requests; the Lambda checks X-Twilio-Signature before any read or write).
@@ -15,7 +16,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CALLBACK_PATH, MESSAGE_ROUTE_PATH } from '../../lambda/domain/contract';
+import { CALLBACK_PATH, LIST_ROUTE_PATH, MESSAGE_ROUTE_PATH } from '../../lambda/domain/contract';
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
 import type { MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
@@ -48,11 +49,13 @@ export class CallbackApi extends Construct {
       )
       .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
 
-    this.query = new TrackerFunction(this, 'Query', {
-      ...defaults,
-      bundle: 'query',
-      description: 'Returns the tracked status of one message (GET /messages/{messageSid})',
-    }).grantTable(props.messages.table, ['dynamodb:GetItem']);
+    this.query = props.messages.grantListReads(
+      new TrackerFunction(this, 'Query', {
+        ...defaults,
+        bundle: 'query',
+        description: 'Returns tracked messages (GET /messages, GET /messages/{messageSid})',
+      }),
+    );
 
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Twilio message status tracker',
@@ -106,12 +109,15 @@ export class CallbackApi extends Construct {
         'status-callback Lambda validates before any read or write, answering 403 when it does not match.',
     });
 
-    this.api.addRoutes({
-      path: MESSAGE_ROUTE_PATH,
-      methods: [apigw.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('QueryIntegration', this.query.function),
-      authorizer: new HttpIamAuthorizer(),
-    });
+    const queryIntegration = new HttpLambdaIntegration('QueryIntegration', this.query.function);
+    for (const path of [MESSAGE_ROUTE_PATH, LIST_ROUTE_PATH]) {
+      this.api.addRoutes({
+        path,
+        methods: [apigw.HttpMethod.GET],
+        integration: queryIntegration,
+        authorizer: new HttpIamAuthorizer(),
+      });
+    }
   }
 
   /** Lets the grantee call the IAM-authorised read routes (execute-api:Invoke, SigV4). */
@@ -119,7 +125,10 @@ export class CallbackApi extends Construct {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('GET', '/messages/*')],
+      resourceArns: [
+        this.api.arnForExecuteApi('GET', LIST_ROUTE_PATH),
+        this.api.arnForExecuteApi('GET', '/messages/*'),
+      ],
     });
   }
 }

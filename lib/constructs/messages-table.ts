@@ -10,13 +10,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { MESSAGES_TABLE } from '../../lambda/domain/contract';
+import { MESSAGES_TABLE, type ListIndexName } from '../../lambda/domain/contract';
 import type { TrackerFunction } from './tracker-function';
 
 export interface MessagesTableProps {
   readonly removalPolicy: RemovalPolicy;
   readonly retentionDays: number;
   readonly pendingShards: number;
+  /** The list API's indexes this table has (a staged upgrade adds one per deployment). */
+  readonly listIndexes: readonly ListIndexName[];
   /** Stream every write with both images (the source of status-change events). */
   readonly stream: boolean;
 }
@@ -38,6 +40,29 @@ export class MessagesTable extends Construct {
       sortKey: { name: MESSAGES_TABLE.pendingIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
+    // Keys only: a page reads the items with BatchGetItem, so a status change never writes an index.
+    for (const index of MESSAGES_TABLE.listIndexes.filter((i) => props.listIndexes.includes(i.name))) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      });
+    }
+  }
+
+  /**
+   * What the query function needs for GET /messages/{sid} and GET /messages: GetItem and BatchGetItem on
+   * the table, Query on exactly the indexes a list may use (and no index wildcard), and what they are.
+   */
+  grantListReads(fn: TrackerFunction): TrackerFunction {
+    fn.grantTable(this.table, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
+    for (const index of [MESSAGES_TABLE.pendingIndex.name, ...this.props.listIndexes]) {
+      fn.grantTable(this.table, ['dynamodb:Query'], { index });
+    }
+    return fn
+      .addEnvironment('LIST_INDEXES', this.props.listIndexes.join(','))
+      .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
   }
 
   /**

@@ -68,6 +68,7 @@ export const TRACKER_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** DynamoDB item and query actions a tracker function may be granted, one by one. */
 export type TableAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'

@@ -38,6 +38,7 @@ describe("the app's context", () => {
       apiThrottleRateLimit: 1000,
       apiThrottleBurstLimit: 2000,
       pendingShards: 16,
+      listIndexes: 4,
       twilioSecretName: undefined,
       publicBaseUrl: undefined,
       messagingServiceSid: undefined,

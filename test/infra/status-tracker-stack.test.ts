@@ -47,11 +47,18 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('API', () => {
-      it('has exactly the callback and query routes', () => {
+      it('has exactly the callback, query and list routes', () => {
         const routeKeys = Object.values(resourcesOfType(s, 'AWS::ApiGatewayV2::Route'))
           .map((r) => r.Properties.RouteKey)
           .sort();
-        expect(routeKeys).toEqual(['GET /messages/{messageSid}', 'POST /message-status']);
+        expect(routeKeys).toEqual(['GET /messages', 'GET /messages/{messageSid}', 'POST /message-status']);
+      });
+
+      it('puts the list route behind IAM authorisation', () => {
+        s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: 'GET /messages',
+          AuthorizationType: 'AWS_IAM',
+        });
       });
 
       it('leaves the callback route to Twilio signature validation, not AWS auth', () => {
@@ -99,7 +106,7 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('messages table', () => {
-      it('is keyed by messageSid, on demand, with PITR, TTL and the pending index', () => {
+      it('is keyed by messageSid, on demand, with PITR, TTL, the pending index and the list indexes', () => {
         s.template.hasResourceProperties('AWS::DynamoDB::Table', {
           KeySchema: [{ AttributeName: 'messageSid', KeyType: 'HASH' }],
           AttributeDefinitions: Match.arrayWith([{ AttributeName: 'messageSid', AttributeType: 'S' }]),
@@ -115,6 +122,20 @@ describe('StatusTrackerStack', () => {
               ],
               Projection: { ProjectionType: 'KEYS_ONLY' },
             },
+            ...[
+              ['byTime', 'timeBucket'],
+              ['failures', 'failureBucket'],
+              ['byTo', 'to'],
+              ['byClientReference', 'clientReference'],
+            ].map(([IndexName, partitionKey]) => ({
+              IndexName,
+              KeySchema: [
+                { AttributeName: partitionKey, KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              // Keys only: a status change never rewrites an index entry; pages read the items.
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            })),
           ],
         });
       });
@@ -165,10 +186,12 @@ describe('StatusTrackerStack', () => {
         });
       });
 
-      it('give the query function only the table', () => {
+      it('give the query function only the table and the indexes it may query', () => {
         expect(functionEnvironment(s, ids.queryFn)).toEqual({
           NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: ids.table },
+          LIST_INDEXES: 'byTime,failures,byTo,byClientReference',
+          PENDING_SHARDS: '16',
         });
       });
 
@@ -223,7 +246,7 @@ describe('StatusTrackerStack', () => {
         expect(actions.some((a) => a.includes('*'))).toBe(false);
       });
 
-      it('lets the query function get items from the table, and nothing else', () => {
+      it('lets the query function get items from the table and query the list indexes, nothing else', () => {
         const { role, statements } = rolePermissions(s, ids.queryRole);
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
         expect(role.Properties.Policies).toBeUndefined();
@@ -233,7 +256,16 @@ describe('StatusTrackerStack', () => {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Resource: getAtt(ids.queryLogs),
           },
-          { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: getAtt(ids.table) },
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+            Resource: getAtt(ids.table),
+          },
+          ...['pending', 'byTime', 'failures', 'byTo', 'byClientReference'].map((index) => ({
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: { 'Fn::Join': ['', [getAtt(ids.table), `/index/${index}`]] },
+          })),
         ]);
       });
 
@@ -297,12 +329,14 @@ describe('StatusTrackerStack', () => {
         expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual([
           'AlarmTopicArn',
           'DashboardUrl',
+          'ListUrl',
           'MessagesTableName',
           'QueryUrl',
           'SendQueueUrl',
           'SenderFunctionName',
           'StatusCallbackUrl',
           'StatusCallbackUrlWithRetries',
+          'StatusCallbackUrlWithTagsTemplate',
           'TwilioSecretName',
         ]);
       });

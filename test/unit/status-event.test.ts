@@ -66,7 +66,8 @@ describe('statusChangeOf', () => {
       item('undelivered', 5, {
         errorCode: 30003,
         errorMessage: 'Unreachable destination handset',
-        tags: { tenant: 'acme' },
+        // Stored one attribute per tag (domain/tags.ts); the event carries them as one map.
+        tag_tenant: 'acme',
       }),
     );
     expect(event?.detail).toMatchObject({

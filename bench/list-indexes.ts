@@ -1,0 +1,289 @@
+/**
+ * `npm run bench:list`: what the list API's indexes cost and how fast a page comes back, on DynamoDB
+ * Local. Prints figures; never fails on a time.
+ *
+ * 1. Write capacity per message, table and every index, from DynamoDB's own ConsumedCapacity
+ *    (`ReturnConsumedCapacity: INDEXES` on every UpdateItem the real callback handler sends), on the
+ *    realistic callback stream (10% out of order, 5% duplicates), before (today's `pending` index only)
+ *    and after (all list indexes), same stream, same run; once with callbacks only, once with the sender's
+ *    write first (clientReference, three tags, Twilio's creation time). A write refused by its condition
+ *    returns no ConsumedCapacity; DynamoDB bills it 1 WCU on the table, so it is counted so.
+ * 2. List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES (100,000)
+ *    messages written through the store, for the queries a support desk runs.
+ */
+import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { describeTwilioError } from '../lambda/domain/error-codes';
+import { indexKeysOf } from '../lambda/domain/index-keys';
+import { rankOf } from '../lambda/domain/lifecycle';
+import { statusTimeAttribute } from '../lambda/domain/message';
+import { tagAttribute } from '../lambda/domain/tags';
+import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createListHandler } from '../lambda/adapters/list-endpoint';
+import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
+import { MessageStore } from '../lambda/adapters/message-store';
+import { createStatusCallbackHandler } from '../lambda/adapters/status-callback-endpoint';
+import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+import { LIST_INDEX_NAMES, pendingShardOf, type ListIndexName } from '../lambda/domain/contract';
+import { createMessageLister } from '../lambda/use-cases/list-messages';
+import { buildHttpApiEvent } from '../local/http-api-event';
+import { ensureMessagesTable } from '../local/dynamodb-local';
+import { silentLogger } from '../test/reliability/support';
+import { seedMessages, type SeededMessage } from '../test/support/seed-messages';
+import { buildRealisticStream, runLanes, signedCallbackEvent } from './support/callback-stream';
+import { startBenchDynamoDb } from './support/dynamodb';
+import { markdownTable, percentile } from './support/stats';
+
+const TOKEN = 'bench-list-token-0123456789abcdef';
+
+interface Capacity {
+  table: number;
+  indexes: Record<string, number>;
+}
+
+/** Asks DynamoDB for the capacity of every UpdateItem this client sends, and adds it up. */
+function recordCapacity(client: DynamoDBClient): Capacity {
+  const totals: Capacity = { table: 0, indexes: {} };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'UpdateItemCommand') return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
+      try {
+        const result = await next(args);
+        const consumed = (
+          result.output as {
+            ConsumedCapacity?: {
+              Table?: { CapacityUnits?: number };
+              GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+            };
+          }
+        ).ConsumedCapacity;
+        totals.table += consumed?.Table?.CapacityUnits ?? 0;
+        for (const [name, units] of Object.entries(consumed?.GlobalSecondaryIndexes ?? {})) {
+          totals.indexes[name] = (totals.indexes[name] ?? 0) + (units.CapacityUnits ?? 0);
+        }
+        return result;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') totals.table += 1;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'recordCapacity' },
+  );
+  return totals;
+}
+
+async function writeCost(
+  endpoint: string,
+  indexes: readonly ListIndexName[],
+  withSender: boolean,
+  messages: number,
+) {
+  const tableName = `bench-wcu-${indexes.length}-${withSender ? 's' : 'c'}-${Date.now()}`;
+  await ensureMessagesTable(endpoint, tableName, indexes);
+  const client = createDynamoClient({ endpoint });
+  const capacity = recordCapacity(client);
+  const store = new MessageStore(client, tableName);
+  const handler = createStatusCallbackHandler({
+    store,
+    credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
+    logger: silentLogger,
+  });
+  const stream = buildRealisticStream({ messages, seed: 42 });
+  const lanes = stream.lanes.map((lane) =>
+    lane.map((callback) => ({ callback, first: lane[0] === callback })),
+  );
+  await runLanes(
+    lanes,
+    8,
+    async ({ callback, first }) => {
+      if (first && withSender) {
+        const to = callback.params.find(([k]) => k === 'To')?.[1] ?? '+15550000000';
+        await store.apply({
+          messageSid: callback.messageSid,
+          status: 'queued',
+          observedAt: new Date().toISOString(),
+          createdAt: new Date().toISOString(),
+          source: 'send',
+          to,
+          clientReference: `order-${callback.messageSid.slice(-6)}`,
+          tags: { tenant: 'acme', campaign: 'spring-2026', region: 'eu-west' },
+        });
+      }
+      const response = await handler(signedCallbackEvent(callback.params, TOKEN));
+      if (response.statusCode !== 200) throw new Error(`callback answered ${response.statusCode}`);
+    },
+    600_000,
+  );
+  client.destroy();
+  const indexTotal = Object.values(capacity.indexes).reduce((a, b) => a + b, 0);
+  const newIndexes = Object.entries(capacity.indexes)
+    .filter(([name]) => name !== 'pending')
+    .reduce((a, [, b]) => a + b, 0);
+  return { capacity, callbacks: stream.callbacks, messages, indexTotal, newIndexes };
+}
+
+async function listLatency(endpoint: string, count: number) {
+  const tableName = `bench-list-${Date.now()}`;
+  await ensureMessagesTable(endpoint, tableName);
+  const client = createDynamoClient({ endpoint });
+  const now = new Date();
+  const seeded = seedMessages(count, { endAt: now, spacingMs: (10 * 86_400_000) / count, seed: 5 });
+  const started = Date.now();
+  await putSeed(client, tableName, seeded);
+  const seedSeconds = (Date.now() - started) / 1000;
+  const reader = new MessageIndexReader(client, tableName);
+  const list = createListHandler({
+    listMessages: createMessageLister({
+      store: reader,
+      setup: { available: LIST_INDEX_NAMES, pendingShards: 16 },
+    }),
+    logger: silentLogger,
+  });
+  const iso = (msAgo: number) => encodeURIComponent(new Date(now.getTime() - msAgo).toISOString());
+  const queries: Array<[string, string]> = [
+    ['failures in the last hour', `status=failed,undelivered,canceled&since=${iso(3_600_000)}`],
+    ['one recipient', `to=${encodeURIComponent(seeded[10]!.to)}`],
+    ['one clientReference', 'clientReference=order-5'],
+    ['one tag (last 7 days)', 'tag.campaign=summer'],
+    ['not final for 12 hours', `final=false&until=${iso(12 * 3_600_000)}&since=${iso(7 * 86_400_000)}`],
+  ];
+  const rows: string[][] = [];
+  for (const [name, query] of queries) {
+    const times: number[] = [];
+    const units: number[] = [];
+    let returned = 0;
+    for (let run = 0; run < 25; run++) {
+      const before = reader.consumedReadUnits;
+      const t0 = performance.now();
+      const response = await list(
+        buildHttpApiEvent({
+          method: 'GET',
+          url: `/messages?${query}&limit=100`,
+          routeKey: 'GET /messages',
+          headers: { host: 'bench' },
+          body: Buffer.alloc(0),
+          scheme: 'https',
+        }),
+      );
+      times.push(performance.now() - t0);
+      units.push(reader.consumedReadUnits - before);
+      returned = (JSON.parse(String(response.body)) as { messages: unknown[] }).messages.length;
+    }
+    rows.push([
+      name,
+      `\`${decodeURIComponent(query)}\``,
+      String(returned),
+      percentile(times, 50).toFixed(1),
+      percentile(times, 99).toFixed(1),
+      percentile(units, 50).toFixed(1),
+    ]);
+  }
+  client.destroy();
+  return { rows, seedSeconds };
+}
+
+/**
+ * Writes the seeded messages as the store leaves them (what test/integration/list-messages.test.ts checks
+ * the store writes), 25 to a BatchWriteItem: through the store, DynamoDB Local takes about 80 messages a
+ * second with five indexes, which would make 100,000 a forty-minute setup.
+ */
+async function putSeed(client: DynamoDBClient, tableName: string, messages: readonly SeededMessage[]) {
+  const items = messages.map((m) => {
+    const item: Record<string, unknown> = {
+      messageSid: m.messageSid,
+      status: m.status,
+      statusRank: rankOf(m.status),
+      final: m.final,
+      createdAt: m.createdAt,
+      updatedAt: m.createdAt,
+      to: m.to,
+      from: m.from,
+      accountSid: m.accountSid,
+      messagingServiceSid: m.messagingServiceSid,
+      clientReference: m.clientReference,
+      errorCode: m.errorCode,
+      errorMessage: m.errorCode === undefined ? undefined : describeTwilioError(m.errorCode).message,
+      [statusTimeAttribute(m.status)]: m.createdAt,
+      ...indexKeysOf(m as unknown as Record<string, unknown>),
+      ...Object.fromEntries(Object.entries(m.tags).map(([k, v]) => [tagAttribute(k), v])),
+    };
+    if (!m.final)
+      Object.assign(item, { pendingShard: pendingShardOf(m.messageSid, 16), pendingSince: m.createdAt });
+    return marshall(item, { removeUndefinedValues: true });
+  });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < items.length) {
+        let batch = items.slice(next, (next += 25)).map((Item) => ({ PutRequest: { Item } }));
+        while (batch.length) {
+          const result = await client.send(
+            new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }),
+          );
+          batch = (result.UnprocessedItems?.[tableName] ?? []) as typeof batch;
+        }
+      }
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const dynamo = await startBenchDynamoDb();
+  try {
+    const messages = Number(process.env.BENCH_WCU_MESSAGES ?? 2000);
+    const rows: string[][] = [];
+    for (const withSender of [false, true]) {
+      for (const indexes of [[] as ListIndexName[], LIST_INDEX_NAMES]) {
+        const r = await writeCost(dynamo.endpoint, indexes, withSender, messages);
+        const per = (x: number) => (x / r.messages).toFixed(3);
+        rows.push([
+          withSender ? 'sender + callbacks' : 'callbacks only',
+          indexes.length ? 'after (all list indexes)' : 'before (pending only)',
+          String(r.callbacks),
+          per(r.capacity.table),
+          ['pending', ...LIST_INDEX_NAMES]
+            .map((name) => `${name} ${per(r.capacity.indexes[name] ?? 0)}`)
+            .join(', '),
+          per(r.newIndexes),
+          per(r.capacity.table + r.indexTotal),
+          (r.capacity.table / r.callbacks).toFixed(3),
+        ]);
+      }
+    }
+    console.log(`\nWrite capacity per message (${messages} messages, realistic stream, seed 42)\n`);
+    console.log(
+      markdownTable(
+        [
+          'writes',
+          'table',
+          'callbacks',
+          'table WCU/msg',
+          'index WCU/msg',
+          'new indexes WCU/msg',
+          'total WCU/msg',
+          'table WCU/callback',
+        ],
+        rows,
+      ),
+    );
+    const count = Number(process.env.BENCH_LIST_MESSAGES ?? 100_000);
+    const latency = await listLatency(dynamo.endpoint, count);
+    console.log(
+      `\nList latency, first page (limit 100), 25 runs each, ${count} messages over 10 days (seeded in ${latency.seedSeconds.toFixed(0)} s)\n`,
+    );
+    console.log(
+      markdownTable(
+        ['query', 'parameters', 'messages on the page', 'p50 ms', 'p99 ms', 'RCU per page (p50)'],
+        latency.rows,
+      ),
+    );
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

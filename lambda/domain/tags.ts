@@ -1,0 +1,89 @@
+/**
+ * Tags: up to 10 short key -> value strings a message carries, set by the sender's request (`tags`) or
+ * by the query string of the status callback URL an application gave Twilio
+ * (`.../message-status?tenant=acme&campaign=spring`). Twilio signs the full URL, so those parameters are
+ * as authentic as the callback itself.
+ *
+ * The limits keep a tagged item under 1 KB, so every write of it stays one write capacity unit.
+ *
+ * Stored as one top-level attribute per tag (`tag_<key>`), like the status times: one UpdateItem can
+ * then create an item and fill a single key (`if_not_exists`), which a map attribute cannot do (DynamoDB
+ * cannot SET a path inside a map that does not exist yet). `toMessageRecord` folds them into `tags`.
+ */
+export const MAX_TAGS = 10;
+export const MAX_TAG_VALUE_LENGTH = 256;
+/** All keys and values together, in UTF-8 bytes. */
+export const MAX_TAG_BYTES = 400;
+export const TAG_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const TAG_ATTRIBUTE_PREFIX = 'tag_';
+
+/** No control characters: a tag ends up in logs, JSON, CSV and events. */
+const TAG_VALUE_PATTERN = /^[^\p{Cc}]*$/u;
+
+export type Tags = Record<string, string>;
+
+export function tagAttribute(key: string): string {
+  return `${TAG_ATTRIBUTE_PREFIX}${key}`;
+}
+
+/** Why one key/value pair is not a tag, or undefined when it is one. */
+export function tagProblem(key: string, value: unknown): string | undefined {
+  if (!TAG_KEY_PATTERN.test(key)) return `tag key "${key.slice(0, 70)}" must be 1-64 of A-Z a-z 0-9 _ . -`;
+  if (typeof value !== 'string') return `tag "${key}" must be a string`;
+  if (value.length > MAX_TAG_VALUE_LENGTH) {
+    return `tag "${key}" is longer than ${MAX_TAG_VALUE_LENGTH} characters`;
+  }
+  if (!TAG_VALUE_PATTERN.test(value)) return `tag "${key}" must not contain control characters`;
+  return undefined;
+}
+
+function tagBytes(key: string, value: string): number {
+  return Buffer.byteLength(key) + Buffer.byteLength(value);
+}
+
+/** A sender request's `tags`, all or nothing: the first problem, or the tags. */
+export function validateTags(input: unknown): { ok: true; tags: Tags } | { ok: false; problem: string } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, problem: '"tags" must be an object of key -> string' };
+  }
+  const entries = Object.entries(input as Record<string, unknown>);
+  if (entries.length > MAX_TAGS) return { ok: false, problem: `"tags" may hold at most ${MAX_TAGS} tags` };
+  let bytes = 0;
+  for (const [key, value] of entries) {
+    const problem = tagProblem(key, value);
+    if (problem) return { ok: false, problem };
+    bytes += tagBytes(key, value as string);
+  }
+  if (bytes > MAX_TAG_BYTES) {
+    return { ok: false, problem: `"tags" take more than ${MAX_TAG_BYTES} bytes (keys and values, UTF-8)` };
+  }
+  return { ok: true, tags: Object.fromEntries(entries) as Tags };
+}
+
+/**
+ * Tags from a callback URL's query string, leniently: parameters are kept in order while they are valid
+ * tags within the limits; the rest are ignored and named in `ignored` (to be logged), never an error,
+ * since Twilio would only retry a refused callback. A key given twice keeps its first value.
+ */
+export function tagsFromQueryString(rawQueryString: string | undefined): { tags: Tags; ignored: string[] } {
+  const tags: Tags = {};
+  const ignored: string[] = [];
+  if (!rawQueryString) return { tags, ignored };
+  let bytes = 0;
+  let count = 0;
+  for (const [key, value] of new URLSearchParams(rawQueryString)) {
+    const name = key.slice(0, 70);
+    if (Object.hasOwn(tags, key) || tagProblem(key, value) !== undefined || count >= MAX_TAGS) {
+      ignored.push(name);
+      continue;
+    }
+    if (bytes + tagBytes(key, value) > MAX_TAG_BYTES) {
+      ignored.push(name);
+      continue;
+    }
+    tags[key] = value;
+    bytes += tagBytes(key, value);
+    count++;
+  }
+  return { tags, ignored };
+}
