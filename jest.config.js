@@ -21,6 +21,7 @@ const DYNAMODB_SUITES = [
   'infra/bundle.test.ts',
   'sender/handler.test.ts',
   'sender/sender.test.ts',
+  'sender/accounts.test.ts',
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

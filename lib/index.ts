@@ -5,7 +5,8 @@ export {
   RECONCILER_TIMEOUT_MINUTES,
   TRACKER_DEFAULTS,
   type StatusTrackerProps,
-  type TrackerSettings,
 } from './tracker-props';
+export type { TrackerSettings } from './tracker-settings';
+export type { StatusChangeRuleOptions } from './status-tracker';
 export { StatusTrackerStack, type StatusTrackerStackProps } from './status-tracker-stack';
 export { readAppConfig, type AppConfig } from './config';

@@ -38,7 +38,8 @@ import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
 import { StatusEvents } from './constructs/status-events';
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { resolveTrackerSettings, type StatusTrackerProps, type TrackerSettings } from './tracker-props';
+import type { StatusTrackerProps } from './tracker-props';
+import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
 export interface StatusChangeRuleOptions {
   /** Only these statuses (the new current status), e.g. `['failed', 'undelivered']`. */

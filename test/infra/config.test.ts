@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ConfigError, readAppConfig } from '../../lib/config';
-import { resolveTrackerSettings } from '../../lib/tracker-props';
+import { resolveTrackerSettings } from '../../lib/tracker-settings';
 
 /**
  * What the app makes of a context, as cdk.json (JSON types) or `-c key=value` (strings) gives it: the
