@@ -29,6 +29,7 @@ import { TRACKER_NODE_OPTIONS } from '../lib/constructs/tracker-function';
 import { bundleHandlers, lambdaBuildOptions } from '../scripts/bundle';
 import { bytesByPackage } from './support/source-map';
 import { kb, markdownTable, median, ms, percentile, ratio, type BenchmarkReport } from './support/stats';
+import { LIST_INDEX_NAMES } from '../lambda/domain/contract';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The budget for the bundles behind API routes (callback, query): 400 KiB. */
@@ -265,6 +266,7 @@ const PLACEHOLDERS: Record<string, string> = {
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
   EVENT_BUS_NAME: 'bench-events',
+  LIST_INDEXES: LIST_INDEX_NAMES.join(','),
   // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.
   ACCOUNT_SECRET_PREFIX: 'bench/accounts/',
   ACCOUNT_SECRET_SHARDS: '64',
