@@ -12,10 +12,10 @@
  * Each part is a construct of its own under ./constructs. Every function is a TrackerFunction whose role
  * starts empty: the grants in those files are the whole of what each may do.
  */
-import { Names, Stack, Validations } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import * as events from 'aws-cdk-lib/aws-events';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,7 +37,6 @@ import { TrackerOperations } from './constructs/operations';
 import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
 import { StatusEvents } from './constructs/status-events';
-import { RemovalPolicy } from 'aws-cdk-lib';
 import type { StatusTrackerProps } from './tracker-props';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
