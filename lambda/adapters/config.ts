@@ -13,18 +13,15 @@ export function applyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Apply
 }
 
 /**
- * A positive number from the environment: required unless a fallback is given. A missing or malformed
- * value throws, so a misconfigured function fails its cold start rather than each request.
+ * A positive number from the environment, required. A missing or malformed value throws, so a
+ * misconfigured function fails its cold start rather than each request.
  */
 export function positiveEnv(
   name: string,
-  options: { integer?: boolean; env?: NodeJS.ProcessEnv; fallback?: number } = {},
+  options: { integer?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): number {
   const raw = (options.env ?? process.env)[name];
-  if (raw === undefined || raw === '') {
-    if (options.fallback !== undefined) return options.fallback;
-    throw new Error(`Environment variable ${name} is required`);
-  }
+  if (raw === undefined || raw === '') throw new Error(`Environment variable ${name} is required`);
   const value = Number(raw);
   const valid = options.integer ? Number.isInteger(value) && value > 0 : Number.isFinite(value) && value > 0;
   if (!valid)

@@ -1,5 +1,6 @@
 /** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
 import { createQueryHandler } from '../adapters/query-endpoint';
+import { positiveEnv } from '../adapters/config';
 import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
 import { createListHandler } from '../adapters/list-endpoint';
 import { MessageIndexReader } from '../adapters/message-index-reader';
@@ -12,6 +13,7 @@ const client = createDynamoClient();
 const tableName = requiredEnv('TABLE_NAME');
 const logger = createLogger();
 
+/** LIST_INDEXES may be empty (`listIndexes: 0`, before a staged upgrade), so requiredEnv does not fit. */
 function missing(name: string): never {
   throw new Error(`Environment variable ${name} is required`);
 }
@@ -25,7 +27,7 @@ export const handler = createQueryHandler({
       // Set by the construct: the indexes this deployment has, and the pending index's shards.
       setup: {
         available: listIndexesOf(process.env.LIST_INDEXES ?? missing('LIST_INDEXES')),
-        pendingShards: Number(requiredEnv('PENDING_SHARDS')),
+        pendingShards: positiveEnv('PENDING_SHARDS', { integer: true }),
       },
     }),
     logger,
