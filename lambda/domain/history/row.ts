@@ -9,7 +9,7 @@
  * a number by trying every number.
  *
  * Times are epoch milliseconds (bigint): both engines and Firehose's JSON-to-Parquet conversion read them
- * the same way, with no timestamp format to agree on. `dt` (the UTC day, `YYYY-MM-DD`) is the partition.
+ * the same way, with no timestamp format to agree on. `dt` (the UTC day it was recorded, `YYYY-MM-DD`) is the partition.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { StatusChangeDetail } from '../status-event';
@@ -107,9 +107,13 @@ export function historyRowOf(
   };
 }
 
-/** The UTC day a row belongs to: its status time's, else the time it was made. */
+/**
+ * The partition a row is written under: the UTC day it was recorded, as Firehose's
+ * `dt=!{timestamp:yyyy-MM-dd}/` prefix does in AWS. A row is recorded after its status time, so a
+ * window starting at `since` never needs partitions before `since`'s day.
+ */
 export function historyDayOf(row: HistoryRow): string {
-  return new Date(row.status_at_ms ?? row.recorded_at_ms).toISOString().slice(0, 10);
+  return new Date(row.recorded_at_ms).toISOString().slice(0, 10);
 }
 
 /**
