@@ -83,11 +83,30 @@ function localTracker(base: string): Tracker {
   };
 }
 
-/** fetch, with "cannot reach" naming the URL tried instead of undici's bare `fetch failed`. */
+/** How long a request may go unanswered (TRACKER_TIMEOUT, seconds) before the command gives up. */
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+function requestTimeoutMs(): number {
+  const text = process.env.TRACKER_TIMEOUT;
+  if (text === undefined || text === '') return DEFAULT_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`TRACKER_TIMEOUT must be a number of seconds above 0, got "${text}"`);
+  return seconds * 1000;
+}
+
+/**
+ * fetch, with "cannot reach" naming the URL tried instead of undici's bare `fetch failed`, and a bound
+ * on how long it waits for an answer (a stuck proxy or a black-holed address would otherwise hang).
+ */
 export async function fetchOrExplain(url: string, init: RequestInit, hint?: string): Promise<Response> {
+  const timeoutMs = requestTimeoutMs();
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    // A DOMException, which is not an Error in every realm: known by its name.
+    if ((error as { name?: unknown } | null)?.name === 'TimeoutError')
+      throw new UnreachableError(url, { code: `no answer within ${timeoutMs / 1000} s` }, hint);
     throw new UnreachableError(url, error, hint);
   }
 }

@@ -167,3 +167,24 @@ it.each([
   expect(err[1]).toBe('see: npm run messages -- --help');
   expect(api.requests).toHaveLength(0);
 });
+
+it('gives up on a server that never answers, naming the URL and the wait (TRACKER_TIMEOUT)', async () => {
+  const silent = await startStandIn(() => undefined);
+  process.env.TRACKER_TIMEOUT = '0.3';
+  try {
+    const captured = captureIo();
+    expect(await runCli(['messages', '--url', silent.url], captured.io)).toBe(1);
+    expect(captured.err).toEqual([
+      expect.stringMatching(
+        /^error: cannot reach http:\/\/127\.0\.0\.1:\d+\/messages \(no answer within 0\.3 s\)/,
+      ),
+    ]);
+    process.env.TRACKER_TIMEOUT = 'soon';
+    const typo = captureIo();
+    expect(await runCli(['messages', '--url', silent.url], typo.io)).toBe(2);
+    expect(typo.err[0]).toBe('error: TRACKER_TIMEOUT must be a number of seconds above 0, got "soon"');
+  } finally {
+    delete process.env.TRACKER_TIMEOUT;
+    await silent.close();
+  }
+});

@@ -79,6 +79,24 @@ describe('npm start, send and status', () => {
     expect(lines.join('\n')).toMatch(/history:\n\s+\S+Z {2}queued/);
   });
 
+  it('finds the message with `npm run messages`: by reference, by recipient and as CSV', async () => {
+    lines.length = 0;
+    expect(await cli(['messages', '--ref', 'cli-test', '--since', '1h'])).toBe(0);
+    expect(lines[0]).toMatch(/^SID\s+STATUS/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^SM[0-9a-f]{32}\s+\w+.*\+14155550100.*cli-test$/);
+    lines.length = 0;
+    expect(await cli(['messages', '--to', '+14155550100', '--csv'])).toBe(0);
+    expect(lines[0]).toMatch(/^messageSid,status,final,createdAt,/);
+    expect(lines.join('\n')).toContain(",'+14155550100,");
+    lines.length = 0;
+    expect(await cli(['messages', '--ref', 'no-such-reference'])).toBe(0);
+    expect(lines).toEqual(['no messages match']);
+    lines.length = 0;
+    expect(await cli(['messages', '--status', 'delivred'])).toBe(1);
+    expect(lines.join('\n')).toMatch(/status/);
+  });
+
   it('sends to WhatsApp as the README writes it, from the default number on WhatsApp', async () => {
     lines.length = 0;
     expect(await cli(['send', '--to', 'whatsapp:+14155550100', '--body', 'hello'])).toBe(0);
