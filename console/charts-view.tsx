@@ -15,7 +15,7 @@ import {
 } from 'chart.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
-import { KNOWN_STATUSES, rankOf } from '../lambda/domain/lifecycle';
+import { FAILURE_STATUSES, KNOWN_STATUSES, rankOf } from '../lambda/domain/lifecycle';
 import { getJson, type HistoryReport } from './api';
 import { WINDOWS, type WindowKey } from './query';
 
@@ -25,13 +25,17 @@ export function reportPath(window: WindowKey, now: number): string {
   return `/history/report?since=${encodeURIComponent(new Date(now - WINDOWS[window].ms).toISOString())}`;
 }
 
-/** Messages that reached each status over the window's days, in lifecycle order. */
+/**
+ * Messages that reached each status over the window's days: the way to delivery in lifecycle order,
+ * then the failures.
+ */
 export function funnelOf(report: HistoryReport): Array<[status: string, messages: number]> {
   const totals = new Map<string, number>();
   for (const day of report.funnel)
     for (const [status, count] of Object.entries(day.statuses))
       totals.set(status, (totals.get(status) ?? 0) + count);
-  const order = (s: string) => (rankOf(s) ?? 99) * 100 + KNOWN_STATUSES.indexOf(s as never);
+  const order = (s: string) =>
+    (FAILURE_STATUSES.includes(s) ? 1000 : 0) + (rankOf(s) ?? 99) * 10 + KNOWN_STATUSES.indexOf(s as never);
   return [...totals].sort(([a], [b]) => order(a) - order(b));
 }
 
@@ -89,7 +93,9 @@ export function ChartsView() {
               label="messages"
               labels={funnel.map(([status]) => status)}
               values={funnel.map(([, count]) => count)}
-              colour={COLOURS.bar}
+              colour={funnel.map(([status]) =>
+                FAILURE_STATUSES.includes(status) ? COLOURS.bad : COLOURS.bar,
+              )}
             />
           </figure>
           <figure>
@@ -131,7 +137,8 @@ interface BarChartProps {
   label: string;
   labels: string[];
   values: number[];
-  colour: string;
+  /** One colour, or one per bar. */
+  colour: string | string[];
   horizontal?: boolean;
 }
 
@@ -153,7 +160,7 @@ function BarChart({ label, labels, values, colour, horizontal }: BarChartProps) 
     };
     const chart = new Chart(canvas.current, config);
     return () => chart.destroy();
-  }, [label, labels.join('\n'), values.join(','), colour, horizontal]);
+  }, [label, labels.join('\n'), values.join(','), String(colour), horizontal]);
   const text = labels.map((name, i) => `${name}: ${values[i]}`).join('; ');
   return (
     <div class="chart">

@@ -56,7 +56,13 @@ export function MessagesView() {
         setMessages((rows) =>
           rows?.map((row) =>
             row.messageSid === change.messageSid && (row.statusRank ?? -1) < (change.statusRank ?? 0)
-              ? { ...row, status: change.status!, statusRank: change.statusRank, final: !!change.final }
+              ? {
+                  ...row,
+                  status: change.status!,
+                  statusRank: change.statusRank,
+                  final: !!change.final,
+                  errorCode: change.errorCode ?? undefined,
+                }
               : row,
           ),
         );
@@ -185,8 +191,8 @@ function MessagesTable({ messages }: { messages: MessageRecord[] }) {
                 <span class={`badge ${statusTone(m.status)}`}>{m.status ?? 'unknown'}</span>
               </td>
               <td class="wide">{formatTime(m.createdAt)}</td>
-              <td>{m.to}</td>
-              <td>{m.errorCode}</td>
+              <td data-label="To">{m.to}</td>
+              <td data-label="Error">{m.errorCode}</td>
               <td class="wide ref">{m.clientReference}</td>
             </tr>
           ))}

@@ -86,7 +86,10 @@ function MessageDetails({ message }: { message: MessageRecord }) {
         <div class="error-box">
           <h2>Error {message.errorCode}</h2>
           <p class="meaning">{describeTwilioError(message.errorCode).message}</p>
-          {message.errorMessage && <p>Twilio said: {message.errorMessage}</p>}
+          {message.errorMessage &&
+            message.errorMessage !== describeTwilioError(message.errorCode).message && (
+              <p>Recorded with it: {message.errorMessage}</p>
+            )}
         </div>
       )}
       <h2>Timeline</h2>
