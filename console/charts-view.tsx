@@ -15,28 +15,15 @@ import {
 } from 'chart.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
-import { FAILURE_STATUSES, KNOWN_STATUSES, rankOf } from '../lambda/domain/lifecycle';
+import { FAILURE_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type HistoryReport } from './api';
+import { funnelOf } from './funnel';
 import { WINDOWS, type WindowKey } from './query';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 export function reportPath(window: WindowKey, now: number): string {
   return `/history/report?since=${encodeURIComponent(new Date(now - WINDOWS[window].ms).toISOString())}`;
-}
-
-/**
- * Messages that reached each status over the window's days: the way to delivery in lifecycle order,
- * then the failures.
- */
-export function funnelOf(report: HistoryReport): Array<[status: string, messages: number]> {
-  const totals = new Map<string, number>();
-  for (const day of report.funnel)
-    for (const [status, count] of Object.entries(day.statuses))
-      totals.set(status, (totals.get(status) ?? 0) + count);
-  const order = (s: string) =>
-    (FAILURE_STATUSES.includes(s) ? 1000 : 0) + (rankOf(s) ?? 99) * 10 + KNOWN_STATUSES.indexOf(s as never);
-  return [...totals].sort(([a], [b]) => order(a) - order(b));
 }
 
 const COLOURS = { bar: '#1f5fa8', bad: '#b3261e', time: '#2e6b30' };
