@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
 // the restrictions of the wider one.
 const LAMBDA_OUTSIDE = {
   regex: '^(\\.\\./)+(bin|lib|local|test|bench|console|scripts)(/|$)',
-  message: 'Runtime code (lambda/) never imports the CDK app, local tools, the web console, tests or benchmarks.',
+  message:
+    'Runtime code (lambda/) never imports the CDK app, local tools, the web console, tests or benchmarks.',
 };
 const SDK_PACKAGES = {
   group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'twilio', 'twilio/*', 'aws-lambda'],

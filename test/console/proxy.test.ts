@@ -247,6 +247,14 @@ describe('its command line', () => {
     }
   });
 
+  it('lists its options with --help', async () => {
+    const { io, out } = captureIo();
+    expect(await runCli(['console', '--help'], io)).toBe(0);
+    expect(out[0]).toBe('usage: npm run console -- --stack NAME [--region R] [--profile P] [--port N]');
+    for (const option of ['--stack NAME', '--region REGION', '--profile PROFILE', '--port N'])
+      expect(out.join('\n')).toContain(option);
+  });
+
   it('says which stack does not exist (exit 1), serving nothing', async () => {
     const { code, output } = await runToEnd(
       'local/cli.ts',
