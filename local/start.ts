@@ -83,7 +83,7 @@ async function main(): Promise<number> {
 
   const lines = [
     'twilio-status-tracker is running on this machine',
-    `  console    ${pipeline.url}/   (the web console: newest messages, live)`,
+    `  console    ${pipeline.url}/   (watch messages arrive: npm run demo -- --url ${pipeline.url})`,
     `  callbacks  POST ${pipeline.callbackUrl}`,
     `  query      GET  ${pipeline.url}/messages/{messageSid}   (npm run status -- SM...)`,
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,

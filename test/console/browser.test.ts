@@ -14,6 +14,7 @@ import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
 import { eventually, launchChromium, screenshot, watchedPage } from '../support/browser';
 import { dynamoEndpoint } from '../support/dynamodb';
+import { runToEnd } from '../support/processes';
 
 jest.setTimeout(120_000);
 
@@ -321,4 +322,21 @@ it('is usable on a 375 px wide phone: nothing wider than the screen', async () =
   expect(await phone.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await screenshot(phone.page, 'phone');
   await phone.page.context().close();
+});
+
+it('shows the messages of `npm run demo -- --url` as they arrive: what a new user watches after npm start', async () => {
+  await open();
+  await eventually(
+    () => page.locator('.summary').textContent(),
+    (text) => expect(text).toMatch(/\d+ messages/),
+  );
+  const demo = await runToEnd('local/demo.ts', ['--url', pipeline.url, '--messages', '5']);
+  expect(demo.code).toBe(0);
+  expect(demo.stdout).toContain(`5 messages sent to ${pipeline.url}`);
+  // The demo prints a summary, not SIDs: its messages are found by their references.
+  const references = () => page.locator('table.messages td.ref').allTextContents();
+  await eventually(references, (refs) =>
+    expect(refs).toEqual(expect.arrayContaining(['batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-5'])),
+  );
+  await screenshot(page, 'demo');
 });
