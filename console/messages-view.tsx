@@ -1,5 +1,6 @@
 /** The newest messages, filtered and searched, kept current by live updates (live.ts). */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { describeTwilioError } from '../lambda/domain/error-codes';
 import { KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type MessagePage, type MessageRecord } from './api';
 import { formatTime, statusTone } from './format';
@@ -192,7 +193,12 @@ function MessagesTable({ messages }: { messages: MessageRecord[] }) {
               </td>
               <td class="wide">{formatTime(m.createdAt)}</td>
               <td data-label="To">{m.to}</td>
-              <td data-label="Error">{m.errorCode}</td>
+              <td
+                data-label="Error"
+                title={m.errorCode === undefined ? undefined : describeTwilioError(m.errorCode).message}
+              >
+                {m.errorCode}
+              </td>
               <td class="wide ref">{m.clientReference}</td>
             </tr>
           ))}
