@@ -36,6 +36,8 @@ const MESSAGE = {
   tags: { campaign: 'spring' },
 };
 
+/** Messages the stack's API lists after MESSAGE: what the console's polling must pick up. */
+const later: Array<Record<string, unknown>> = [];
 let api: StandIn;
 let cloudFormation: StandIn;
 let aws: ReturnType<typeof awsSandbox>;
@@ -48,7 +50,7 @@ beforeAll(async () => {
   api = await startSignedStandIn('execute-api', CREDENTIALS, (req, res) => {
     if (req.url.pathname === `/messages/${SID}`) return answerJson(res, 200, MESSAGE);
     if (req.url.pathname === '/messages')
-      return answerJson(res, 200, { messages: [MESSAGE], nextCursor: null });
+      return answerJson(res, 200, { messages: [MESSAGE, ...later], nextCursor: null });
     answerJson(res, 404, { message: 'Not Found' });
   });
   cloudFormation = await startCloudFormation(CREDENTIALS, {
@@ -216,6 +218,23 @@ describe('in a browser', () => {
     expect(pageErrors).toEqual([]);
     expect(await cspViolations()).toEqual([]);
     await page.context().close();
+  });
+
+  it('picks up a new message by polling the stack (every 5 s), without a reload', async () => {
+    const { page } = await watchedPage(browser);
+    await page.goto(`${origin}/#token=${token}`);
+    await page.locator(`tr[data-sid="${SID}"]`).waitFor({ timeout: 10_000 });
+    await page.evaluate('window.__sameDocument = true');
+    const newSid = `SM${'4'.repeat(32)}`;
+    later.push({ ...MESSAGE, messageSid: newSid, status: 'delivered', statusRank: 6, errorCode: undefined });
+    try {
+      await page.locator(`tr[data-sid="${newSid}"]`).waitFor({ timeout: 8_000 });
+      expect(await page.locator(`tr[data-sid="${newSid}"] .badge`).textContent()).toBe('delivered');
+      expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    } finally {
+      later.length = 0;
+      await page.context().close();
+    }
   });
 
   it('says what to do when opened without the token', async () => {
