@@ -8,15 +8,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getJson, takeTokenFromUrl, type HistoryReport } from './api';
 import { ChartsView, reportPath } from './charts-view';
 import { MessagesView } from './messages-view';
+import { filtersFromQuery } from './query';
 import { TimelineView } from './timeline-view';
 
-type Route = { view: 'messages' } | { view: 'message'; messageSid: string } | { view: 'charts' };
+type Route =
+  { view: 'messages'; query: string } | { view: 'message'; messageSid: string } | { view: 'charts' };
 
 function routeOf(hash: string): Route {
   const message = /^#\/messages\/([^/?#]+)$/.exec(hash);
   if (message) return { view: 'message', messageSid: decodeURIComponent(message[1]!) };
   if (hash === '#/charts') return { view: 'charts' };
-  return { view: 'messages' };
+  return { view: 'messages', query: /^#\/\?(.*)$/.exec(hash)?.[1] ?? '' };
 }
 
 /** Whether the history report answers: charts are shown only when it does (404: history is off). */
@@ -24,10 +26,15 @@ type History = 'checking' | 'on' | 'off';
 
 function App() {
   const [route, setRoute] = useState(() => routeOf(location.hash));
+  // Each navigation (a link, back, forward) renders its view afresh from the URL.
+  const [navigation, setNavigation] = useState(0);
   const [history, setHistory] = useState<History>('checking');
 
   useEffect(() => {
-    const follow = () => setRoute(routeOf(location.hash));
+    const follow = () => {
+      setRoute(routeOf(location.hash));
+      setNavigation((n) => n + 1);
+    };
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
   }, []);
@@ -57,7 +64,9 @@ function App() {
         </nav>
       </header>
       <main>
-        {route.view === 'messages' && <MessagesView />}
+        {route.view === 'messages' && (
+          <MessagesView key={navigation} initial={filtersFromQuery(route.query)} />
+        )}
         {route.view === 'message' && <TimelineView messageSid={route.messageSid} />}
         {route.view === 'charts' &&
           (history === 'off' ? (

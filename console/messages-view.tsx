@@ -5,29 +5,44 @@ import { KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type MessagePage, type MessageRecord } from './api';
 import { formatTime, statusTone } from './format';
 import { onChange } from './live';
-import { interpretSearch, listParams, WINDOWS, type ListFilters, type WindowKey } from './query';
+import {
+  filtersToQuery,
+  interpretSearch,
+  listParams,
+  MAX_ROWS,
+  PAGE_SIZE,
+  WINDOWS,
+  type ListFilters,
+  type WindowKey,
+} from './query';
 
 /** Events come in bursts (a message's lifecycle, a campaign): read the list again at most this often. */
 const REFRESH_AFTER_EVENT_MS = 400;
 
-export function MessagesView() {
-  const [filters, setFilters] = useState<ListFilters>({
-    statuses: [],
-    failuresOnly: false,
-    window: '24h',
-    search: '',
-  });
-  const [searchText, setSearchText] = useState('');
+export function MessagesView({ initial }: { initial: ListFilters }) {
+  const [filters, setFiltersState] = useState<ListFilters>(initial);
+  const [searchText, setSearchText] = useState(initial.search);
+  const [limit, setLimit] = useState(PAGE_SIZE);
   const [messages, setMessages] = useState<MessageRecord[] | undefined>(undefined);
+  const [more, setMore] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [updatedAt, setUpdatedAt] = useState<string | undefined>(undefined);
   const latest = useRef(0);
 
+  /** New filters: the first page again, and the route's query says them (no new history entry). */
+  const setFilters = (next: ListFilters) => {
+    setFiltersState(next);
+    setLimit(PAGE_SIZE);
+    const query = filtersToQuery(next);
+    history.replaceState(null, '', `${location.pathname}${location.search}#/${query ? `?${query}` : ''}`);
+  };
+
   const load = useCallback(async () => {
-    const params = listParams(filters, Date.now());
+    const params = listParams(filters, Date.now(), limit);
     const asked = ++latest.current;
     if (!params) {
       setMessages([]);
+      setMore(false);
       setProblem(
         'No failure status is picked: clear "failures only" or pick failed, undelivered or canceled.',
       );
@@ -38,12 +53,13 @@ export function MessagesView() {
       // An older answer arriving after a newer one (a filter changed meanwhile) is dropped.
       if (asked !== latest.current) return;
       setMessages(page.messages);
+      setMore(page.nextCursor !== null && limit < MAX_ROWS);
       setProblem(undefined);
       setUpdatedAt(new Date().toLocaleTimeString());
     } catch (error) {
       if (asked === latest.current) setProblem(error instanceof Error ? error.message : String(error));
     }
-  }, [filters]);
+  }, [filters, limit]);
 
   useEffect(() => {
     void load();
@@ -160,6 +176,11 @@ export function MessagesView() {
         </p>
       )}
       {messages && messages.length > 0 && <MessagesTable messages={messages} />}
+      {more && (
+        <button type="button" class="more" onClick={() => setLimit(Math.min(limit + PAGE_SIZE, MAX_ROWS))}>
+          Show {PAGE_SIZE} more
+        </button>
+      )}
     </section>
   );
 }

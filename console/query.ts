@@ -2,7 +2,7 @@
  * What the console's filters and search box mean as list API parameters (README, "Find messages"). Pure,
  * so the rules are tested without a browser; the views only hold the state.
  */
-import { FAILURE_STATUSES } from '../lambda/domain/lifecycle';
+import { FAILURE_STATUSES, KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { TAG_KEY_PATTERN } from '../lambda/domain/tags';
 
 /** Time windows the console offers, by key, in milliseconds back from now. */
@@ -13,6 +13,10 @@ export const WINDOWS = {
   '7d': { label: 'last 7 days', ms: 7 * 86_400_000 },
 } as const;
 export type WindowKey = keyof typeof WINDOWS;
+
+/** Rows the table asks for at first, and how many more each "show more" adds (the API allows 1,000). */
+export const PAGE_SIZE = 100;
+export const MAX_ROWS = 1000;
 
 export interface ListFilters {
   /** Statuses picked; none means any. */
@@ -49,7 +53,11 @@ export function interpretSearch(text: string): Search {
  * The list API's parameters for these filters, or `undefined` when they can match nothing (failures
  * only, with only non-failure statuses picked): the view then says so instead of asking.
  */
-export function listParams(filters: ListFilters, now: number, limit = 100): URLSearchParams | undefined {
+export function listParams(
+  filters: ListFilters,
+  now: number,
+  limit = PAGE_SIZE,
+): URLSearchParams | undefined {
   let statuses = filters.statuses;
   if (filters.failuresOnly) {
     statuses = statuses.length ? statuses.filter((s) => FAILURE_STATUSES.includes(s)) : [...FAILURE_STATUSES];
@@ -62,4 +70,33 @@ export function listParams(filters: ListFilters, now: number, limit = 100): URLS
   if (search.kind === 'param') params.set(search.name, search.value);
   params.set('limit', String(limit));
   return params;
+}
+
+export const DEFAULT_FILTERS: ListFilters = { statuses: [], failuresOnly: false, window: '24h', search: '' };
+
+/**
+ * The filters as the route's query (`#/?status=failed&failures=1&window=1h&q=order-42`), so a view can
+ * be shared as a link and the back button returns to it as it was. Defaults are left out.
+ */
+export function filtersToQuery(filters: ListFilters): string {
+  const query = new URLSearchParams();
+  if (filters.statuses.length) query.set('status', filters.statuses.join(','));
+  if (filters.failuresOnly) query.set('failures', '1');
+  if (filters.window !== DEFAULT_FILTERS.window) query.set('window', filters.window);
+  if (filters.search.trim()) query.set('q', filters.search.trim());
+  return query.toString();
+}
+
+/** The filters a route's query names; anything it does not know (a hand-edited link) is left out. */
+export function filtersFromQuery(text: string): ListFilters {
+  const query = new URLSearchParams(text);
+  const window = query.get('window') ?? '';
+  return {
+    statuses: (query.get('status') ?? '')
+      .split(',')
+      .filter((s) => (KNOWN_STATUSES as readonly string[]).includes(s)),
+    failuresOnly: query.get('failures') === '1',
+    window: window in WINDOWS ? (window as WindowKey) : DEFAULT_FILTERS.window,
+    search: query.get('q') ?? '',
+  };
 }

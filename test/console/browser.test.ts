@@ -172,6 +172,27 @@ it('narrows the table by status and to failures only', async () => {
   expect(delivered.length).toBeGreaterThan(0);
 });
 
+it('keeps the filters in the link: back from a timeline, and a reload, show the same rows', async () => {
+  const undelivered = sent.filter((m) => finals.get(m.messageSid)!.status === 'undelivered');
+  await page.getByLabel('undelivered').check();
+  await tableShows(undelivered.map((m) => m.messageSid));
+  expect(await page.evaluate('location.hash')).toBe('#/?status=undelivered');
+  await row(undelivered[0]!.messageSid).locator('a').click();
+  await eventually(
+    () => page.locator('h1').textContent(),
+    (text) => expect(text).toBe(undelivered[0]!.messageSid),
+  );
+  await page.goBack();
+  await tableShows(undelivered.map((m) => m.messageSid));
+  expect(await page.getByLabel('undelivered').isChecked()).toBe(true);
+  await page.reload();
+  await tableShows(undelivered.map((m) => m.messageSid));
+  // The brand link is the unfiltered list.
+  await page.getByRole('link', { name: 'Twilio status tracker' }).click();
+  await tableShows(sent.map((m) => m.messageSid));
+  expect(await page.getByLabel('undelivered').isChecked()).toBe(false);
+});
+
 it('finds a message by clientReference, by tag, and opens one by its SID', async () => {
   const search = async (text: string) => {
     await page.getByLabel('Search', { exact: true }).fill(text);

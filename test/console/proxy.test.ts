@@ -50,7 +50,11 @@ beforeAll(async () => {
   api = await startSignedStandIn('execute-api', CREDENTIALS, (req, res) => {
     if (req.url.pathname === `/messages/${SID}`) return answerJson(res, 200, MESSAGE);
     if (req.url.pathname === '/messages')
-      return answerJson(res, 200, { messages: [MESSAGE, ...later], nextCursor: null });
+      // A first page of 100 says there is more; the console then asks for 200 at once.
+      return answerJson(res, 200, {
+        messages: [MESSAGE, ...later],
+        nextCursor: req.url.searchParams.get('limit') === '100' ? 'more-to-read' : null,
+      });
     answerJson(res, 404, { message: 'Not Found' });
   });
   cloudFormation = await startCloudFormation(CREDENTIALS, {
@@ -215,6 +219,16 @@ describe('in a browser', () => {
       (count) => expect(count).toBe(3),
     );
     await screenshot(page, 'stack-timeline');
+    await page.goBack();
+    await page.getByRole('button', { name: 'Show 100 more' }).click();
+    await eventually(
+      async () => api.requests.map((r) => r.url.searchParams.get('limit')),
+      (limits) => expect(limits).toContain('200'),
+    );
+    await eventually(
+      () => page.getByRole('button', { name: 'Show 100 more' }).count(),
+      (count) => expect(count).toBe(0),
+    );
     expect(pageErrors).toEqual([]);
     expect(await cspViolations()).toEqual([]);
     await page.context().close();

@@ -3,7 +3,14 @@
  * become, the order of a timeline and which statuses arrived late, the funnel's order.
  */
 import { funnelOf } from '../../console/funnel';
-import { interpretSearch, listParams, type ListFilters } from '../../console/query';
+import {
+  DEFAULT_FILTERS,
+  filtersFromQuery,
+  filtersToQuery,
+  interpretSearch,
+  listParams,
+  type ListFilters,
+} from '../../console/query';
 import { timelineOf } from '../../console/timeline';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 
@@ -59,6 +66,28 @@ describe('list parameters', () => {
     expect(params({ failuresOnly: true })!.status).toBe('failed,undelivered,canceled');
     expect(params({ failuresOnly: true, statuses: ['delivered', 'failed'] })!.status).toBe('failed');
     expect(params({ failuresOnly: true, statuses: ['delivered'] })).toBeUndefined();
+  });
+});
+
+describe('filters in the route', () => {
+  it('round-trips, leaving the defaults out', () => {
+    const picked = filters({
+      statuses: ['failed', 'sent'],
+      failuresOnly: true,
+      window: '1h',
+      search: 'a b&c=d',
+    });
+    const query = filtersToQuery(picked);
+    expect(query).toBe('status=failed%2Csent&failures=1&window=1h&q=a+b%26c%3Dd');
+    expect(filtersFromQuery(query)).toEqual(picked);
+    expect(filtersToQuery(DEFAULT_FILTERS)).toBe('');
+    expect(filtersFromQuery('')).toEqual(DEFAULT_FILTERS);
+  });
+
+  it('drops what a hand-edited link gets wrong', () => {
+    expect(filtersFromQuery('status=failed,nonsense&window=3y&failures=yes')).toEqual(
+      filters({ statuses: ['failed'] }),
+    );
   });
 });
 
