@@ -21,8 +21,11 @@ import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile 
 
 export const TOKEN_HEADER = 'x-console-token';
 
-/** The API routes the console reads: the list, one message, the history report. */
-const API_PATH = /^\/messages(\/[^/]+)?$|^\/history\/report$/;
+/**
+ * The API routes the console reads: the list, one message, the history report. A message's id is
+ * letters and digits only, so no `..` or encoded slash can steer a signed request elsewhere.
+ */
+const API_PATH = /^\/messages(\/[A-Za-z0-9]{1,64})?$|^\/history\/report$/;
 
 export interface ConsoleProxyOptions {
   /** GETs a path (and query) of the deployed API, signed: Tracker.get of local/cli/stack.ts. */
