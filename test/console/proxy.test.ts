@@ -186,6 +186,8 @@ it("forwards the page's calls to the stack's API signed with SigV4, query intact
   // Only the console's routes are forwarded.
   const before = api.requests.length;
   expect((await get('/message-status', withToken())).status).toBe(404);
+  expect((await get('/messages/..', withToken())).status).toBe(404);
+  expect((await get('/messages/%2E%2E%2Fmessage-status', withToken())).status).toBe(404);
   expect(api.requests.length).toBe(before);
 });
 
