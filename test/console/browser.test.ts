@@ -40,7 +40,7 @@ beforeAll(async () => {
       simulator: {
         seed: 14,
         outcomes: { delivered: 0.5, undelivered: 0.5, failed: 0, sentNoReceipt: 0 },
-        stepDelayMs: [200, 500],
+        stepDelayMs: [400, 800],
         duplicateRate: 0,
       },
     },
