@@ -15,7 +15,10 @@ export const consoleCommand = defineCommand(
     summary:
       'Serve the web console on 127.0.0.1 against a deployed stack; its API calls are signed here (SigV4).',
     options: {
-      stack: TARGET_OPTIONS.stack,
+      stack: {
+        ...TARGET_OPTIONS.stack,
+        help: 'the deployed stack (required): its outputs say where the API is',
+      },
       region: TARGET_OPTIONS.region,
       profile: TARGET_OPTIONS.profile,
       port: { type: 'string', value: 'N', help: 'the local port (default 0: a free one)' },
