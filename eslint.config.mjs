@@ -4,8 +4,9 @@ import tseslint from 'typescript-eslint';
 // handlers. Flat config does not merge a rule's options across blocks, so each narrower block repeats
 // the restrictions of the wider one.
 const LAMBDA_OUTSIDE = {
-  regex: '^(\\.\\./)+(bin|lib|local|test|bench)(/|$)',
-  message: 'Runtime code (lambda/) never imports the CDK app, local tools, tests or benchmarks.',
+  regex: '^(\\.\\./)+(bin|lib|local|test|bench|console|scripts)(/|$)',
+  message:
+    'Runtime code (lambda/) never imports the CDK app, local tools, the web console, tests or benchmarks.',
 };
 const SDK_PACKAGES = {
   group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'twilio', 'twilio/*', 'aws-lambda'],
@@ -79,6 +80,25 @@ export default tseslint.config(
         { object: 'test', property: 'skip' },
       ],
       'no-restricted-globals': ['error', 'fdescribe', 'fit', 'xdescribe', 'xit', 'xtest'],
+    },
+  },
+  {
+    // The web console runs in a browser: it may use the pure domain, never Node, AWS or the local tools.
+    files: ['console/**/*.ts', 'console/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(bin|lib|local|test|bench|scripts)(/|$)|^(\\.\\./)+lambda/(?!domain/)',
+              message: 'The console (browser code) imports only lambda/domain and its own files.',
+            },
+            { regex: '^node:', message: 'The console runs in a browser: no Node modules.' },
+            { group: ['@aws-sdk/*', '@smithy/*', 'twilio', 'twilio/*'], message: 'Not in a browser.' },
+          ],
+        },
+      ],
     },
   },
   ...lambdaLayers,

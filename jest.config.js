@@ -22,6 +22,8 @@ const DYNAMODB_SUITES = [
   'sender/handler.test.ts',
   'sender/sender.test.ts',
   'sender/accounts.test.ts',
+  // The web console in a browser, against the whole local pipeline.
+  'console/browser.test.ts',
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

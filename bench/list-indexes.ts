@@ -11,27 +11,22 @@
  * 2. List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES (100,000)
  *    messages written through the store, for the queries a support desk runs.
  */
-import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { describeTwilioError } from '../lambda/domain/error-codes';
-import { indexKeysOf } from '../lambda/domain/index-keys';
-import { rankOf } from '../lambda/domain/lifecycle';
-import { statusTimeAttribute } from '../lambda/domain/message';
-import { tagAttribute } from '../lambda/domain/tags';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createListHandler } from '../lambda/adapters/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
 import { MessageStore } from '../lambda/adapters/message-store';
 import { createStatusCallbackHandler } from '../lambda/adapters/status-callback-endpoint';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
-import { LIST_INDEX_NAMES, pendingShardOf, type ListIndexName } from '../lambda/domain/contract';
+import { LIST_INDEX_NAMES, type ListIndexName } from '../lambda/domain/contract';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { buildHttpApiEvent } from '../local/http-api-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
 import { silentLogger } from '../test/reliability/support';
-import { seedMessages, type SeededMessage } from '../test/support/seed-messages';
+import { seedMessages } from '../test/support/seed-messages';
 import { buildRealisticStream, runLanes, signedCallbackEvent } from './support/callback-stream';
 import { startBenchDynamoDb } from './support/dynamodb';
+import { putSeed } from './support/put-seed';
 import { markdownTable, percentile } from './support/stats';
 
 const TOKEN = 'bench-list-token-0123456789abcdef';
@@ -181,51 +176,6 @@ async function listLatency(endpoint: string, count: number) {
   }
   client.destroy();
   return { rows, seedSeconds };
-}
-
-/**
- * Writes the seeded messages as the store leaves them (what test/integration/list-messages.test.ts checks
- * the store writes), 25 to a BatchWriteItem: through the store, DynamoDB Local takes about 80 messages a
- * second with five indexes, which would make 100,000 a forty-minute setup.
- */
-async function putSeed(client: DynamoDBClient, tableName: string, messages: readonly SeededMessage[]) {
-  const items = messages.map((m) => {
-    const item: Record<string, unknown> = {
-      messageSid: m.messageSid,
-      status: m.status,
-      statusRank: rankOf(m.status),
-      final: m.final,
-      createdAt: m.createdAt,
-      updatedAt: m.createdAt,
-      to: m.to,
-      from: m.from,
-      accountSid: m.accountSid,
-      messagingServiceSid: m.messagingServiceSid,
-      clientReference: m.clientReference,
-      errorCode: m.errorCode,
-      errorMessage: m.errorCode === undefined ? undefined : describeTwilioError(m.errorCode).message,
-      [statusTimeAttribute(m.status)]: m.createdAt,
-      ...indexKeysOf(m as unknown as Record<string, unknown>),
-      ...Object.fromEntries(Object.entries(m.tags).map(([k, v]) => [tagAttribute(k), v])),
-    };
-    if (!m.final)
-      Object.assign(item, { pendingShard: pendingShardOf(m.messageSid, 16), pendingSince: m.createdAt });
-    return marshall(item, { removeUndefinedValues: true });
-  });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < items.length) {
-        let batch = items.slice(next, (next += 25)).map((Item) => ({ PutRequest: { Item } }));
-        while (batch.length) {
-          const result = await client.send(
-            new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }),
-          );
-          batch = (result.UnprocessedItems?.[tableName] ?? []) as typeof batch;
-        }
-      }
-    }),
-  );
 }
 
 async function main(): Promise<void> {

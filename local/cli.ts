@@ -4,6 +4,7 @@
  *   npm run send -- --to +14155551234 --body "Hello"     send one message
  *   npm run status -- SM0123...                          one message's status and history
  *   npm run messages -- --status failed --since 1h       the messages that match some filters
+ *   npm run console -- --stack NAME                      the web console against a deployed stack
  *
  * `--help` on each command lists its options. Exit codes: 0 done, 1 refused or unreachable (the
  * message says by whom), 2 a mistyped command or option (the message says what was wrong). Results go
@@ -11,13 +12,14 @@
  */
 import { closestName } from '../lambda/domain/closest-name';
 import { describeError } from '../lambda/domain/describe-error';
+import { consoleCommand } from './cli/console';
 import { Failure, UsageError } from './cli/errors';
 import { messages } from './cli/messages';
 import type { Command, Io } from './cli/options';
 import { send } from './cli/send';
 import { status } from './cli/status';
 
-const COMMANDS: Record<string, Command> = { send, status, messages };
+const COMMANDS: Record<string, Command> = { send, status, messages, console: consoleCommand };
 
 const STANDARD_IO: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 

@@ -1,6 +1,6 @@
 /**
  * `npm run demo [-- --messages 200 --seed 42 --accounts 3]`: the whole pipeline on this machine, end to
- * end. Sends N messages through the sender (POST /messages) to the Twilio simulator, shows progress while
+ * end. (`--url URL` sends the messages to a tracker already running instead, to watch in its console.) Sends N messages through the sender (POST /messages) to the Twilio simulator, shows progress while
  * the simulator's callbacks arrive (out of order, duplicated), then a summary, and checks every stored
  * final status against the simulator's truth. It also listens on GET /events (SSE) from the start and
  * checks the status-change events: per message the ranks strictly increase and the last event says the
@@ -15,23 +15,32 @@ import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
 import { describeError } from '../lambda/domain/describe-error';
 import { settledEvents, subscribeEvents } from './events/sse-client';
+import type { MessageRecord } from '../lambda/domain/message';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       messages: { type: 'string', short: 'n', default: '200' },
       seed: { type: 'string' },
-      'out-of-order': { type: 'string', default: '0.1' },
-      duplicates: { type: 'string', default: '0.05' },
-      accounts: { type: 'string', default: '1' },
+      'out-of-order': { type: 'string' },
+      duplicates: { type: 'string' },
+      accounts: { type: 'string' },
+      url: { type: 'string' },
     },
     strict: true,
   });
   const count = positiveInt(values.messages, '--messages');
-  const outOfOrderRate = rate(values['out-of-order'], '--out-of-order');
-  const duplicateRate = rate(values.duplicates, '--duplicates');
+  if (values.url !== undefined) {
+    // The simulator is the running tracker's: the options that shape the demo's own simulator do not apply.
+    for (const name of ['seed', 'out-of-order', 'duplicates', 'accounts'] as const)
+      if (values[name] !== undefined)
+        throw new UsageError(`--${name} shapes the demo's own simulator; with --url the tracker's decides`);
+    return demoAgainst(trackerUrl(values.url), count);
+  }
+  const outOfOrderRate = rate(values['out-of-order'] ?? '0.1', '--out-of-order');
+  const duplicateRate = rate(values.duplicates ?? '0.05', '--duplicates');
   const seed = values.seed === undefined ? Date.now() % 1_000_000 : positiveInt(values.seed, '--seed');
-  const accounts = demoAccounts(positiveInt(values.accounts, '--accounts'));
+  const accounts = demoAccounts(positiveInt(values.accounts ?? '1', '--accounts'));
 
   console.log(`Starting DynamoDB Local, the Twilio simulator (seed ${seed}) and the local server...`);
   const pipeline = await startLocalPipeline({
@@ -138,6 +147,87 @@ async function main(): Promise<number> {
     events.close();
     await pipeline.stop();
   }
+}
+
+/**
+ * `--url URL`: the demo's messages go to a tracker that is already running (`npm start`), so they can be
+ * watched in its console as they arrive and settle. Its simulator is in that process, so there is no
+ * truth to compare with here: this waits until every message is final (or nothing moved for 5 s: some
+ * carriers send no receipt) and prints what the tracker stored.
+ */
+async function demoAgainst(url: string, count: number): Promise<number> {
+  console.log(`Sending ${count} messages to the tracker at ${url}; watch them in its console: ${url}/`);
+  const events = await subscribeEvents(url).catch((error: unknown) => {
+    throw new Error(`cannot reach ${url}/events (${describeError(error).message}): is npm start running?`);
+  });
+  try {
+    const progress = new ProgressBar(count);
+    let sent = 0;
+    let sids: string[] = [];
+    const final = new Set<string>();
+    const finished = () => {
+      const wanted = new Set(sids);
+      for (const { message } of events.events)
+        if (message.detail.final && wanted.has(message.detail.messageSid))
+          final.add(message.detail.messageSid);
+      return final.size;
+    };
+    const ticker = setInterval(() => progress.draw(finished(), sent), 100);
+    try {
+      sids = await sendBatch({ url, count, whatsappShare: 0.1, onSent: (n) => (sent = n) });
+      let seen = -1;
+      let quietSince = Date.now();
+      while (finished() < count && Date.now() - quietSince < 5_000) {
+        if (events.events.length !== seen) [seen, quietSince] = [events.events.length, Date.now()];
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      clearInterval(ticker);
+    }
+    progress.draw(finished(), count);
+    progress.done();
+
+    const byStatus = new Map<string, number>();
+    const byErrorCode = new Map<string, number>();
+    for (const sid of sids) {
+      const stored = (await (await fetch(`${url}/messages/${sid}`)).json()) as MessageRecord;
+      const status = stored.status ?? '(none)';
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      if (stored.errorCode !== undefined)
+        byErrorCode.set(String(stored.errorCode), (byErrorCode.get(String(stored.errorCode)) ?? 0) + 1);
+    }
+    console.log(`\n${count} messages sent to ${url}\n`);
+    printTable(
+      ['stored status', 'messages'],
+      [...byStatus].sort(([, a], [, b]) => b - a),
+    );
+    if (byErrorCode.size) {
+      console.log('');
+      printTable(
+        ['error code', 'messages'],
+        [...byErrorCode].sort(([, a], [, b]) => b - a),
+      );
+    }
+    console.log(
+      `\nNot compared with a simulator's truth: the simulator runs inside the tracker at ${url}. ` +
+        '`npm run demo` without --url runs its own pipeline and checks every final status.',
+    );
+    return 0;
+  } finally {
+    events.close();
+  }
+}
+
+function trackerUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`--url is not a URL: ${value}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`--url must be http or https: ${value}`);
+  return parsed.origin;
 }
 
 /** A parent and count-1 subaccounts, each with its own random token (never a real one). */

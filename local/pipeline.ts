@@ -27,6 +27,7 @@ import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
+import { isConsolePath, serveConsoleFile } from './console/assets';
 import { createLocalSendHandler } from './send-endpoint';
 import { startLocalEvents, type LocalEvents, type LocalEventsOptions } from './events';
 import { webhookUrlProblem } from './events/webhook';
@@ -73,6 +74,8 @@ export interface PipelineOptions {
    * the stream position (in memory when absent), who is told of each delivery.
    */
   events?: Omit<LocalEventsOptions, 'dynamodbEndpoint' | 'streamArn' | 'logger'> | false;
+  /** Serve the web console (built in dist/console) at `/`; on unless `false`. */
+  console?: boolean;
 }
 
 export interface CallbackCounts {
@@ -208,7 +211,14 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       query,
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
-      raw: events?.endpoint,
+      // The web console at / and /console/*; live through GET /events when events are on.
+      raw: (req, res, path) => {
+        if (options.console !== false && isConsolePath(path)) {
+          serveConsoleFile(req, res, path, events ? 'sse' : 'poll');
+          return true;
+        }
+        return events?.endpoint(req, res, path) ?? false;
+      },
     });
     stops.push(() => server.close());
     const base = publicOrigin ?? server.url;

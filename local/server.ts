@@ -10,6 +10,7 @@
  *   GET  /health                200 once the store is ready
  *   GET  /events                status-change events as Server-Sent Events (local/events/sse.ts)
  *   GET  /events/failures       stream records that could not become events
+ *   GET  /, /console/*          the web console (local/console/assets.ts)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

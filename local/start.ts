@@ -26,6 +26,7 @@ import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts
 import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
 import type { Delivery } from './events';
+import { buildConsole } from '../scripts/bundle-console';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -51,6 +52,8 @@ async function main(): Promise<number> {
   if (persistPath) mkdirSync(persistPath, { recursive: true });
   const webhookUrl = process.env.EVENTS_WEBHOOK_URL || undefined;
   const tableName = DEFAULT_TABLE;
+  // The web console is built from console/ on each start (well under a second), so it is never stale.
+  await buildConsole();
 
   const pipeline = await startLocalPipeline({
     port,
@@ -80,6 +83,7 @@ async function main(): Promise<number> {
 
   const lines = [
     'twilio-status-tracker is running on this machine',
+    `  console    ${pipeline.url}/   (watch messages arrive: npm run demo -- --url ${pipeline.url})`,
     `  callbacks  POST ${pipeline.callbackUrl}`,
     `  query      GET  ${pipeline.url}/messages/{messageSid}   (npm run status -- SM...)`,
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,

@@ -101,7 +101,8 @@ export async function bundleHandlers(bundlesDir = BUNDLES_DIR): Promise<Record<s
   return files;
 }
 
-function writeIfChanged(file: string, contents: Uint8Array): void {
+/** Writes `file` only when its content changed, atomically (write + rename). */
+export function writeIfChanged(file: string, contents: Uint8Array): void {
   if (existsSync(file) && Buffer.from(contents).equals(readFileSync(file))) return;
   mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
@@ -111,11 +112,13 @@ function writeIfChanged(file: string, contents: Uint8Array): void {
 
 if (require.main === module) {
   const started = performance.now();
-  bundleHandlers().then(
-    (files) => {
+  // The web console is built here too, so `npm test` (which runs this first) tests the page as served.
+  Promise.all([bundleHandlers(), import('./bundle-console').then((c) => c.buildConsole())]).then(
+    ([files, consoleDir]) => {
       const names = Object.keys(files).sort();
       console.error(
-        `bundled ${names.length} handlers (${names.join(', ')}) into ${path.relative(process.cwd(), BUNDLES_DIR) || '.'} in ${Math.round(performance.now() - started)} ms`,
+        `bundled ${names.length} handlers (${names.join(', ')}) into ${path.relative(process.cwd(), BUNDLES_DIR) || '.'} ` +
+          `and the console into ${path.relative(process.cwd(), consoleDir)} in ${Math.round(performance.now() - started)} ms`,
       );
     },
     (error: unknown) => {

@@ -37,8 +37,10 @@ export function tagProblem(key: string, value: unknown): string | undefined {
   return undefined;
 }
 
+// TextEncoder, not Node's Buffer: the domain also runs in the web console's bundle.
+const UTF8 = new TextEncoder();
 function tagBytes(key: string, value: string): number {
-  return Buffer.byteLength(key) + Buffer.byteLength(value);
+  return UTF8.encode(key).length + UTF8.encode(value).length;
 }
 
 /** A sender request's `tags`, all or nothing: the first problem, or the tags. */

@@ -5,12 +5,9 @@
  * request with the SDK's own signer; the SDK is pointed at them with its service-specific endpoint
  * variables, and takes its credentials and region from a temporary AWS config of its own.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { runCli } from '../../local/cli';
 import { freePort } from '../../local/ports';
-import { startCloudFormation, startLambda, startSignedStandIn } from '../support/aws-stand-ins';
+import { awsSandbox, startCloudFormation, startLambda, startSignedStandIn } from '../support/aws-stand-ins';
 import { runToEnd } from '../support/processes';
 import { answerJson, captureIo, type StandIn } from '../support/stand-in';
 
@@ -23,7 +20,7 @@ let api: StandIn;
 let otherApi: StandIn;
 let cloudFormation: StandIn;
 let lambda: StandIn;
-let awsDir: string;
+let aws: ReturnType<typeof awsSandbox>;
 const signedRegions: string[] = [];
 
 beforeAll(async () => {
@@ -67,40 +64,22 @@ beforeAll(async () => {
       return { messageSid: NEW_SID, status: `queued for ${request.to} (${request.clientReference})` };
     },
   });
-  awsDir = mkdtempSync(path.join(tmpdir(), 'tracker-cli-aws-'));
-  writeFileSync(
-    path.join(awsDir, 'config'),
-    '[profile tracker-test]\nregion = eu-west-1\n\n[profile wrong-secret]\nregion = eu-west-1\n',
-  );
-  writeFileSync(
-    path.join(awsDir, 'credentials'),
-    `[tracker-test]\naws_access_key_id = ${CREDENTIALS.accessKeyId}\naws_secret_access_key = ${CREDENTIALS.secretAccessKey}\n\n` +
-      `[wrong-secret]\naws_access_key_id = ${CREDENTIALS.accessKeyId}\naws_secret_access_key = not-the-secret\n`,
-  );
+  aws = awsSandbox({
+    'tracker-test': CREDENTIALS,
+    'wrong-secret': { ...CREDENTIALS, secretAccessKey: 'not-the-secret' },
+  });
 });
 
 afterAll(async () => {
   await Promise.all([api.close(), otherApi.close(), cloudFormation.close(), lambda.close()]);
-  rmSync(awsDir, { recursive: true, force: true });
+  aws.remove();
 });
 
 /** The CLI as a user runs it: its own process, AWS settings only from the files and endpoints above. */
 const cli = (...args: string[]) => cliWith({}, ...args);
 const cliWith = (env: Record<string, string>, ...args: string[]) =>
   runToEnd('local/cli.ts', args, {
-    AWS_CONFIG_FILE: path.join(awsDir, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(awsDir, 'credentials'),
-    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
-    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-    // Nothing else may answer for AWS: not the environment's credentials, region or instance metadata.
-    AWS_ACCESS_KEY_ID: undefined,
-    AWS_SECRET_ACCESS_KEY: undefined,
-    AWS_SESSION_TOKEN: undefined,
-    AWS_PROFILE: undefined,
-    AWS_REGION: undefined,
-    AWS_DEFAULT_REGION: undefined,
-    AWS_ENDPOINT_URL: undefined,
-    AWS_EC2_METADATA_DISABLED: 'true',
+    ...aws.env({ AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url, AWS_ENDPOINT_URL_LAMBDA: lambda.url }),
     ...env,
   });
 

@@ -244,6 +244,13 @@ it('npm run demo refuses a bad argument with a clear message', async () => {
   const demo = run('local/demo.ts', ['--messages', 'many'], {});
   expect(await exited(demo.child)).toBe(2);
   expect(demo.output()).toContain('--messages must be a positive whole number, got "many"');
+  const mixed = await runToEnd('local/demo.ts', ['--url', 'http://127.0.0.1:9', '--seed', '5']);
+  expect(mixed.code).toBe(2);
+  expect(mixed.output).toContain("--seed shapes the demo's own simulator; with --url the tracker's decides");
+  const nobody = await runToEnd('local/demo.ts', ['--url', 'http://127.0.0.1:9', '--messages', '1']);
+  expect(nobody.code).toBe(1);
+  expect(nobody.output).toContain('demo: cannot reach http://127.0.0.1:9/events');
+  expect(nobody.output).toContain('is npm start running?');
 });
 
 it.each([

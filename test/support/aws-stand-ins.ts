@@ -7,7 +7,10 @@
  */
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { answerJson, startStandIn, type ReceivedRequest, type StandIn } from './stand-in';
 
 export interface TestCredentials {
@@ -158,4 +161,45 @@ export function startLambda(
     }
     response.writeHead(200, headers).end(answer);
   });
+}
+
+/**
+ * AWS settings for a command run as a user runs it, pointing only at stand-ins: a temporary config and
+ * credentials file with these profiles (all in `region`), and an environment in which nothing else
+ * may answer for AWS (not the environment's credentials, region or instance metadata).
+ */
+export function awsSandbox(profiles: Record<string, TestCredentials>, region = 'eu-west-1') {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tracker-aws-'));
+  const names = Object.keys(profiles);
+  writeFileSync(
+    path.join(dir, 'config'),
+    names.map((name) => `[profile ${name}]\nregion = ${region}\n`).join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'credentials'),
+    names
+      .map(
+        (name) =>
+          `[${name}]\naws_access_key_id = ${profiles[name]!.accessKeyId}\n` +
+          `aws_secret_access_key = ${profiles[name]!.secretAccessKey}\n`,
+      )
+      .join('\n'),
+  );
+  return {
+    /** The environment of a child process: these files, these endpoints (AWS_ENDPOINT_URL_<SERVICE>). */
+    env: (endpoints: Record<string, string>): Record<string, string | undefined> => ({
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      ...endpoints,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_ENDPOINT_URL: undefined,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

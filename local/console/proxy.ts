@@ -1,0 +1,141 @@
+/**
+ * `npm run console -- --stack NAME`: the web console on 127.0.0.1, against a deployed stack. The page's
+ * API calls come here and go on to the stack's HTTP API signed with SigV4 (the Tracker of
+ * local/cli/stack.ts); the AWS credentials stay in this process and never reach the browser.
+ *
+ * A signer that anyone could reach would lend them the user's AWS identity, so it answers only:
+ *   - on 127.0.0.1 (it binds loopback only);
+ *   - requests whose Host is its own loopback address and port: a DNS-rebinding page (evil.example
+ *     resolving to 127.0.0.1) sends its own name as Host;
+ *   - requests without an Origin, or with its own (another site's page cannot read or send through it);
+ *   - API calls carrying the random token it printed in the URL (X-Console-Token), compared in constant
+ *     time: another local user or process does not know it.
+ * Anything else is a 403 with a message saying which check failed, and nothing is forwarded. Only GETs of
+ * the routes the page uses are forwarded.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { queryString } from '../cli/filters';
+import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
+
+export const TOKEN_HEADER = 'x-console-token';
+
+/**
+ * The API routes the console reads: the list, one message, the history report. A message's id is
+ * letters and digits only, so no `..` or encoded slash can steer a signed request elsewhere.
+ */
+const API_PATH = /^\/messages(\/[A-Za-z0-9]{1,64})?$|^\/history\/report$/;
+
+export interface ConsoleProxyOptions {
+  /** GETs a path (and query) of the deployed API, signed: Tracker.get of local/cli/stack.ts. */
+  get(pathAndQuery: string): Promise<Response>;
+  /** 0 picks a free port. */
+  port: number;
+  /** Defaults to 32 random bytes, base64url; a test may fix it. */
+  token?: string;
+  consoleDir?: string;
+  /** Told of every refused request (npm run console prints them). */
+  onRefused?: (status: number, reason: string) => void;
+}
+
+export interface ConsoleProxy {
+  /** The origin, http://127.0.0.1:PORT. */
+  origin: string;
+  /** What the user opens: the origin with the token in the fragment. */
+  openUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<ConsoleProxy> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const tokenDigest = digest(token);
+  let port = 0;
+  const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const refuse = (res: ServerResponse, status: number, reason: string) => {
+    options.onRefused?.(status, reason);
+    answer(res, status, { error: reason });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const host = req.headers.host ?? '';
+    if (!hosts().includes(host))
+      return refuse(res, 403, `Host "${host.slice(0, 100)}" is not this console's address (${hosts()[0]})`);
+    const origin = req.headers.origin;
+    if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`))
+      return refuse(
+        res,
+        403,
+        `Origin "${origin.slice(0, 100)}" is not this console's origin (http://${hosts()[0]})`,
+      );
+    if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
+    const [path = '/', query] = splitOnce(target, '?');
+    if (isConsolePath(path))
+      return serveConsoleFile(req, res, path, 'poll', options.consoleDir ?? CONSOLE_DIR);
+
+    req.resume();
+    const given = req.headers[TOKEN_HEADER];
+    if (typeof given !== 'string' || given === '')
+      return refuse(res, 403, 'no X-Console-Token: open the URL `npm run console` printed, token included');
+    if (!timingSafeEqual(digest(given), tokenDigest))
+      return refuse(res, 403, 'wrong X-Console-Token: open the URL this `npm run console` printed');
+    if (req.method !== 'GET')
+      return answer(res, 405, { error: `${path} answers GET only` }, { allow: 'GET' });
+    if (!API_PATH.test(path)) return answer(res, 404, { error: `not found: ${path.slice(0, 100)}` });
+    // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
+    const params = [...new URLSearchParams(query ?? '')];
+
+    let response: Response;
+    try {
+      // Re-encoded in SigV4's own encoding, so the query signed is the query sent.
+      response = await options.get(params.length ? `${path}?${queryString(params)}` : path);
+    } catch (error) {
+      return answer(res, 502, { error: error instanceof Error ? error.message : String(error) });
+    }
+    const body = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, {
+      ...SECURITY_HEADERS,
+      'content-type': response.headers.get('content-type') ?? 'application/json',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('console proxy error', error instanceof Error ? error.message : error);
+      if (!res.headersSent) answer(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    openUrl: `${origin}/#token=${token}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Equal-length digests, so timingSafeEqual can compare tokens of any length without leaking it. */
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
