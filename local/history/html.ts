@@ -92,7 +92,7 @@ function funnelChart(report: HistoryReport): string {
     )
     .join('');
   const svgWidth = Math.max(width, 60 + all.length * 110);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${svgWidth}" height="${top + height + 50}" role="img" aria-label="Delivery funnel per day">
+  return `<svg width="${svgWidth}" height="${top + height + 50}" role="img" aria-label="Delivery funnel per day">
 <text x="0" y="${top + 10}">${max}</text><text x="0" y="${top + height}">0</text>
 <line x1="48" y1="${top + height}" x2="${svgWidth}" y2="${top + height}" stroke="#bdbdbd"/>
 ${bars.join('\n')}
@@ -140,7 +140,7 @@ function horizontalBars(
     const w = Math.max(1, (Math.max(0, b.value) / max) * 400);
     return `<text x="0" y="${y + 13}">${escape(b.label)}</text><rect x="80" y="${y}" width="${w}" height="${rowHeight - 6}" fill="${colour}"/><text x="${86 + w}" y="${y + 13}">${escape(b.text)}</text>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${20 + bars.length * rowHeight}" role="img" aria-label="${escape(label)}">
+  return `<svg width="${width}" height="${20 + bars.length * rowHeight}" role="img" aria-label="${escape(label)}">
 ${rows.join('\n')}
 </svg>`;
 }
