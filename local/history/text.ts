@@ -21,7 +21,11 @@ export function textTable(rows: ReadonlyArray<Record<string, HistoryQueryValue>>
   const columns = Object.keys(rows[0] ?? {});
   const cells = rows.map((row) => columns.map((column) => cellText(row[column] ?? null)));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((r) => r[i]!.length)));
-  const numeric = columns.map((column) => rows.every((row) => typeof row[column] !== 'string'));
+  const numeric = columns.map(
+    (column) =>
+      rows.some((row) => typeof row[column] === 'number') &&
+      rows.every((row) => typeof row[column] === 'number' || row[column] === null),
+  );
   const line = (values: readonly string[]) =>
     values
       .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
