@@ -8,7 +8,6 @@ export const DEFAULT_HISTORY_DIR = '.local-data/history';
 export function historyDirFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const history = env.HISTORY ?? '';
   if (history === 'off') return undefined;
-  if (history !== '' && history !== 'on')
-    throw new Error(`HISTORY must be on or off, got "${history}"`);
+  if (history !== '' && history !== 'on') throw new Error(`HISTORY must be on or off, got "${history}"`);
   return env.HISTORY_DIR || DEFAULT_HISTORY_DIR;
 }
