@@ -41,8 +41,6 @@ export interface NamedHistoryQuery {
 
 export class HistoryQueryError extends Error {}
 
-export const HISTORY_DIALECTS: readonly HistoryDialect[] = ['athena', 'duckdb'];
-
 /** What differs between the engines, as SQL text builders. */
 interface Dialect {
   /** Epoch ms (bigint expression) as `YYYY-MM-DD` (UTC). */
@@ -56,7 +54,7 @@ interface Dialect {
   tagRows(columns: string): string;
 }
 
-export const DIALECTS: Readonly<Record<HistoryDialect, Dialect>> = {
+const DIALECTS: Readonly<Record<HistoryDialect, Dialect>> = {
   athena: {
     dayOfMs: (ms) => `date_format(from_unixtime(${ms} / 1000e0), '%Y-%m-%d')`,
     timeOfMs: (ms) => `date_format(from_unixtime(${ms} / 1000e0), '%Y-%m-%dT%H:%i:%sZ')`,
