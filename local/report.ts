@@ -19,23 +19,7 @@ import { historyReportText } from './history/text';
 const USAGE = 'usage: npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        dir: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        json: { type: 'boolean' },
-        html: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(describeError(error).message);
-  }
+  const values = flags();
   if (values.help) {
     console.log(`${USAGE}\n(see README, "History")`);
     return 0;
@@ -63,6 +47,23 @@ async function main(): Promise<number> {
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else if (values.html === undefined) console.log(historyReportText(report));
   return 0;
+}
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  json: { type: 'boolean' },
+  html: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function flags() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(describeError(error).message);
+  }
 }
 
 class UsageError extends Error {}
