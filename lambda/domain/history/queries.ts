@@ -26,7 +26,7 @@
  * reads the hive partition as VARCHAR: local/history/duckdb.ts).
  */
 import { closestName } from '../closest-name';
-import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal } from '../lifecycle';
+import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal, rankOf } from '../lifecycle';
 import { HISTORY_PARTITION } from './row';
 
 export type HistoryDialect = 'athena' | 'duckdb';
@@ -80,38 +80,39 @@ export const MAX_LAST_DAYS = 3660;
 /** The time a row counts at: its status time, else (an event without one) when it was recorded. */
 const ROW_TIME = 'coalesce(status_at_ms, recorded_at_ms)';
 
-const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-
 /**
  * How a status leaves a message: 2 got through (delivered, read), 1 failed (failed, undelivered,
  * canceled), 0 not final. The code never goes down as the rank goes up (lifecycle.ts; tested), so a
- * message's highest code is the code of its highest-rank status: an integer max per message, cheaper
- * than carrying the status (max_by) through the grouping.
+ * message's outcome follows from its highest rank alone: an integer max per message, far cheaper than
+ * carrying the status (max_by) or comparing status strings on every row.
  */
 export const OUTCOME_CODES: Readonly<Record<string, 0 | 1 | 2>> = Object.fromEntries(
   KNOWN_STATUSES.map((s) => [s, isFinal(s) ? (FAILURE_STATUSES.includes(s) ? 1 : 2) : 0]),
 );
-const statusesWith = (code: number) => sqlList(KNOWN_STATUSES.filter((s) => OUTCOME_CODES[s] === code));
-const OUTCOME = `CASE WHEN status IN (${statusesWith(2)}) THEN 2 WHEN status IN (${statusesWith(1)}) THEN 1 ELSE 0 END`;
+/** The lowest rank whose statuses have this outcome code. */
+const lowestRankWith = (code: number) =>
+  Math.min(...KNOWN_STATUSES.filter((s) => OUTCOME_CODES[s] === code).map((s) => rankOf(s)!));
+const DELIVERED_FROM = lowestRankWith(2);
+const FAILED_FROM = lowestRankWith(1);
 
 interface QueryDefinition extends NamedHistoryQuery {
   /** The SELECT after `WITH w AS (the window's rows)`, in terms of the dialect. */
   body(d: Dialect): string;
 }
 
-/** Messages, and how many of them ended delivered / failed / neither, per group of rows with `outcome`. */
+/** Messages, and how many ended delivered / failed / neither, per group of per-message rows with `top_rank`. */
 const OUTCOMES = `count(*) AS messages,
-  sum(CASE WHEN outcome = 2 THEN 1 ELSE 0 END) AS delivered,
-  sum(CASE WHEN outcome = 1 THEN 1 ELSE 0 END) AS failed,
-  sum(CASE WHEN outcome = 0 THEN 1 ELSE 0 END) AS not_final,
-  round(CAST(sum(CASE WHEN outcome = 2 THEN 1 ELSE 0 END) AS double) / count(*), 4) AS delivery_rate`;
+  sum(CASE WHEN top_rank >= ${DELIVERED_FROM} THEN 1 ELSE 0 END) AS delivered,
+  sum(CASE WHEN top_rank >= ${FAILED_FROM} AND top_rank < ${DELIVERED_FROM} THEN 1 ELSE 0 END) AS failed,
+  sum(CASE WHEN top_rank < ${FAILED_FROM} THEN 1 ELSE 0 END) AS not_final,
+  round(CAST(sum(CASE WHEN top_rank >= ${DELIVERED_FROM} THEN 1 ELSE 0 END) AS double) / count(*), 4) AS delivery_rate`;
 
 /**
  * Messages per value of `columns` (each a per-message attribute: max() keeps the value when an early
  * row lacks it, as a send through a Messaging Service has no From yet), by how they ended.
  */
 const breakdownBy = (columns: readonly string[]) => `WITH m AS (
-  SELECT message_sid, max(${OUTCOME}) AS outcome, ${columns.map((c) => `max(${c}) AS ${c}`).join(', ')}
+  SELECT message_sid, max(status_rank) AS top_rank, ${columns.map((c) => `max(${c}) AS ${c}`).join(', ')}
   FROM w
   GROUP BY message_sid
 )
@@ -195,13 +196,13 @@ ORDER BY messages DESC, error_code`,
     title: 'By tag',
     description:
       'Per tag key and value: messages carrying it, and how many ended delivered, failed or neither (a message counts once per tag).',
-    // Tags are unnested row by row and each (tag, message) keeps its highest outcome: no map is carried
+    // Tags are unnested row by row and each (tag, message) keeps its highest rank: no map is carried
     // through a per-message grouping, which costs far more than the unnest.
     body: (d) => `WITH r AS (
-  ${d.tagRows(`message_sid, ${OUTCOME} AS row_outcome`)}
+  ${d.tagRows('message_sid, status_rank')}
 ),
 m AS (
-  SELECT tag_key, tag_value, message_sid, max(row_outcome) AS outcome
+  SELECT tag_key, tag_value, message_sid, max(status_rank) AS top_rank
   FROM r
   GROUP BY tag_key, tag_value, message_sid
 )
