@@ -69,6 +69,8 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
       files += await writeParquet(connection, options.dir, rows, files);
       written += rows.length;
     } catch (error) {
+      // Kept for the next flush. A day's file written before the failure is written again then: the
+      // queries count distinct messages, so only `history_rows` would see the duplicate rows.
       pending = [...rows, ...pending];
       await connection.run(`DELETE FROM ${BUFFER}`).catch(() => undefined);
       options.onError?.(error);

@@ -247,6 +247,12 @@ describe('GET /history/report', () => {
     }
   });
 
+  it('answers 405 to anything but GET', async () => {
+    const response = await fetch(`${server.url}/history/report`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(405);
+    expect(await response.json()).toEqual({ error: 'GET only' });
+  });
+
   it('answers 404 when history is off', async () => {
     const offServer = await startLocalServer({
       port: 0,
