@@ -69,20 +69,25 @@ function funnelChart(report: HistoryReport): string {
   );
   const all = [...statuses, ...others];
   const max = Math.max(1, ...report.funnel.flatMap((d) => Object.values(d.statuses)));
-  const bar = 12;
-  const groupWidth = all.length * bar + 16;
+  // Bars narrow as days are added, so a month still fits the page (about 880 px of plot).
+  const days = report.funnel.length;
+  const bar = Math.max(1, Math.min(12, Math.floor((880 / days - 6) / all.length)));
+  const groupWidth = all.length * bar + 6;
+  const labelEvery = Math.ceil(40 / groupWidth);
   const height = 220;
   const top = 20;
-  const width = Math.max(400, 60 + report.funnel.length * groupWidth);
+  const width = Math.max(400, 60 + days * groupWidth);
   const bars = report.funnel.flatMap((day, d) => {
     const x0 = 50 + d * groupWidth;
     return [
       ...all.map((status, s) => {
         const value = day.statuses[status] ?? 0;
         const h = (value / max) * height;
-        return `<rect x="${x0 + s * bar}" y="${top + height - h}" width="${bar - 2}" height="${h}" fill="${colourOf(status)}"><title>${escape(`${day.day} ${status}: ${value}`)}</title></rect>`;
+        return `<rect x="${x0 + s * bar}" y="${top + height - h}" width="${Math.max(1, bar - 1)}" height="${h}" fill="${colourOf(status)}"><title>${escape(`${day.day} ${status}: ${value}`)}</title></rect>`;
       }),
-      `<text x="${x0}" y="${top + height + 16}">${escape(day.day.slice(5))}</text>`,
+      d % labelEvery === 0
+        ? `<text x="${x0}" y="${top + height + 16}">${escape(day.day.slice(5))}</text>`
+        : '',
     ];
   });
   const legend = all
