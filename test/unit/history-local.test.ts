@@ -10,8 +10,6 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
-import { isFinal, rankOf } from '../../lambda/domain/lifecycle';
-import type { StatusChangeDetail } from '../../lambda/domain/status-event';
 import { parquetSource, queryRows } from '../../local/history/duckdb';
 import { DEFAULT_HISTORY_DIR, historyDirFromEnv } from '../../local/history/defaults';
 import { historyReportEndpoint } from '../../local/history/endpoint';
@@ -19,6 +17,7 @@ import { historyHashKey, historyKeyFile } from '../../local/history/key';
 import { computeHistoryReport } from '../../local/history/report';
 import { startHistoryWriter, type HistoryWriter } from '../../local/history/writer';
 import { startLocalServer, type LocalServer } from '../../local/server';
+import { statusChange } from '../support/history';
 import { runToEnd } from '../support/processes';
 
 const KEY = 'test-history-key-0123456789abcdef0123456789';
@@ -29,36 +28,6 @@ beforeAll(() => (root = mkdtempSync(path.join(tmpdir(), 'history-local-'))));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => path.join(root, `run-${++n}`, 'history');
-
-function detail(
-  sid: string,
-  status: string,
-  at: string,
-  extra: Partial<StatusChangeDetail> = {},
-): StatusChangeDetail {
-  return {
-    eventId: `${sid}:${status}`,
-    messageSid: sid,
-    accountSid: 'AC0123456789abcdef0123456789abcdef',
-    status,
-    previousStatus: null,
-    statusRank: rankOf(status)!,
-    final: isFinal(status),
-    at,
-    errorCode: null,
-    errorMessage: null,
-    to: '+14155550100',
-    from: '+15017250604',
-    messagingServiceSid: null,
-    clientReference: null,
-    tags: {},
-    channelPrefix: null,
-    eventType: null,
-    source: 'callback',
-    statusTimes: { [status]: at },
-    ...extra,
-  };
-}
 
 /** The rows of a history folder, as DuckDB reads them. */
 async function readRows(dir: string, sql = 'SELECT * FROM h ORDER BY message_sid, status_rank') {
@@ -84,9 +53,9 @@ describe('the history writer', () => {
   it('writes everything buffered when stopped, one Parquet file per day under dt=YYYY-MM-DD/', async () => {
     const dir = freshDir();
     writer = await startHistoryWriter({ dir, pseudonymise, flushEveryMs: 3_600_000 });
-    writer.write(detail('SM1', 'queued', '2026-11-20T10:00:00.000Z', { tags: { campaign: 'spring' } }));
-    writer.write(detail('SM1', 'delivered', '2026-11-20T10:00:05.000Z', { errorCode: null }));
-    writer.write(detail('SM2', 'failed', '2026-11-20T10:00:01.000Z', { errorCode: 30007 }));
+    writer.write(statusChange('SM1', 'queued', '2026-11-20T10:00:00.000Z', { tags: { campaign: 'spring' } }));
+    writer.write(statusChange('SM1', 'delivered', '2026-11-20T10:00:05.000Z', { errorCode: null }));
+    writer.write(statusChange('SM2', 'failed', '2026-11-20T10:00:01.000Z', { errorCode: 30007 }));
     expect(parquetFiles(dir)).toEqual([]);
     await writer.stop();
     const today = new Date().toISOString().slice(0, 10);
@@ -105,7 +74,7 @@ describe('the history writer', () => {
   it('writes the history columns with their types, numbers only as keyed hashes', async () => {
     const dir = freshDir();
     writer = await startHistoryWriter({ dir, pseudonymise });
-    writer.write(detail('SM1', 'sent', '2026-11-20T10:00:00.000Z', { to: 'whatsapp:+447700900123' }));
+    writer.write(statusChange('SM1', 'sent', '2026-11-20T10:00:00.000Z', { to: 'whatsapp:+447700900123' }));
     await writer.stop();
     const columns = await readRows(dir, 'SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM h)');
     const expected: Record<string, string> = {
@@ -136,7 +105,7 @@ describe('the history writer', () => {
     const dir = freshDir();
     writer = await startHistoryWriter({ dir, pseudonymise });
     const written = Date.now();
-    writer.write(detail('SM-soon', 'sent', new Date().toISOString()));
+    writer.write(statusChange('SM-soon', 'sent', new Date().toISOString()));
     let readable = 0;
     while (Date.now() - written < 10_000) {
       if (parquetFiles(dir).length > 0 && (await readRows(dir)).some((r) => r.message_sid === 'SM-soon')) {
@@ -156,7 +125,7 @@ describe('the history writer', () => {
   it('refuses writes once stopped', async () => {
     writer = await startHistoryWriter({ dir: freshDir(), pseudonymise });
     await writer.stop();
-    expect(() => writer!.write(detail('SM1', 'sent', '2026-11-20T10:00:00.000Z'))).toThrow(/stopped/);
+    expect(() => writer!.write(statusChange('SM1', 'sent', '2026-11-20T10:00:00.000Z'))).toThrow(/stopped/);
   });
 });
 
@@ -197,11 +166,11 @@ async function sampleHistory(): Promise<string> {
   const writer = await startHistoryWriter({ dir, pseudonymise });
   const t = Date.now() - 3_600_000;
   const at = (ms: number) => new Date(t + ms).toISOString();
-  writer.write(detail('SM1', 'sent', at(0)));
-  writer.write(detail('SM1', 'delivered', at(1200)));
-  writer.write(detail('SM2', 'sent', at(0)));
-  writer.write(detail('SM2', 'undelivered', at(500), { errorCode: 30003 }));
-  writer.write(detail('SM3', 'sent', at(0)));
+  writer.write(statusChange('SM1', 'sent', at(0)));
+  writer.write(statusChange('SM1', 'delivered', at(1200)));
+  writer.write(statusChange('SM2', 'sent', at(0)));
+  writer.write(statusChange('SM2', 'undelivered', at(500), { errorCode: 30003 }));
+  writer.write(statusChange('SM3', 'sent', at(0)));
   await writer.stop();
   return dir;
 }

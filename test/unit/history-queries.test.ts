@@ -14,9 +14,10 @@ import {
   type HistoryDialect,
   type HistoryWindow,
 } from '../../lambda/domain/history/queries';
-import { HISTORY_COLUMNS, type HistoryRow } from '../../lambda/domain/history/row';
-import { KNOWN_STATUSES, isFinal, rankOf } from '../../lambda/domain/lifecycle';
+import { HISTORY_COLUMNS, historyRowOf, type HistoryRow } from '../../lambda/domain/history/row';
+import { KNOWN_STATUSES, rankOf } from '../../lambda/domain/lifecycle';
 import { appendHistoryRows, historyTableSql, queryRows } from '../../local/history/duckdb';
+import { statusChange } from '../support/history';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const WINDOW: HistoryWindow = { since: '2026-11-20T00:00:00Z', until: '2026-11-21T00:00:00Z' };
@@ -34,30 +35,10 @@ afterAll(() => {
   instance.closeSync();
 });
 
+/** The history row of a status change at `at` (epoch ms), recorded 50 ms later; `extra` overrides columns. */
 function row(sid: string, status: string, at: number | null, extra: Partial<HistoryRow> = {}): HistoryRow {
-  return {
-    event_id: `${sid}:${status}`,
-    message_sid: sid,
-    account_sid: 'AC00000000000000000000000000000000',
-    status,
-    previous_status: null,
-    status_rank: rankOf(status)!,
-    final: isFinal(status),
-    status_at_ms: at,
-    error_code: null,
-    to_hash: 'to-hash',
-    to_country: '1',
-    from_hash: 'from-a',
-    from_country: '1',
-    messaging_service_sid: null,
-    client_reference: null,
-    tags: {},
-    channel_prefix: null,
-    event_type: null,
-    source: 'callback',
-    recorded_at_ms: (at ?? T0) + 50,
-    ...extra,
-  };
+  const detail = statusChange(sid, status, at === null ? null : new Date(at).toISOString());
+  return { ...historyRowOf(detail, (address) => `hash:${address}`, (at ?? T0) + 50), ...extra };
 }
 
 /** A fresh table holding `rows`; its name is the source to query. */
