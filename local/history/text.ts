@@ -5,13 +5,20 @@
 import { NAMED_HISTORY_QUERIES } from '../../lambda/domain/history/queries';
 import type { HistoryQueryValue, HistoryReport } from '../../lambda/domain/history/report';
 
+/** Rows shown per table: a terminal is not the place for ten thousand senders. */
+const SHOWN_ROWS = 25;
+
 export function historyReportText(report: HistoryReport): string {
   const sections = [
     `History from ${report.window.since} to ${report.window.until}: ${report.messages} messages`,
   ];
   for (const { name, title } of NAMED_HISTORY_QUERIES) {
     const rows = report.queries[name] ?? [];
-    sections.push(`${title} (${name})\n${rows.length === 0 ? '(no rows)' : textTable(rows)}`);
+    const more = rows.length - SHOWN_ROWS;
+    const table = rows.length === 0 ? '(no rows)' : textTable(rows.slice(0, SHOWN_ROWS));
+    sections.push(
+      `${title} (${name})\n${table}${more > 0 ? `\n(${more} more rows: --json has them all)` : ''}`,
+    );
   }
   return sections.join('\n\n');
 }

@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
-import type { HistoryReport } from '../../lambda/domain/history/report';
+import { historyReportOf, type HistoryReport } from '../../lambda/domain/history/report';
 import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
 import { parquetSource, queryRows } from '../../local/history/duckdb';
 import { DEFAULT_HISTORY_DIR, historyDirFromEnv } from '../../local/history/defaults';
 import { historyReportEndpoint } from '../../local/history/endpoint';
 import { historyHashKey, historyKeyFile } from '../../local/history/key';
 import { computeHistoryReport } from '../../local/history/report';
+import { historyReportText } from '../../local/history/text';
 import { startHistoryWriter, type HistoryWriter } from '../../local/history/writer';
 import { startLocalServer, type LocalServer } from '../../local/server';
 import { statusChange } from '../support/history';
@@ -236,6 +237,18 @@ describe('GET /history/report', () => {
     } finally {
       await offServer.close();
     }
+  });
+});
+
+describe('the report as text', () => {
+  it('shows 25 rows of a table and says how many more there are', () => {
+    const senders = Array.from({ length: 30 }, (_, i) => ({ from_hash: `hash-${i}`, messages: 30 - i }));
+    const window = { since: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00.000Z' };
+    const text = historyReportText(historyReportOf(window, { 'by-sender': senders }));
+    expect(text).toContain('hash-24');
+    expect(text).not.toContain('hash-25');
+    expect(text).toContain('(5 more rows: --json has them all)');
+    expect(text).toMatch(/Time from sent to delivered \(delivery-latency\)\n\(no rows\)/);
   });
 });
 
