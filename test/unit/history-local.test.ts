@@ -3,7 +3,16 @@
  * pseudonymised, flushed on stop, readable within 5 s), the hash key file, GET /history/report on the
  * local server, and `npm run report` as a user runs it (exit codes, --json, --html).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  renameSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -237,6 +246,30 @@ describe('GET /history/report', () => {
     } finally {
       await offServer.close();
     }
+  });
+});
+
+describe('the report over the files', () => {
+  it("reads no partition before since's day", async () => {
+    const dir = await sampleHistory();
+    const window = {
+      since: new Date(Date.now() - 86_400_000).toISOString(),
+      until: new Date().toISOString(),
+    };
+    const before = await computeHistoryReport(dir, window);
+    // A file filed under an old day, holding a status time inside the window: the window leaves it out.
+    const other = freshDir();
+    const writer = await startHistoryWriter({ dir: other, pseudonymise });
+    writer.write(statusChange('SM-old-partition', 'sent', new Date(Date.now() - 3_600_000).toISOString()));
+    await writer.stop();
+    mkdirSync(path.join(dir, 'dt=2000-01-01'));
+    renameSync(
+      path.join(other, parquetFiles(other)[0]!),
+      path.join(dir, 'dt=2000-01-01', 'part-1-1.parquet'),
+    );
+    expect(await computeHistoryReport(dir, window)).toEqual(before);
+    const all = await computeHistoryReport(dir, { ...window, since: '2000-01-01T00:00:00Z' });
+    expect(all.messages).toBe(before.messages + 1);
   });
 });
 
