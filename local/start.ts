@@ -8,7 +8,9 @@
  * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), EVENTS_WEBHOOK_URL (POST
  * every status-change event there too), TWILIO_ACCOUNTS_FILE (several Twilio accounts: README, "Many
- * Twilio accounts"). With TWILIO_ACCOUNT_SID and
+ * Twilio accounts"), HISTORY_DIR (.local-data/history: every status-change event as a Parquet row, read
+ * by `npm run report`), HISTORY=off (no history), HISTORY_HASH_KEY (the key history hashes numbers with;
+ * else one made once in the file history-key next to the history folder). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
  *
@@ -27,6 +29,7 @@ import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
 import type { Delivery } from './events';
 import { buildConsole } from '../scripts/bundle-console';
+import { historyDirFromEnv } from './history/defaults';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -54,6 +57,7 @@ async function main(): Promise<number> {
   const tableName = DEFAULT_TABLE;
   // The web console is built from console/ on each start (well under a second), so it is never stale.
   await buildConsole();
+  const historyDir = historyDirFromEnv(process.env);
 
   const pipeline = await startLocalPipeline({
     port,
@@ -72,6 +76,9 @@ async function main(): Promise<number> {
       checkpointFile: persistPath ? join(persistPath, `events-position.${tableName}.json`) : undefined,
       onEvent: printEvent,
     },
+    history: historyDir
+      ? { dir: resolve(historyDir), hashKey: process.env.HISTORY_HASH_KEY || undefined }
+      : false,
     logLevel: values.verbose ? 'INFO' : 'WARN',
     onCallback: printCallback,
     twilio: realTwilio
@@ -89,6 +96,7 @@ async function main(): Promise<number> {
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,
     `  events     GET  ${pipeline.url}/events (SSE)     failures: GET ${pipeline.url}/events/failures`,
     ...(webhookUrl ? [`  webhook    POST ${webhookUrl}   (every event, retried in the background)`] : []),
+    `  history    ${historyDir ? `Parquet under ${resolve(historyDir)} (npm run report; GET ${pipeline.url}/history/report)` : 'off (HISTORY=off)'}`,
     `  health     GET  ${pipeline.url}/health`,
     `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
     `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,

@@ -32,7 +32,12 @@ async function waitFor(
 async function startApp(): Promise<ReturnType<typeof run> & { port: number; dynamodbPort: number }> {
   const port = await freePort();
   const dynamodbPort = await freePort();
-  const started = run('local/start.ts', [], { PORT: String(port), DYNAMODB_PORT: String(dynamodbPort) });
+  // History has its own tests (e2e/history.test.ts): keep these runs out of the developer's .local-data/history.
+  const started = run('local/start.ts', [], {
+    PORT: String(port),
+    DYNAMODB_PORT: String(dynamodbPort),
+    HISTORY: 'off',
+  });
   await waitFor(() => started.output().includes('Ctrl-C stops everything'), 'npm start to be ready');
   return { ...started, port, dynamodbPort };
 }
