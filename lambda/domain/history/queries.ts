@@ -1,0 +1,296 @@
+/**
+ * The named history queries, written once: a deployed stack saves them as Athena named queries, and
+ * `npm run report` / `GET /history/report` run them on DuckDB over the local Parquet files. Each query is
+ * one SQL text; the few places where Athena (Trino) and DuckDB differ go through the dialect below, and
+ * nowhere else.
+ *
+ * Where the engines differ (each one tested, test/unit/history-queries.test.ts):
+ * - Percentiles: Athena has `approx_percentile(x, p)` (an approximation), DuckDB has no such function;
+ *   DuckDB runs `quantile_cont(x, p)`, the exact, linearly interpolated percentile.
+ * - Map access: Athena's `element_at(map, key)` is the value (or null); DuckDB 1.5's `element_at(map, key)`
+ *   is a list of values (`['x']`, or `[]`), so DuckDB runs `map_extract_value(map, key)`, the value or null.
+ * - Epoch milliseconds to text: Athena `date_format(from_unixtime(ms / 1000e0), ...)` with MySQL
+ *   patterns (minutes are `%i`); DuckDB `strftime(epoch_ms(ms), ...)` with C patterns (minutes are `%M`).
+ * - The current time in epoch ms: Athena `to_unixtime(current_timestamp)` (seconds, a double); DuckDB
+ *   `epoch_ms(current_timestamp)`.
+ * - Integer division: Athena's `bigint / bigint` truncates, DuckDB's does not; every ratio here casts its
+ *   numerator to double, which both read alike.
+ * - `at` is a DuckDB keyword (`SELECT at FROM t` does not parse), so no column is named `at`: times are
+ *   `status_at_ms` and `recorded_at_ms`. Outputs named like keywords (`"day"`, `"final"`) are quoted.
+ * - Map entries: Athena can `UNNEST(map) AS t(k, v)`, DuckDB cannot; both unnest `map_keys(tags)` (the
+ *   same text in both) and read the value through the map access above.
+ * - `max_by(x, rank)` (DuckDB's alias of `arg_max`) is the same text in both.
+ *
+ * `dt` is compared as the text `YYYY-MM-DD` (the Glue table's partition column is a string; DuckDB
+ * reads the hive partition as VARCHAR: local/history/duckdb.ts).
+ */
+import { closestName } from '../closest-name';
+import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal } from '../lifecycle';
+import { HISTORY_PARTITION } from './row';
+
+export type HistoryDialect = 'athena' | 'duckdb';
+/** The rows whose status time falls in [since, until) (ISO instants), or in the last n days up to now. */
+export type HistoryWindow = { since: string; until: string } | { lastDays: number };
+
+export interface NamedHistoryQuery {
+  name: string;
+  title: string;
+  description: string;
+}
+
+export class HistoryQueryError extends Error {}
+
+export const HISTORY_DIALECTS: readonly HistoryDialect[] = ['athena', 'duckdb'];
+
+/** What differs between the engines, as SQL text builders. */
+interface Dialect {
+  /** Epoch ms (bigint expression) as `YYYY-MM-DD` (UTC). */
+  dayOfMs(ms: string): string;
+  /** Epoch ms as `YYYY-MM-DDTHH:MM:SSZ` (UTC). */
+  timeOfMs(ms: string): string;
+  /** Now, epoch ms (bigint). */
+  nowMs: string;
+  percentile(value: string, fraction: number): string;
+  /** The value under `key` in a map, or null. */
+  mapValue(map: string, key: string): string;
+}
+
+export const DIALECTS: Readonly<Record<HistoryDialect, Dialect>> = {
+  athena: {
+    dayOfMs: (ms) => `date_format(from_unixtime(${ms} / 1000e0), '%Y-%m-%d')`,
+    timeOfMs: (ms) => `date_format(from_unixtime(${ms} / 1000e0), '%Y-%m-%dT%H:%i:%sZ')`,
+    nowMs: 'CAST(to_unixtime(current_timestamp) * 1000 AS bigint)',
+    percentile: (value, fraction) => `approx_percentile(${value}, ${fraction})`,
+    mapValue: (map, key) => `element_at(${map}, ${key})`,
+  },
+  duckdb: {
+    dayOfMs: (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%d')`,
+    timeOfMs: (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%dT%H:%M:%SZ')`,
+    nowMs: 'epoch_ms(current_timestamp)',
+    percentile: (value, fraction) => `quantile_cont(${value}, ${fraction})`,
+    mapValue: (map, key) => `map_extract_value(${map}, ${key})`,
+  },
+};
+
+const DAY_MS = 86_400_000;
+/** The most `lastDays` accepts: ten years, far beyond any retention. */
+export const MAX_LAST_DAYS = 3660;
+
+/** The time a row counts at: its status time, else (an event without one) when it was recorded. */
+const ROW_TIME = 'coalesce(status_at_ms, recorded_at_ms)';
+
+const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+/** Statuses that mean the message got through (final and not a failure): delivered, read. */
+const DELIVERED = sqlList(KNOWN_STATUSES.filter((s) => isFinal(s) && !FAILURE_STATUSES.includes(s)));
+const FAILED = sqlList(FAILURE_STATUSES);
+
+interface QueryDefinition extends NamedHistoryQuery {
+  /** The SELECT after `WITH w AS (the window's rows)`, in terms of the dialect. */
+  body(d: Dialect): string;
+}
+
+/** Per message, its highest-rank status in the window and the columns a breakdown groups by. */
+const perMessage = (columns: string) =>
+  `m AS (
+  SELECT message_sid, max_by(status, status_rank) AS status${columns}
+  FROM w
+  GROUP BY message_sid
+)`;
+
+/** Messages, and how many of them ended delivered / failed / neither, per group of `m`. */
+const OUTCOMES = `count(*) AS messages,
+  sum(CASE WHEN m.status IN (${DELIVERED}) THEN 1 ELSE 0 END) AS delivered,
+  sum(CASE WHEN m.status IN (${FAILED}) THEN 1 ELSE 0 END) AS failed,
+  sum(CASE WHEN m.status NOT IN (${DELIVERED}, ${FAILED}) THEN 1 ELSE 0 END) AS not_final,
+  round(CAST(sum(CASE WHEN m.status IN (${DELIVERED}) THEN 1 ELSE 0 END) AS double) / count(*), 4) AS delivery_rate`;
+
+const QUERIES: readonly QueryDefinition[] = [
+  {
+    name: 'summary',
+    title: 'Messages and status changes',
+    description: 'Distinct messages with a status change in the window, and the history rows read.',
+    body: () => `SELECT count(DISTINCT message_sid) AS messages, count(*) AS history_rows
+FROM w`,
+  },
+  {
+    name: 'final-status',
+    title: 'Final status',
+    description:
+      'Per message, the status of its highest-rank row in the window (non-final statuses included); messages per status.',
+    body: () => `WITH ${perMessage('')}
+SELECT status, count(*) AS messages
+FROM m
+GROUP BY status
+ORDER BY messages DESC, status`,
+  },
+  {
+    name: 'delivery-funnel-per-day',
+    title: 'Delivery funnel per day',
+    description: 'Per UTC day of the status time: messages that reached each status that day.',
+    body: (d) => `SELECT ${d.dayOfMs(ROW_TIME)} AS "day", status, min(status_rank) AS status_rank,
+  count(DISTINCT message_sid) AS messages
+FROM w
+GROUP BY 1, 2
+ORDER BY 1, 3, 2`,
+  },
+  {
+    name: 'failures-by-error-code',
+    title: 'Failure rate by error code',
+    description:
+      'Per Twilio error code: messages that carried it in the window, and their share of all messages in the window.',
+    body: () => `SELECT error_code, count(DISTINCT message_sid) AS messages,
+  round(CAST(count(DISTINCT message_sid) AS double) / (SELECT count(DISTINCT message_sid) FROM w), 4) AS rate
+FROM w
+WHERE error_code IS NOT NULL
+GROUP BY error_code
+ORDER BY messages DESC, error_code`,
+  },
+  {
+    name: 'by-sender',
+    title: 'By sender',
+    description:
+      'Per sender (keyed hash of From) and its country calling code: messages, and how many ended delivered, failed or neither.',
+    body: () => `WITH ${perMessage(',\n    max(from_hash) AS from_hash, max(from_country) AS from_country')}
+SELECT m.from_hash, m.from_country, ${OUTCOMES}
+FROM m
+GROUP BY m.from_hash, m.from_country
+ORDER BY messages DESC, m.from_hash`,
+  },
+  {
+    name: 'by-messaging-service',
+    title: 'By Messaging Service',
+    description:
+      'Per Messaging Service SID (null: sent from a number): messages, and how many ended delivered, failed or neither.',
+    body: () => `WITH ${perMessage(',\n    max(messaging_service_sid) AS messaging_service_sid')}
+SELECT m.messaging_service_sid, ${OUTCOMES}
+FROM m
+GROUP BY m.messaging_service_sid
+ORDER BY messages DESC, m.messaging_service_sid`,
+  },
+  {
+    name: 'by-tag',
+    title: 'By tag',
+    description:
+      'Per tag key and value: messages carrying it, and how many ended delivered, failed or neither (a message counts once per tag).',
+    body: (d) => `WITH ${perMessage(',\n    max_by(tags, status_rank) AS tags')}
+SELECT t.tag_key, ${d.mapValue('m.tags', 't.tag_key')} AS tag_value, ${OUTCOMES}
+FROM m
+CROSS JOIN UNNEST(map_keys(m.tags)) AS t(tag_key)
+GROUP BY 1, 2
+ORDER BY messages DESC, 1, 2`,
+  },
+  {
+    name: 'delivery-latency',
+    title: 'Time from sent to delivered',
+    description:
+      "Percentiles of delivered minus sent (ms), over messages with both in the window; statuses learnt by polling are left out (their time is the poll's).",
+    body: (d) => `WITH l AS (
+  SELECT message_sid,
+    min(CASE WHEN status = 'sent' THEN status_at_ms END) AS sent_ms,
+    min(CASE WHEN status = 'delivered' THEN status_at_ms END) AS delivered_ms
+  FROM w
+  WHERE status IN ('sent', 'delivered') AND coalesce(source, '') <> 'poll' AND status_at_ms IS NOT NULL
+  GROUP BY message_sid
+)
+SELECT ${d.percentile('delivered_ms - sent_ms', 0.5)} AS p50_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.9)} AS p90_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.99)} AS p99_ms,
+  count(*) AS messages
+FROM l
+WHERE sent_ms IS NOT NULL AND delivered_ms IS NOT NULL`,
+  },
+  {
+    name: 'never-final',
+    title: 'Messages never final',
+    description:
+      'Messages with rows in the window but no final one, per their last status, with the oldest and newest last change.',
+    body: (d) => `WITH n AS (
+  SELECT message_sid, max_by(status, status_rank) AS status, max(${ROW_TIME}) AS last_ms,
+    max(CASE WHEN "final" THEN 1 ELSE 0 END) AS has_final
+  FROM w
+  GROUP BY message_sid
+)
+SELECT status AS last_status, count(*) AS messages, ${d.timeOfMs('min(last_ms)')} AS oldest_last_change,
+  ${d.timeOfMs('max(last_ms)')} AS newest_last_change
+FROM n
+WHERE has_final = 0
+GROUP BY status
+ORDER BY messages DESC, status`,
+  },
+];
+
+export const NAMED_HISTORY_QUERIES: readonly NamedHistoryQuery[] = QUERIES.map(
+  ({ name, title, description }) => ({ name, title, description }),
+);
+
+/** `source` is a table expression: `"db"."table"` in Athena, `read_parquet(...)` in DuckDB. */
+export function historyQuerySql(
+  name: string,
+  dialect: HistoryDialect,
+  source: string,
+  window: HistoryWindow,
+): string {
+  const query = QUERIES.find((q) => q.name === name);
+  if (!query) {
+    const closest = closestName(
+      name,
+      QUERIES.map((q) => q.name),
+    );
+    throw new HistoryQueryError(
+      `no history query named "${name}"${closest ? ` (did you mean "${closest}"?)` : ''}; ` +
+        `known: ${QUERIES.map((q) => q.name).join(', ')}`,
+    );
+  }
+  const d = DIALECTS[dialect];
+  if (!d) throw new HistoryQueryError(`unknown SQL dialect "${String(dialect)}": athena or duckdb`);
+  const bounds = windowBounds(window, d);
+  const body = query.body(d);
+  // The window's rows first; a query with a WITH of its own continues the same WITH.
+  const rest = body.startsWith('WITH ') ? `,\n${body.slice('WITH '.length)}` : `\n${body}`;
+  return `WITH w AS (
+  SELECT *
+  FROM ${source}
+  WHERE ${HISTORY_PARTITION} >= ${bounds.sinceDay}
+    AND ${ROW_TIME} >= ${bounds.sinceMs}
+    AND ${ROW_TIME} < ${bounds.untilMs}
+)${rest}`;
+}
+
+/**
+ * The window as SQL: `since`/`until` as epoch-ms bounds and the first partition to read. A row is
+ * recorded after its status time, and partitions are the day recorded, so `dt >= since's day` drops
+ * nothing the window holds.
+ */
+function windowBounds(
+  window: HistoryWindow,
+  d: Dialect,
+): { sinceMs: string; untilMs: string; sinceDay: string } {
+  if ('lastDays' in window) {
+    const days = window.lastDays;
+    if (!Number.isInteger(days) || days < 1 || days > MAX_LAST_DAYS)
+      throw new HistoryQueryError(`lastDays must be a whole number from 1 to ${MAX_LAST_DAYS}, got ${days}`);
+    const sinceMs = `(${d.nowMs} - ${days * DAY_MS})`;
+    return { sinceMs, untilMs: d.nowMs, sinceDay: d.dayOfMs(sinceMs) };
+  }
+  const since = instantMs(window.since, 'since');
+  const until = instantMs(window.until, 'until');
+  if (since >= until)
+    throw new HistoryQueryError(`since (${window.since}) must be before until (${window.until})`);
+  return {
+    sinceMs: String(since),
+    untilMs: String(until),
+    sinceDay: `'${new Date(since).toISOString().slice(0, 10)}'`,
+  };
+}
+
+/** An ISO 8601 instant with a time zone (`2026-01-02T03:04:05Z`) or a UTC day (`2026-01-02`), as epoch ms. */
+function instantMs(value: string, name: string): number {
+  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms))
+    throw new HistoryQueryError(
+      `${name} must be an ISO 8601 instant such as 2026-01-02T00:00:00Z (or a UTC day, 2026-01-02), got "${value}"`,
+    );
+  return ms;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
