@@ -488,7 +488,7 @@ export class StatusHistory extends Construct {
       });
     const alarm = (alarmId: string, options: cloudwatch.AlarmProps) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-${alarmId}`,
+        alarmName: `${props.namePrefix}-History${alarmId}`,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         ...options,
       });
@@ -500,7 +500,7 @@ export class StatusHistory extends Construct {
     // plus the processor's 60 s buffer; 15 minutes more means delivery is failing and being retried.
     const freshnessThreshold = props.bufferSeconds + 60 + 15 * 60;
     return {
-      deliveryFailing: alarm('HistoryDeliveryFailing', {
+      deliveryFailing: alarm('DeliveryFailing', {
         alarmDescription:
           'Firehose could not write history objects to S3 for 15 minutes (DeliveryToS3.Success below 1): ' +
           'it retries for 24 hours, then writes the rows under history-errors/. See the delivery log group.',
@@ -509,7 +509,7 @@ export class StatusHistory extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,
       }),
-      conversionFailures: alarm('HistoryConversionFailures', {
+      conversionFailures: alarm('ConversionFailures', {
         alarmDescription:
           'History rows failed Parquet conversion against the Glue table (FailedConversion.Records): they ' +
           'are under history-errors/format-conversion-failed/. The table and the rows disagree on a column.',
@@ -518,7 +518,7 @@ export class StatusHistory extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       }),
-      processorFailing: alarm('HistoryProcessorFailing', {
+      processorFailing: alarm('ProcessorFailing', {
         alarmDescription:
           'The history processor Lambda failed for 15 minutes (ExecuteProcessing.Success below 1): the hash ' +
           'key secret unreadable, or the function erroring. Firehose retries, then writes the records under ' +
@@ -528,7 +528,7 @@ export class StatusHistory extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 3,
       }),
-      recordsRejected: alarm('HistoryRecordsRejected', {
+      recordsRejected: alarm('RecordsRejected', {
         alarmDescription:
           'The history processor refused records that are not status-change details (metric ' +
           'HistoryRecordsRejected): they are under history-errors/processing-failed/, and the processor ' +
@@ -538,7 +538,7 @@ export class StatusHistory extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
       }),
-      dataFreshness: alarm('HistoryDataFreshness', {
+      dataFreshness: alarm('DataFreshness', {
         alarmDescription:
           `The oldest history row not yet in S3 is over ${freshnessThreshold} seconds old ` +
           '(DeliveryToS3.DataFreshness) for 15 minutes: delivery is falling behind or failing.',

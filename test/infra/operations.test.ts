@@ -101,7 +101,8 @@ describe('operations', () => {
           'signatureRejections',
         ].sort(),
       );
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      // and the five of the history part (test/infra/status-history.test.ts)
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 5);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');
