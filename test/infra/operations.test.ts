@@ -431,6 +431,7 @@ describe('operations', () => {
       ['status-callback', 'callback'],
       ['reconciler', 'reconciler'],
       ['sender', 'sender'],
+      ['history-row', 'history'],
     ])('the %s handler takes its service name from the shared list', (handler, key) => {
       expect(metricsServiceOf(source(handler))).toBe(key);
     });
