@@ -32,7 +32,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/row';
+import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/columns';
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
 import type { FunctionDefaults } from './function-defaults';
 import { TrackerFunction } from './tracker-function';

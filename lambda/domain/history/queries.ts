@@ -26,7 +26,7 @@
  */
 import { closestName } from '../closest-name';
 import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal } from '../lifecycle';
-import { HISTORY_PARTITION } from './row';
+import { HISTORY_PARTITION } from './columns';
 
 export type HistoryDialect = 'athena' | 'duckdb';
 /** The rows whose status time falls in [since, until) (ISO instants), or in the last n days up to now. */
