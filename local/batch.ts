@@ -15,6 +15,8 @@ export interface BatchOptions {
   /** Send message i as subaccount `accountSids[i % length]` (undefined entries: the parent). */
   accountSids?: ReadonlyArray<string | undefined>;
   onSent?: (sent: number) => void;
+  /** More fields of message i's request (tags, a Messaging Service instead of the default From). */
+  extra?: (i: number) => Record<string, unknown>;
 }
 
 /** Sends `count` messages through POST /messages; returns their SIDs in order. Throws on any refusal. */
@@ -38,6 +40,7 @@ export async function sendBatch(options: BatchOptions): Promise<string[]> {
           body: `Message ${i + 1} of ${options.count}`,
           clientReference: `batch-${i + 1}`,
           ...(accountSid ? { accountSid } : {}),
+          ...options.extra?.(i),
         }),
       });
       const result = (await response.json()) as { messageSid?: string; error?: unknown };

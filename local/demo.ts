@@ -5,9 +5,13 @@
  * final status against the simulator's truth. It also listens on GET /events (SSE) from the start and
  * checks the status-change events: per message the ranks strictly increase and the last event says the
  * stored final status. Exit code 1 on any mismatch. With `--accounts K` the messages are spread over a
- * parent and K-1 subaccounts, each signing its callbacks with its own token.
+ * parent and K-1 subaccounts, each signing its callbacks with its own token. It ends with the history
+ * report (`npm run report`) over the Parquet rows its events became, kept in a temporary folder.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
@@ -15,6 +19,8 @@ import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
 import { describeError } from '../lambda/domain/describe-error';
 import { settledEvents, subscribeEvents } from './events/sse-client';
+import { computeHistoryReport } from './history/report';
+import { historyReportText } from './history/text';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -34,8 +40,12 @@ async function main(): Promise<number> {
   const accounts = demoAccounts(positiveInt(values.accounts, '--accounts'));
 
   console.log(`Starting DynamoDB Local, the Twilio simulator (seed ${seed}) and the local server...`);
+  const historyDir = path.join(mkdtempSync(path.join(tmpdir(), 'twilio-status-tracker-demo-')), 'history');
+  const since = new Date(Date.now() - 60_000).toISOString();
+  let reportHistory = false;
   const pipeline = await startLocalPipeline({
     port: 0,
+    history: { dir: historyDir },
     dynamodbPort: await freePort(),
     ...(accounts.length > 1 ? { accounts } : {}),
     twilio: { simulator: { seed, outOfOrderRate, duplicateRate, whatsappReadRate: 0.6 } },
@@ -113,6 +123,7 @@ async function main(): Promise<number> {
         ['problems (out of order, or last is not the final status)', eventCheck.problems.length],
       ],
     );
+    reportHistory = true;
     if (comparison.mismatches.length > 0) {
       console.log(
         `\nMISMATCH: ${comparison.mismatches.length} stored statuses differ from the simulator's truth:`,
@@ -136,8 +147,22 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     events.close();
+    // Stopping writes the history rows still buffered, so the report below sees every event.
     await pipeline.stop();
+    if (reportHistory) await printHistory(historyDir, since);
   }
+}
+
+async function printHistory(dir: string, since: string): Promise<void> {
+  const report = await computeHistoryReport(dir, {
+    since,
+    until: new Date(Date.now() + 60_000).toISOString(),
+  });
+  console.log(`\nHistory: the events as Parquet rows in ${dir}`);
+  console.log(
+    `(npm run report -- --dir ${dir} --since ${since.slice(0, 10)} [--json] [--html report.html])\n`,
+  );
+  console.log(historyReportText(report));
 }
 
 /** A parent and count-1 subaccounts, each with its own random token (never a real one). */

@@ -31,6 +31,10 @@ import { createLocalSendHandler } from './send-endpoint';
 import { startLocalEvents, type LocalEvents, type LocalEventsOptions } from './events';
 import { webhookUrlProblem } from './events/webhook';
 import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
+import { createPseudonymiser } from '../lambda/adapters/pseudonymiser';
+import { startHistoryWriter, type HistoryWriter } from './history/writer';
+import { historyHashKey } from './history/key';
+import { historyReportEndpoint } from './history/endpoint';
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
@@ -73,6 +77,12 @@ export interface PipelineOptions {
    * the stream position (in memory when absent), who is told of each delivery.
    */
   events?: Omit<LocalEventsOptions, 'dynamodbEndpoint' | 'streamArn' | 'logger'> | false;
+  /**
+   * History (off unless given): every status-change event as a Parquet row under `dir`, hashed with
+   * `hashKey` (else the key file next to `dir`: local/history/key.ts); GET /history/report reads it.
+   * Needs events.
+   */
+  history?: { dir: string; hashKey?: string; flushEveryMs?: number } | false;
 }
 
 export interface CallbackCounts {
@@ -96,6 +106,8 @@ export interface LocalPipeline {
   events?: LocalEvents;
   /** The simulator the sender talks to, when it is the simulator. */
   simulator?: TwilioSimulator;
+  /** The history writer, when history is on. */
+  history?: { dir: string; writer: HistoryWriter };
   stop(): Promise<void>;
 }
 
@@ -117,6 +129,11 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
   const webhookUrl = options.events ? options.events.webhookUrl : undefined;
   const webhookProblem = webhookUrl === undefined ? undefined : webhookUrlProblem(webhookUrl);
   if (webhookProblem) throw new PipelineConfigError(webhookProblem);
+  if (options.history && options.events === false)
+    throw new PipelineConfigError(
+      'history is written from status-change events: turn events on, or history off',
+    );
+  const hashKey = options.history ? historyKeyOrConfigError(options.history) : undefined;
   try {
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (!dynamodbEndpoint) {
@@ -170,6 +187,19 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       }),
     });
 
+    // Stopped after the events (stops run in reverse): the events delivered while stopping are written.
+    let history: LocalPipeline['history'];
+    if (options.history && hashKey !== undefined) {
+      const writer = await startHistoryWriter({
+        dir: options.history.dir,
+        pseudonymise: createPseudonymiser(hashKey),
+        flushEveryMs: options.history.flushEveryMs,
+        onError: (error) => logger.error('history flush failed; its rows are kept for the next', { error }),
+      });
+      stops.push(() => writer.stop());
+      history = { dir: options.history.dir, writer };
+    }
+
     let events: LocalEvents | undefined;
     if (options.events !== false) {
       events = startLocalEvents({
@@ -184,6 +214,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       });
       const started = events;
       stops.push(() => started.stop());
+      const writer = history?.writer;
+      if (writer) started.hub.subscribe((delivery) => writer.write(delivery.message.detail));
     }
 
     let simulator: TwilioSimulator | undefined;
@@ -209,6 +241,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
       raw: events?.endpoint,
+      historyReport: historyReportEndpoint(history?.dir),
     });
     stops.push(() => server.close());
     const base = publicOrigin ?? server.url;
@@ -240,6 +273,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       counts,
       events,
       simulator,
+      history,
       tokenSource: options.accounts
         ? `${options.accounts.length} accounts from TWILIO_ACCOUNTS_FILE${options.authToken ? ' (TWILIO_AUTH_TOKEN serves any other)' : ''}`
         : options.authToken
@@ -254,3 +288,11 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 }
 
 export class PipelineConfigError extends Error {}
+
+function historyKeyOrConfigError(history: { dir: string; hashKey?: string }): string {
+  try {
+    return historyHashKey(history.dir, history.hashKey);
+  } catch (error) {
+    throw new PipelineConfigError(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -10,6 +10,7 @@
  *   GET  /health                200 once the store is ready
  *   GET  /events                status-change events as Server-Sent Events (local/events/sse.ts)
  *   GET  /events/failures       stream records that could not become events
+ *   GET  /history/report        the history report (local/history/endpoint.ts)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,8 @@ export interface LocalServerOptions {
   send?: EventHandler;
   /** Routes answered on the raw request (a stream, not a Lambda response); false lets others answer. */
   raw?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+  /** GET /history/report?since&until; absent: 404. */
+  historyReport?: (params: URLSearchParams) => Promise<HttpResponse>;
   /** Bytes read from a request body before answering 413 without reading more. */
   maxBodyBytes?: number;
 }
@@ -80,6 +83,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const path = url.split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     if (path === '/health') return send(res, json(200, { status: 'ok' }));
+    if (path === '/history/report') {
+      await drain(req);
+      if (method !== 'GET') return send(res, json(405, { error: 'GET only' }));
+      if (!options.historyReport) return send(res, json(404, { error: 'not found' }));
+      return send(res, await options.historyReport(new URL(url, 'http://localhost').searchParams));
+    }
     if (options.raw?.(req, res, path)) return;
 
     const { routeKey, handler, params } = route(method, path);

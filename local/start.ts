@@ -8,7 +8,9 @@
  * Environment: PORT (3000), TWILIO_AUTH_TOKEN (a development default), PUBLIC_BASE_URL, DYNAMODB_PORT
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), EVENTS_WEBHOOK_URL (POST
  * every status-change event there too), TWILIO_ACCOUNTS_FILE (several Twilio accounts: README, "Many
- * Twilio accounts"). With TWILIO_ACCOUNT_SID and
+ * Twilio accounts"), HISTORY_DIR (.local-data/history: every status-change event as a Parquet row, read
+ * by `npm run report`), HISTORY=off (no history), HISTORY_HASH_KEY (the key history hashes numbers with;
+ * else one made once in the file history-key next to the history folder). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
  *
@@ -26,6 +28,7 @@ import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts
 import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
 import type { Delivery } from './events';
+import { historyDirFromEnv } from './history/defaults';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -51,6 +54,7 @@ async function main(): Promise<number> {
   if (persistPath) mkdirSync(persistPath, { recursive: true });
   const webhookUrl = process.env.EVENTS_WEBHOOK_URL || undefined;
   const tableName = DEFAULT_TABLE;
+  const historyDir = historyDirFromEnv(process.env);
 
   const pipeline = await startLocalPipeline({
     port,
@@ -69,6 +73,9 @@ async function main(): Promise<number> {
       checkpointFile: persistPath ? join(persistPath, `events-position.${tableName}.json`) : undefined,
       onEvent: printEvent,
     },
+    history: historyDir
+      ? { dir: resolve(historyDir), hashKey: process.env.HISTORY_HASH_KEY || undefined }
+      : false,
     logLevel: values.verbose ? 'INFO' : 'WARN',
     onCallback: printCallback,
     twilio: realTwilio
@@ -85,6 +92,7 @@ async function main(): Promise<number> {
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,
     `  events     GET  ${pipeline.url}/events (SSE)     failures: GET ${pipeline.url}/events/failures`,
     ...(webhookUrl ? [`  webhook    POST ${webhookUrl}   (every event, retried in the background)`] : []),
+    `  history    ${historyDir ? `Parquet under ${resolve(historyDir)} (npm run report; GET ${pipeline.url}/history/report)` : 'off (HISTORY=off)'}`,
     `  health     GET  ${pipeline.url}/health`,
     `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
     `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,

@@ -9,12 +9,13 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   HistoryQueryError,
   NAMED_HISTORY_QUERIES,
+  OUTCOME_CODES,
   historyQuerySql,
   type HistoryDialect,
   type HistoryWindow,
 } from '../../lambda/domain/history/queries';
 import { HISTORY_COLUMNS, type HistoryRow } from '../../lambda/domain/history/row';
-import { isFinal, rankOf } from '../../lambda/domain/lifecycle';
+import { KNOWN_STATUSES, isFinal, rankOf } from '../../lambda/domain/lifecycle';
 import { appendHistoryRows, historyTableSql, queryRows } from '../../local/history/duckdb';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -74,7 +75,11 @@ const run = (name: string, source: string, window: HistoryWindow = WINDOW) =>
 function athenaToDuckdbForms(sql: string): string {
   return sql
     .replace(/approx_percentile\(/g, 'quantile_cont(')
-    .replace(/element_at\(/g, 'map_extract_value(')
+    .replace(
+      /SELECT (.+), t\.tag_key, t\.tag_value FROM w CROSS JOIN UNNEST\(w\.tags\) AS t\(tag_key, tag_value\)/g,
+      (_, columns: string) =>
+        `SELECT ${columns}, unnest(map_keys(tags)) AS tag_key, unnest(map_values(tags)) AS tag_value FROM w`,
+    )
     .replace(
       /date_format\(from_unixtime\((.+?) \/ 1000e0\), '([^']*)'\)/g,
       (_, ms: string, pattern: string) =>
@@ -153,23 +158,26 @@ describe('the dialect shim, one difference at a time', () => {
     expect(result).toEqual({ p50_ms: 500, p90_ms: 900, p99_ms: 990, messages: 101 });
   });
 
-  it('map access: element_at on Athena; on DuckDB 1.5 element_at is a list, so map_extract_value', async () => {
+  it('tags as rows: UNNEST(map) AS t(k, v) on Athena, zipped unnest of keys and values on DuckDB', async () => {
     expect(historyQuerySql('by-tag', 'athena', 't', WINDOW)).toContain(
-      'element_at(m.tags, t.tag_key) AS tag_value',
+      'FROM w CROSS JOIN UNNEST(w.tags) AS t(tag_key, tag_value)',
     );
-    expect(historyQuerySql('by-tag', 'duckdb', 't', WINDOW)).toContain(
-      'map_extract_value(m.tags, t.tag_key) AS tag_value',
+    const duckdb = historyQuerySql('by-tag', 'duckdb', 't', WINDOW);
+    expect(duckdb).toContain(
+      'unnest(map_keys(tags)) AS tag_key, unnest(map_values(tags)) AS tag_value FROM w',
     );
-    // Why the shim exists: DuckDB's element_at answers a list, not the value.
-    const [raw] = await queryRows(
-      connection,
-      "SELECT element_at(MAP {'k': 'v'}, 'k') AS present, element_at(MAP {'k': 'v'}, 'x') AS absent",
-    );
-    expect(raw).toEqual({ present: '["v"]', absent: '[]' });
+    await expect(
+      queryRows(
+        connection,
+        "SELECT * FROM (SELECT MAP {'k': 'v'} AS tags) AS w CROSS JOIN UNNEST(w.tags) AS t(k, v)",
+      ),
+    ).rejects.toThrow();
     const source = await tableOf([
-      row('SM1', 'delivered', T0, { tags: { campaign: 'spring', team: 'growth' } }),
+      row('SM1', 'sent', T0, { tags: { campaign: 'spring', team: 'growth' } }),
+      row('SM1', 'delivered', T0 + 1, { tags: { campaign: 'spring', team: 'growth' } }),
       row('SM2', 'failed', T0, { tags: { campaign: 'spring' } }),
       row('SM3', 'sent', T0, { tags: { campaign: 'autumn' } }),
+      row('SM4', 'delivered', T0),
     ]);
     const byTag = await run('by-tag', source);
     expect(
@@ -179,6 +187,17 @@ describe('the dialect shim, one difference at a time', () => {
       ['campaign', 'autumn', 1, 0, 0, 1],
       ['team', 'growth', 1, 1, 0, 0],
     ]);
+  });
+
+  it("map access by key: no query needs it (DuckDB 1.5's element_at answers a list, Athena's the value)", async () => {
+    for (const { name } of NAMED_HISTORY_QUERIES)
+      for (const dialect of ['athena', 'duckdb'] as const)
+        expect(historyQuerySql(name, dialect, 't', WINDOW)).not.toMatch(/element_at|map_extract|tags\[/);
+    const [raw] = await queryRows(
+      connection,
+      "SELECT element_at(MAP {'k': 'v'}, 'k') AS present, element_at(MAP {'k': 'v'}, 'x') AS absent",
+    );
+    expect(raw).toEqual({ present: '["v"]', absent: '[]' });
   });
 
   it('`at` is a DuckDB keyword, so no history column and no query uses it as a name', async () => {
@@ -194,7 +213,7 @@ describe('the dialect shim, one difference at a time', () => {
     const athena = historyQuerySql('never-final', 'athena', 't', WINDOW);
     expect(athena).toContain("date_format(from_unixtime(min(last_ms) / 1000e0), '%Y-%m-%dT%H:%i:%sZ')");
     expect(historyQuerySql('delivery-funnel-per-day', 'athena', 't', WINDOW)).toContain(
-      'date_format(from_unixtime(coalesce(status_at_ms, recorded_at_ms) / 1000e0), \'%Y-%m-%d\') AS "day"',
+      'date_format(from_unixtime(day_number * 86400000 / 1000e0), \'%Y-%m-%d\') AS "day"',
     );
     const lastMsOfDay = Date.parse('2026-11-20T23:59:59.999Z');
     const source = await tableOf([
@@ -264,13 +283,6 @@ describe('the dialect shim, one difference at a time', () => {
       { error_code: 30003, messages: 1, rate: 0.3333 },
     ]);
   });
-
-  it('tags: both engines unnest map_keys(tags) with the same text (Athena alone can unnest a map into two columns)', () => {
-    for (const dialect of ['athena', 'duckdb'] as const)
-      expect(historyQuerySql('by-tag', dialect, 't', WINDOW)).toContain(
-        'CROSS JOIN UNNEST(map_keys(m.tags)) AS t(tag_key)',
-      );
-  });
 });
 
 describe('the window', () => {
@@ -322,6 +334,20 @@ describe('the window', () => {
 });
 
 describe('what the figures mean', () => {
+  it("a message's outcome is the outcome of its highest-rank status: the code never drops as the rank rises", () => {
+    const byRank = [...KNOWN_STATUSES].sort((a, b) => rankOf(a)! - rankOf(b)!);
+    for (let i = 1; i < byRank.length; i++)
+      expect(OUTCOME_CODES[byRank[i]!]).toBeGreaterThanOrEqual(OUTCOME_CODES[byRank[i - 1]!]!);
+    expect(OUTCOME_CODES).toMatchObject({
+      sent: 0,
+      failed: 1,
+      undelivered: 1,
+      canceled: 1,
+      delivered: 2,
+      read: 2,
+    });
+  });
+
   it('final status: per message the status of its highest-rank row in the window; duplicates count once', async () => {
     const source = await tableOf([
       row('SM1', 'queued', T0),

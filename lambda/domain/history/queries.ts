@@ -7,8 +7,11 @@
  * Where the engines differ (each one tested, test/unit/history-queries.test.ts):
  * - Percentiles: Athena has `approx_percentile(x, p)` (an approximation), DuckDB has no such function;
  *   DuckDB runs `quantile_cont(x, p)`, the exact, linearly interpolated percentile.
- * - Map access: Athena's `element_at(map, key)` is the value (or null); DuckDB 1.5's `element_at(map, key)`
- *   is a list of values (`['x']`, or `[]`), so DuckDB runs `map_extract_value(map, key)`, the value or null.
+ * - A map's entries as rows ("by tag"): Athena `CROSS JOIN UNNEST(tags) AS t(tag_key, tag_value)`, which
+ *   DuckDB cannot parse; DuckDB `unnest(map_keys(tags)), unnest(map_values(tags))` in the select list,
+ *   which zips the two lists (and is several times faster there than a lateral join).
+ * - Map access by key: no query needs it. It would differ: Athena's `element_at(map, key)` is the value
+ *   (or null), DuckDB 1.5's is a list of values (`['x']`, or `[]`; `map_extract_value` is the value).
  * - Epoch milliseconds to text: Athena `date_format(from_unixtime(ms / 1000e0), ...)` with MySQL
  *   patterns (minutes are `%i`); DuckDB `strftime(epoch_ms(ms), ...)` with C patterns (minutes are `%M`).
  * - The current time in epoch ms: Athena `to_unixtime(current_timestamp)` (seconds, a double); DuckDB
@@ -17,8 +20,6 @@
  *   numerator to double, which both read alike.
  * - `at` is a DuckDB keyword (`SELECT at FROM t` does not parse), so no column is named `at`: times are
  *   `status_at_ms` and `recorded_at_ms`. Outputs named like keywords (`"day"`, `"final"`) are quoted.
- * - Map entries: Athena can `UNNEST(map) AS t(k, v)`, DuckDB cannot; both unnest `map_keys(tags)` (the
- *   same text in both) and read the value through the map access above.
  * - `max_by(x, rank)` (DuckDB's alias of `arg_max`) is the same text in both.
  *
  * `dt` is compared as the text `YYYY-MM-DD` (the Glue table's partition column is a string; DuckDB
@@ -51,8 +52,8 @@ interface Dialect {
   /** Now, epoch ms (bigint). */
   nowMs: string;
   percentile(value: string, fraction: number): string;
-  /** The value under `key` in a map, or null. */
-  mapValue(map: string, key: string): string;
+  /** `SELECT columns, tag_key, tag_value FROM w`: one row per tag of each row of `w` (none without tags). */
+  tagRows(columns: string): string;
 }
 
 export const DIALECTS: Readonly<Record<HistoryDialect, Dialect>> = {
@@ -61,14 +62,16 @@ export const DIALECTS: Readonly<Record<HistoryDialect, Dialect>> = {
     timeOfMs: (ms) => `date_format(from_unixtime(${ms} / 1000e0), '%Y-%m-%dT%H:%i:%sZ')`,
     nowMs: 'CAST(to_unixtime(current_timestamp) * 1000 AS bigint)',
     percentile: (value, fraction) => `approx_percentile(${value}, ${fraction})`,
-    mapValue: (map, key) => `element_at(${map}, ${key})`,
+    tagRows: (columns) =>
+      `SELECT ${columns}, t.tag_key, t.tag_value FROM w CROSS JOIN UNNEST(w.tags) AS t(tag_key, tag_value)`,
   },
   duckdb: {
     dayOfMs: (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%d')`,
     timeOfMs: (ms) => `strftime(epoch_ms(${ms}), '%Y-%m-%dT%H:%M:%SZ')`,
     nowMs: 'epoch_ms(current_timestamp)',
     percentile: (value, fraction) => `quantile_cont(${value}, ${fraction})`,
-    mapValue: (map, key) => `map_extract_value(${map}, ${key})`,
+    tagRows: (columns) =>
+      `SELECT ${columns}, unnest(map_keys(tags)) AS tag_key, unnest(map_values(tags)) AS tag_value FROM w`,
   },
 };
 
@@ -80,29 +83,38 @@ export const MAX_LAST_DAYS = 3660;
 const ROW_TIME = 'coalesce(status_at_ms, recorded_at_ms)';
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
-/** Statuses that mean the message got through (final and not a failure): delivered, read. */
-const DELIVERED = sqlList(KNOWN_STATUSES.filter((s) => isFinal(s) && !FAILURE_STATUSES.includes(s)));
-const FAILED = sqlList(FAILURE_STATUSES);
+
+/**
+ * How a status leaves a message: 2 got through (delivered, read), 1 failed (failed, undelivered,
+ * canceled), 0 not final. The code never goes down as the rank goes up (lifecycle.ts; tested), so a
+ * message's highest code is the code of its highest-rank status: an integer max per message, cheaper
+ * than carrying the status (max_by) through the grouping.
+ */
+export const OUTCOME_CODES: Readonly<Record<string, 0 | 1 | 2>> = Object.fromEntries(
+  KNOWN_STATUSES.map((s) => [s, isFinal(s) ? (FAILURE_STATUSES.includes(s) ? 1 : 2) : 0]),
+);
+const statusesWith = (code: number) => sqlList(KNOWN_STATUSES.filter((s) => OUTCOME_CODES[s] === code));
+const OUTCOME = `CASE WHEN status IN (${statusesWith(2)}) THEN 2 WHEN status IN (${statusesWith(1)}) THEN 1 ELSE 0 END`;
 
 interface QueryDefinition extends NamedHistoryQuery {
   /** The SELECT after `WITH w AS (the window's rows)`, in terms of the dialect. */
   body(d: Dialect): string;
 }
 
-/** Per message, its highest-rank status in the window and the columns a breakdown groups by. */
+/** Per message, its outcome and the columns a breakdown groups by. */
 const perMessage = (columns: string) =>
   `m AS (
-  SELECT message_sid, max_by(status, status_rank) AS status${columns}
+  SELECT message_sid, max(${OUTCOME}) AS outcome${columns}
   FROM w
   GROUP BY message_sid
 )`;
 
-/** Messages, and how many of them ended delivered / failed / neither, per group of `m`. */
+/** Messages, and how many of them ended delivered / failed / neither, per group of rows with `outcome`. */
 const OUTCOMES = `count(*) AS messages,
-  sum(CASE WHEN m.status IN (${DELIVERED}) THEN 1 ELSE 0 END) AS delivered,
-  sum(CASE WHEN m.status IN (${FAILED}) THEN 1 ELSE 0 END) AS failed,
-  sum(CASE WHEN m.status NOT IN (${DELIVERED}, ${FAILED}) THEN 1 ELSE 0 END) AS not_final,
-  round(CAST(sum(CASE WHEN m.status IN (${DELIVERED}) THEN 1 ELSE 0 END) AS double) / count(*), 4) AS delivery_rate`;
+  sum(CASE WHEN outcome = 2 THEN 1 ELSE 0 END) AS delivered,
+  sum(CASE WHEN outcome = 1 THEN 1 ELSE 0 END) AS failed,
+  sum(CASE WHEN outcome = 0 THEN 1 ELSE 0 END) AS not_final,
+  round(CAST(sum(CASE WHEN outcome = 2 THEN 1 ELSE 0 END) AS double) / count(*), 4) AS delivery_rate`;
 
 const QUERIES: readonly QueryDefinition[] = [
   {
@@ -117,9 +129,13 @@ FROM w`,
     title: 'Final status',
     description:
       'Per message, the status of its highest-rank row in the window (non-final statuses included); messages per status.',
-    body: () => `WITH ${perMessage('')}
+    body: () => `WITH s AS (
+  SELECT message_sid, max_by(status, status_rank) AS status
+  FROM w
+  GROUP BY message_sid
+)
 SELECT status, count(*) AS messages
-FROM m
+FROM s
 GROUP BY status
 ORDER BY messages DESC, status`,
   },
@@ -127,11 +143,16 @@ ORDER BY messages DESC, status`,
     name: 'delivery-funnel-per-day',
     title: 'Delivery funnel per day',
     description: 'Per UTC day of the status time: messages that reached each status that day.',
-    body: (d) => `SELECT ${d.dayOfMs(ROW_TIME)} AS "day", status, min(status_rank) AS status_rank,
-  count(DISTINCT message_sid) AS messages
-FROM w
-GROUP BY 1, 2
-ORDER BY 1, 3, 2`,
+    // Distinct (day, status, message) first, the day as a number: cheaper than counting distinct
+    // messages per group and formatting every row's day.
+    body: (d) => `WITH f AS (
+  SELECT DISTINCT CAST(floor(${ROW_TIME} / 86400000e0) AS bigint) AS day_number, status, status_rank, message_sid
+  FROM w
+)
+SELECT ${d.dayOfMs('day_number * 86400000')} AS "day", status, status_rank, count(*) AS messages
+FROM f
+GROUP BY day_number, status, status_rank
+ORDER BY day_number, status_rank, status`,
   },
   {
     name: 'failures-by-error-code',
@@ -151,10 +172,10 @@ ORDER BY messages DESC, error_code`,
     description:
       'Per sender (keyed hash of From) and its country calling code: messages, and how many ended delivered, failed or neither.',
     body: () => `WITH ${perMessage(',\n    max(from_hash) AS from_hash, max(from_country) AS from_country')}
-SELECT m.from_hash, m.from_country, ${OUTCOMES}
+SELECT from_hash, from_country, ${OUTCOMES}
 FROM m
-GROUP BY m.from_hash, m.from_country
-ORDER BY messages DESC, m.from_hash`,
+GROUP BY from_hash, from_country
+ORDER BY messages DESC, from_hash`,
   },
   {
     name: 'by-messaging-service',
@@ -162,22 +183,30 @@ ORDER BY messages DESC, m.from_hash`,
     description:
       'Per Messaging Service SID (null: sent from a number): messages, and how many ended delivered, failed or neither.',
     body: () => `WITH ${perMessage(',\n    max(messaging_service_sid) AS messaging_service_sid')}
-SELECT m.messaging_service_sid, ${OUTCOMES}
+SELECT messaging_service_sid, ${OUTCOMES}
 FROM m
-GROUP BY m.messaging_service_sid
-ORDER BY messages DESC, m.messaging_service_sid`,
+GROUP BY messaging_service_sid
+ORDER BY messages DESC, messaging_service_sid`,
   },
   {
     name: 'by-tag',
     title: 'By tag',
     description:
       'Per tag key and value: messages carrying it, and how many ended delivered, failed or neither (a message counts once per tag).',
-    body: (d) => `WITH ${perMessage(',\n    max_by(tags, status_rank) AS tags')}
-SELECT t.tag_key, ${d.mapValue('m.tags', 't.tag_key')} AS tag_value, ${OUTCOMES}
+    // Tags are unnested row by row and each (tag, message) keeps its highest outcome: no map is carried
+    // through a per-message grouping, which costs far more than the unnest.
+    body: (d) => `WITH r AS (
+  ${d.tagRows(`message_sid, ${OUTCOME} AS row_outcome`)}
+),
+m AS (
+  SELECT tag_key, tag_value, message_sid, max(row_outcome) AS outcome
+  FROM r
+  GROUP BY tag_key, tag_value, message_sid
+)
+SELECT tag_key, tag_value, ${OUTCOMES}
 FROM m
-CROSS JOIN UNNEST(map_keys(m.tags)) AS t(tag_key)
-GROUP BY 1, 2
-ORDER BY messages DESC, 1, 2`,
+GROUP BY tag_key, tag_value
+ORDER BY messages DESC, tag_key, tag_value`,
   },
   {
     name: 'delivery-latency',
@@ -257,6 +286,31 @@ export function historyQuerySql(
 }
 
 /**
+ * The window a report asks for, as instants: `since` an ISO instant, a UTC day or `Nd` (the last N days
+ * before `until`; default 7d), `until` an ISO instant or day (default now). Errors name the parameter.
+ */
+export function reportWindowOf(
+  input: { since?: string; until?: string },
+  nowMs: number,
+): { since: string; until: string } {
+  const until = input.until === undefined ? nowMs : instantMs(input.until, 'until');
+  const since = input.since ?? '7d';
+  const days = /^(\d+)d$/.exec(since);
+  let sinceMs: number;
+  if (days) {
+    const n = Number(days[1]);
+    if (n < 1 || n > MAX_LAST_DAYS)
+      throw new HistoryQueryError(`since must be from 1d to ${MAX_LAST_DAYS}d, got "${since}"`);
+    sinceMs = until - n * DAY_MS;
+  } else {
+    sinceMs = instantMs(since, 'since', ', or 7d for the last 7 days');
+  }
+  if (sinceMs >= until)
+    throw new HistoryQueryError(`since (${since}) must be before until (${new Date(until).toISOString()})`);
+  return { since: new Date(sinceMs).toISOString(), until: new Date(until).toISOString() };
+}
+
+/**
  * The window as SQL: `since`/`until` as epoch-ms bounds and the first partition to read. A row is
  * recorded after its status time, and partitions are the day recorded, so `dt >= since's day` drops
  * nothing the window holds.
@@ -284,11 +338,11 @@ function windowBounds(
 }
 
 /** An ISO 8601 instant with a time zone (`2026-01-02T03:04:05Z`) or a UTC day (`2026-01-02`), as epoch ms. */
-function instantMs(value: string, name: string): number {
+function instantMs(value: string, name: string, alsoAccepted = ''): number {
   const ms = ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms))
     throw new HistoryQueryError(
-      `${name} must be an ISO 8601 instant such as 2026-01-02T00:00:00Z (or a UTC day, 2026-01-02), got "${value}"`,
+      `${name} must be an ISO 8601 instant such as 2026-01-02T00:00:00Z (or a UTC day, 2026-01-02${alsoAccepted}), got "${value}"`,
     );
   return ms;
 }

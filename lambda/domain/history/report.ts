@@ -21,3 +21,45 @@ export interface HistoryReport {
   /** Every named query's rows, by the query's name (the same names as the Athena named queries). */
   queries: Record<string, Array<Record<string, string | number | boolean | null>>>;
 }
+
+export type HistoryQueryValue = string | number | boolean | null;
+export type HistoryQueryRows = Array<Record<string, HistoryQueryValue>>;
+
+/**
+ * The report from the named queries' rows (lambda/domain/history/queries.ts), whichever engine ran them:
+ * `summary`, `final-status`, `failures-by-error-code`, `delivery-latency` and `delivery-funnel-per-day`
+ * give the figures; every query's rows are kept under its name.
+ */
+export function historyReportOf(
+  window: { since: string; until: string },
+  queries: Record<string, HistoryQueryRows>,
+): HistoryReport {
+  const rows = (name: string) => queries[name] ?? [];
+  const count = (value: HistoryQueryValue | undefined) => Number(value ?? 0);
+  const figure = (value: HistoryQueryValue | undefined) =>
+    value === null || value === undefined ? null : Number(value);
+  const latency = rows('delivery-latency')[0] ?? {};
+  const funnel = new Map<string, Record<string, number>>();
+  for (const row of rows('delivery-funnel-per-day')) {
+    const day = String(row.day);
+    const statuses = funnel.get(day) ?? {};
+    statuses[String(row.status)] = count(row.messages);
+    funnel.set(day, statuses);
+  }
+  return {
+    window,
+    messages: count(rows('summary')[0]?.messages),
+    finalStatus: Object.fromEntries(rows('final-status').map((r) => [String(r.status), count(r.messages)])),
+    errorCodes: Object.fromEntries(
+      rows('failures-by-error-code').map((r) => [String(r.error_code), count(r.messages)]),
+    ),
+    deliveryLatencyMs: {
+      p50: figure(latency.p50_ms),
+      p90: figure(latency.p90_ms),
+      p99: figure(latency.p99_ms),
+      messages: count(latency.messages),
+    },
+    funnel: [...funnel].map(([day, statuses]) => ({ day, statuses })),
+    queries,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * GET /history/report?since=ISO|7d&until=ISO on `npm start`: the history report as JSON (the console
+ * draws its charts from it). 404 when history is off, 400 naming a bad parameter.
+ */
+import type { HttpResponse } from '../../lambda/adapters/http';
+import { HistoryQueryError, reportWindowOf } from '../../lambda/domain/history/queries';
+import { computeHistoryReport } from './report';
+
+const PARAMETERS = ['since', 'until'];
+
+export function historyReportEndpoint(dir: string | undefined) {
+  return async (params: URLSearchParams): Promise<HttpResponse> => {
+    if (dir === undefined) return json(404, { error: 'history is off' });
+    const unknown = [...params.keys()].find((key) => !PARAMETERS.includes(key));
+    if (unknown !== undefined)
+      return json(400, { error: `unknown parameter "${unknown}": since and until are known` });
+    let window: { since: string; until: string };
+    try {
+      window = reportWindowOf(
+        { since: params.get('since') ?? undefined, until: params.get('until') ?? undefined },
+        Date.now(),
+      );
+    } catch (error) {
+      if (error instanceof HistoryQueryError) return json(400, { error: error.message });
+      throw error;
+    }
+    try {
+      return json(200, await computeHistoryReport(dir, window));
+    } catch (error) {
+      return json(500, {
+        error: `the history report failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  };
+}
+
+function json(statusCode: number, body: unknown): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

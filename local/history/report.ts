@@ -1,0 +1,49 @@
+/**
+ * The history report over a local history folder: every named query run by DuckDB over its Parquet
+ * files, made into the report's object (lambda/domain/history/report.ts). `npm run report`,
+ * GET /history/report and `npm run demo` all answer with this.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { NAMED_HISTORY_QUERIES } from '../../lambda/domain/history/queries';
+import {
+  historyReportOf,
+  type HistoryQueryRows,
+  type HistoryReport,
+} from '../../lambda/domain/history/report';
+import { HISTORY_PARTITION } from '../../lambda/domain/history/row';
+import { historyTableSql, parquetSource, runNamedQuery } from './duckdb';
+
+export class HistoryDirError extends Error {}
+
+export async function computeHistoryReport(
+  dir: string,
+  window: { since: string; until: string },
+): Promise<HistoryReport> {
+  if (!existsSync(dir)) throw new HistoryDirError(`no history folder at ${dir}`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    // No file yet (history just turned on): the same queries over an empty table, so every figure is 0.
+    let source = 'empty_history';
+    if (hasParquetFiles(dir)) source = parquetSource(dir);
+    else await connection.run(historyTableSql(source));
+    const queries: Record<string, HistoryQueryRows> = {};
+    for (const { name } of NAMED_HISTORY_QUERIES)
+      queries[name] = await runNamedQuery(connection, name, source, window);
+    return historyReportOf(window, queries);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function hasParquetFiles(dir: string): boolean {
+  return readdirSync(dir, { withFileTypes: true }).some(
+    (entry) =>
+      entry.isDirectory() &&
+      entry.name.startsWith(`${HISTORY_PARTITION}=`) &&
+      readdirSync(path.join(dir, entry.name)).some((file) => file.endsWith('.parquet')),
+  );
+}

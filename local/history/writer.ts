@@ -1,0 +1,126 @@
+/**
+ * The local history writer: every status-change event of `npm start` becomes a history row (the same
+ * row Firehose writes in AWS), buffered in memory and written by an in-memory DuckDB as a new Parquet
+ * file under `<dir>/dt=YYYY-MM-DD/part-<time>-<n>.parquet` at most every `flushEveryMs` (2 s) when there
+ * are rows, so a row is readable within a few seconds; `stop()` writes whatever is left.
+ *
+ * A file appears whole or not at all: DuckDB writes it under a name readers skip (`.tmp`), then it is
+ * renamed, so a report running during a flush never reads half a file.
+ */
+import { mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  HISTORY_COLUMNS,
+  HISTORY_PARTITION,
+  historyRowOf,
+  type HistoryRow,
+  type Pseudonymise,
+} from '../../lambda/domain/history/row';
+import type { StatusChangeDetail } from '../../lambda/domain/status-event';
+import { appendHistoryRows, historyTableSql, sqlString } from './duckdb';
+
+export interface HistoryWriterOptions {
+  dir: string;
+  pseudonymise: Pseudonymise;
+  /** Longest a row waits in memory (2000 ms). */
+  flushEveryMs?: number;
+  /** Told when a flush fails; its rows are kept and written by the next flush. */
+  onError?: (error: unknown) => void;
+}
+
+export interface HistoryWriterStats {
+  /** Rows written to Parquet so far. */
+  written: number;
+  files: number;
+  /** Rows waiting for the next flush. */
+  pending: number;
+}
+
+export interface HistoryWriter {
+  write(detail: StatusChangeDetail): void;
+  /** Writes every buffered row now (after any flush under way). */
+  flush(): Promise<void>;
+  stats(): HistoryWriterStats;
+  /** Flushes, then closes DuckDB; writes after this are refused. */
+  stop(): Promise<void>;
+}
+
+const BUFFER = 'history_buffer';
+
+export async function startHistoryWriter(options: HistoryWriterOptions): Promise<HistoryWriter> {
+  mkdirSync(options.dir, { recursive: true });
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run(historyTableSql(BUFFER));
+
+  let pending: HistoryRow[] = [];
+  let written = 0;
+  let files = 0;
+  let stopped = false;
+  // One flush at a time: each waits for the one before it.
+  let flushing: Promise<void> = Promise.resolve();
+
+  const flushOnce = async () => {
+    if (pending.length === 0) return;
+    const rows = pending;
+    pending = [];
+    try {
+      files += await writeParquet(connection, options.dir, rows, files);
+      written += rows.length;
+    } catch (error) {
+      pending = [...rows, ...pending];
+      await connection.run(`DELETE FROM ${BUFFER}`).catch(() => undefined);
+      options.onError?.(error);
+    }
+  };
+  const flush = () => (flushing = flushing.then(flushOnce));
+
+  const timer = setInterval(() => void flush(), options.flushEveryMs ?? 2000);
+  timer.unref();
+
+  return {
+    write: (detail) => {
+      if (stopped) throw new Error('the history writer is stopped');
+      pending.push(historyRowOf(detail, options.pseudonymise, Date.now()));
+    },
+    flush,
+    stats: () => ({ written, files, pending: pending.length }),
+    stop: async () => {
+      if (stopped) return flushing;
+      stopped = true;
+      clearInterval(timer);
+      await flush();
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Writes rows as one new Parquet file per day they were recorded on; answers how many files. */
+async function writeParquet(
+  connection: DuckDBConnection,
+  dir: string,
+  rows: readonly HistoryRow[],
+  filesSoFar: number,
+): Promise<number> {
+  await appendHistoryRows(connection, BUFFER, rows);
+  const days = await connection.runAndReadAll(
+    `SELECT DISTINCT ${HISTORY_PARTITION} FROM ${BUFFER} ORDER BY 1`,
+  );
+  const columns = HISTORY_COLUMNS.map((c) => c.name).join(', ');
+  const time = Date.now();
+  let n = filesSoFar;
+  for (const [day] of days.getRowsJS()) {
+    const folder = path.join(dir, `${HISTORY_PARTITION}=${String(day)}`);
+    mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, `part-${time}-${++n}.parquet`);
+    await connection.run(
+      `COPY (SELECT ${columns} FROM ${BUFFER} WHERE ${HISTORY_PARTITION} = ${sqlString(String(day))} ORDER BY recorded_at_ms)
+       TO ${sqlString(`${file}.tmp`)} (FORMAT parquet)`,
+    );
+    renameSync(`${file}.tmp`, file);
+  }
+  await connection.run(`DELETE FROM ${BUFFER}`);
+  return n - filesSoFar;
+}

@@ -1,0 +1,82 @@
+/**
+ * `npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]`: the named
+ * history queries run by DuckDB over the Parquet files `npm start` wrote, printed as tables; `--json`
+ * prints the report's object (what GET /history/report answers), `--html FILE` writes one self-contained
+ * page with charts. The folder is --dir, else HISTORY_DIR, else .local-data/history.
+ *
+ * Exit codes: 0 done, 1 the report could not be made (no such folder, unreadable files), 2 bad usage.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError } from '../lambda/domain/describe-error';
+import { HistoryQueryError, reportWindowOf } from '../lambda/domain/history/queries';
+import { DEFAULT_HISTORY_DIR } from './history/defaults';
+import { historyReportHtml } from './history/html';
+import { computeHistoryReport, HistoryDirError } from './history/report';
+import { historyReportText } from './history/text';
+
+const USAGE = 'usage: npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        dir: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        json: { type: 'boolean' },
+        html: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(describeError(error).message);
+  }
+  if (values.help) {
+    console.log(`${USAGE}\n(see README, "History")`);
+    return 0;
+  }
+  if (values.html === '') throw new UsageError('--html needs a file name');
+  let window: { since: string; until: string };
+  try {
+    window = reportWindowOf({ since: values.since, until: values.until }, Date.now());
+  } catch (error) {
+    if (error instanceof HistoryQueryError) throw new UsageError(`--${error.message}`);
+    throw error;
+  }
+  const dir = values.dir ?? (process.env.HISTORY_DIR || DEFAULT_HISTORY_DIR);
+  const report = await computeHistoryReport(dir, window).catch((error: unknown) => {
+    if (error instanceof HistoryDirError)
+      throw new HistoryDirError(
+        `${error.message}: npm start writes one (unless HISTORY=off); or name a folder with --dir`,
+      );
+    throw error;
+  });
+  if (values.html !== undefined) {
+    writeFileSync(values.html, historyReportHtml(report));
+    console.error(`wrote ${path.resolve(values.html)}`);
+  }
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else if (values.html === undefined) console.log(historyReportText(report));
+  return 0;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = describeError(error).message;
+    console.error(`npm run report: ${message}`);
+    if (error instanceof UsageError) {
+      console.error(USAGE);
+      process.exit(2);
+    }
+    if (!(error instanceof HistoryDirError) && process.env.DEBUG) console.error(error);
+    process.exit(1);
+  },
+);

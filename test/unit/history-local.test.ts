@@ -1,0 +1,331 @@
+/**
+ * Local history without DynamoDB: the writer (Parquet files by day, the history columns and types,
+ * pseudonymised, flushed on stop, readable within 5 s), the hash key file, GET /history/report on the
+ * local server, and `npm run report` as a user runs it (exit codes, --json, --html).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import type { HistoryReport } from '../../lambda/domain/history/report';
+import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
+import { isFinal, rankOf } from '../../lambda/domain/lifecycle';
+import type { StatusChangeDetail } from '../../lambda/domain/status-event';
+import { parquetSource, queryRows } from '../../local/history/duckdb';
+import { historyReportEndpoint } from '../../local/history/endpoint';
+import { historyHashKey, historyKeyFile } from '../../local/history/key';
+import { computeHistoryReport } from '../../local/history/report';
+import { startHistoryWriter, type HistoryWriter } from '../../local/history/writer';
+import { startLocalServer, type LocalServer } from '../../local/server';
+import { runToEnd } from '../support/processes';
+
+const KEY = 'test-history-key-0123456789abcdef0123456789';
+const pseudonymise = createPseudonymiser(KEY);
+
+let root: string;
+beforeAll(() => (root = mkdtempSync(path.join(tmpdir(), 'history-local-'))));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => path.join(root, `run-${++n}`, 'history');
+
+function detail(
+  sid: string,
+  status: string,
+  at: string,
+  extra: Partial<StatusChangeDetail> = {},
+): StatusChangeDetail {
+  return {
+    eventId: `${sid}:${status}`,
+    messageSid: sid,
+    accountSid: 'AC0123456789abcdef0123456789abcdef',
+    status,
+    previousStatus: null,
+    statusRank: rankOf(status)!,
+    final: isFinal(status),
+    at,
+    errorCode: null,
+    errorMessage: null,
+    to: '+14155550100',
+    from: '+15017250604',
+    messagingServiceSid: null,
+    clientReference: null,
+    tags: {},
+    channelPrefix: null,
+    eventType: null,
+    source: 'callback',
+    statusTimes: { [status]: at },
+    ...extra,
+  };
+}
+
+/** The rows of a history folder, as DuckDB reads them. */
+async function readRows(dir: string, sql = 'SELECT * FROM h ORDER BY message_sid, status_rank') {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return await queryRows(connection, sql.replace(/\bh\b/, parquetSource(dir)));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const parquetFiles = (dir: string) =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.parquet'))
+    .sort();
+
+describe('the history writer', () => {
+  let writer: HistoryWriter | undefined;
+  afterEach(() => writer?.stop());
+
+  it('writes everything buffered when stopped, one Parquet file per day under dt=YYYY-MM-DD/', async () => {
+    const dir = freshDir();
+    writer = await startHistoryWriter({ dir, pseudonymise, flushEveryMs: 3_600_000 });
+    writer.write(detail('SM1', 'queued', '2026-11-20T10:00:00.000Z', { tags: { campaign: 'spring' } }));
+    writer.write(detail('SM1', 'delivered', '2026-11-20T10:00:05.000Z', { errorCode: null }));
+    writer.write(detail('SM2', 'failed', '2026-11-20T10:00:01.000Z', { errorCode: 30007 }));
+    expect(parquetFiles(dir)).toEqual([]);
+    await writer.stop();
+    const today = new Date().toISOString().slice(0, 10);
+    expect(parquetFiles(dir)).toEqual([
+      expect.stringMatching(new RegExp(`^dt=${today}/part-\\d+-1\\.parquet$`)),
+    ]);
+    const rows = await readRows(dir);
+    expect(rows.map((r) => [r.message_sid, r.status, r.error_code, r.dt])).toEqual([
+      ['SM1', 'queued', null, today],
+      ['SM1', 'delivered', null, today],
+      ['SM2', 'failed', 30007, today],
+    ]);
+    expect(rows[0]).toMatchObject({ tags: JSON.stringify([{ key: 'campaign', value: 'spring' }]) });
+  });
+
+  it('writes the history columns with their types, numbers only as keyed hashes', async () => {
+    const dir = freshDir();
+    writer = await startHistoryWriter({ dir, pseudonymise });
+    writer.write(detail('SM1', 'sent', '2026-11-20T10:00:00.000Z', { to: 'whatsapp:+447700900123' }));
+    await writer.stop();
+    const columns = await readRows(dir, 'SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM h)');
+    const expected: Record<string, string> = {
+      string: 'VARCHAR',
+      int: 'INTEGER',
+      bigint: 'BIGINT',
+      boolean: 'BOOLEAN',
+      'map<string,string>': 'MAP(VARCHAR, VARCHAR)',
+    };
+    expect(columns).toEqual([
+      ...HISTORY_COLUMNS.map((c) => ({ column_name: c.name, column_type: expected[c.type] })),
+      { column_name: 'dt', column_type: 'VARCHAR' },
+    ]);
+    const [row] = await readRows(dir);
+    expect(row).toMatchObject({
+      to_hash: pseudonymise('whatsapp:+447700900123'),
+      to_country: '44',
+      from_hash: pseudonymise('+15017250604'),
+      from_country: '1',
+      status_at_ms: Date.parse('2026-11-20T10:00:00.000Z'),
+    });
+    const bytes = readFileSync(path.join(dir, parquetFiles(dir)[0]!));
+    expect(bytes.includes('447700900123')).toBe(false);
+    expect(bytes.includes('5017250604')).toBe(false);
+  });
+
+  it('makes a row readable within 5 s while running, without being stopped', async () => {
+    const dir = freshDir();
+    writer = await startHistoryWriter({ dir, pseudonymise });
+    const written = Date.now();
+    writer.write(detail('SM-soon', 'sent', new Date().toISOString()));
+    let readable = 0;
+    while (Date.now() - written < 10_000) {
+      if (parquetFiles(dir).length > 0 && (await readRows(dir)).some((r) => r.message_sid === 'SM-soon')) {
+        readable = Date.now() - written;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(readable).toBeGreaterThan(0);
+    expect(readable).toBeLessThan(5_000);
+    // Nothing is left half-written for a reader to trip on.
+    expect(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tmp'))).toEqual(
+      [],
+    );
+  });
+
+  it('refuses writes once stopped', async () => {
+    writer = await startHistoryWriter({ dir: freshDir(), pseudonymise });
+    await writer.stop();
+    expect(() => writer!.write(detail('SM1', 'sent', '2026-11-20T10:00:00.000Z'))).toThrow(/stopped/);
+  });
+});
+
+describe('the hash key', () => {
+  it('is made once next to the history folder, readable by its owner alone, and reused', () => {
+    const dir = freshDir();
+    const key = historyHashKey(dir);
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    const file = historyKeyFile(dir);
+    expect(file).toBe(path.join(path.dirname(dir), 'history-key'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(historyHashKey(dir)).toBe(key);
+    expect(historyHashKey(freshDir())).not.toBe(key);
+  });
+
+  it('comes from HISTORY_HASH_KEY when given, which must be long enough', () => {
+    const dir = freshDir();
+    expect(historyHashKey(dir, KEY)).toBe(KEY);
+    expect(existsSync(historyKeyFile(dir))).toBe(false);
+    expect(() => historyHashKey(dir, 'short')).toThrow(
+      'the history hash key in HISTORY_HASH_KEY must be at least 32 characters',
+    );
+  });
+});
+
+/** A history folder with a few messages, written by the writer. */
+async function sampleHistory(): Promise<string> {
+  const dir = freshDir();
+  const writer = await startHistoryWriter({ dir, pseudonymise });
+  const t = Date.now() - 3_600_000;
+  const at = (ms: number) => new Date(t + ms).toISOString();
+  writer.write(detail('SM1', 'sent', at(0)));
+  writer.write(detail('SM1', 'delivered', at(1200)));
+  writer.write(detail('SM2', 'sent', at(0)));
+  writer.write(detail('SM2', 'undelivered', at(500), { errorCode: 30003 }));
+  writer.write(detail('SM3', 'sent', at(0)));
+  await writer.stop();
+  return dir;
+}
+
+describe('GET /history/report', () => {
+  let server: LocalServer;
+  let dir: string;
+  const off = async () => ({ statusCode: 501 });
+
+  beforeAll(async () => {
+    dir = await sampleHistory();
+    server = await startLocalServer({
+      port: 0,
+      statusCallback: off,
+      query: off,
+      historyReport: historyReportEndpoint(dir),
+    });
+  });
+  afterAll(() => server.close());
+
+  it('answers the report as JSON', async () => {
+    const response = await fetch(`${server.url}/history/report?since=1d`);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as HistoryReport;
+    expect(report).toMatchObject({
+      messages: 3,
+      finalStatus: { delivered: 1, undelivered: 1, sent: 1 },
+      errorCodes: { '30003': 1 },
+      deliveryLatencyMs: { p50: 1200, messages: 1 },
+    });
+  });
+
+  it('answers 400 naming a bad parameter', async () => {
+    for (const [query, named] of [
+      ['since=yesterday', /^since must be/],
+      ['since=1d&until=soon', /^until must be/],
+      ['since=0d', /^since must be from 1d/],
+      ['sinse=1d', /unknown parameter "sinse"/],
+    ] as const) {
+      const response = await fetch(`${server.url}/history/report?${query}`);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(named);
+    }
+  });
+
+  it('answers 404 when history is off', async () => {
+    const offServer = await startLocalServer({
+      port: 0,
+      statusCallback: off,
+      query: off,
+      historyReport: historyReportEndpoint(undefined),
+    });
+    try {
+      const response = await fetch(`${offServer.url}/history/report`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: 'history is off' });
+    } finally {
+      await offServer.close();
+    }
+  });
+});
+
+describe('npm run report', () => {
+  let dir: string;
+  beforeAll(async () => (dir = await sampleHistory()));
+
+  it('prints every named query as a table', async () => {
+    const { code, stdout } = await runToEnd('local/report.ts', ['--dir', dir, '--since', '1d']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/: 3 messages/);
+    expect(stdout).toMatch(/Final status \(final-status\)\nstatus\s+messages\n-+\s+-+\n(\w+\s+1\n){3}/);
+    expect(stdout).toMatch(/error_code\s+messages\s+rate\n-+\s+-+\s+-+\n\s*30003\s+1\s+0\.3333/);
+  });
+
+  it('--json prints the report object, the same as the route', async () => {
+    const until = new Date().toISOString();
+    const { code, stdout } = await runToEnd('local/report.ts', [
+      '--dir',
+      dir,
+      '--since',
+      '2d',
+      '--until',
+      until,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as HistoryReport;
+    const window = { since: new Date(Date.parse(until) - 2 * 86_400_000).toISOString(), until };
+    expect(report).toEqual(await computeHistoryReport(dir, window));
+    expect(report.messages).toBe(3);
+  });
+
+  it('--html writes one self-contained page with the charts', async () => {
+    const file = path.join(root, 'report.html');
+    const { code } = await runToEnd('local/report.ts', ['--dir', dir, '--since', '1d', '--html', file]);
+    expect(code).toBe(0);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<link|<img|@import|url\(/i);
+    for (const chart of ['Delivery funnel per day', 'Failures by error code', 'Time from sent to delivered'])
+      expect(html).toMatch(new RegExp(`<svg [^>]*aria-label="${chart}"[^>]*>[\\s\\S]*?<rect `));
+    expect(html).toContain('30003');
+  });
+
+  it('refuses bad flags with a clear message and exit code 2', async () => {
+    for (const [args, message] of [
+      [['--bogus'], /Unknown option '--bogus'/],
+      [['--since', 'last week'], /--since must be an ISO 8601 instant/],
+      [['--since', '2026-11-20', '--until', '2026-11-19'], /--since \(2026-11-20\) must be before until/],
+      [['--html'], /argument missing/],
+    ] as const) {
+      const result = await runToEnd('local/report.ts', ['--dir', dir, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.output).toMatch(message);
+      expect(result.output).toContain('usage: npm run report');
+      expect(result.output).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('says so when the folder does not exist (exit 1)', async () => {
+    const missing = path.join(root, 'nowhere');
+    const result = await runToEnd('local/report.ts', ['--dir', missing]);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`no history folder at ${missing}`);
+    expect(result.output).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports zero messages for a folder with no file yet', async () => {
+    const empty = freshDir();
+    mkdirSync(empty, { recursive: true });
+    const { code, stdout } = await runToEnd('local/report.ts', ['--dir', empty, '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ messages: 0, finalStatus: {}, errorCodes: {}, funnel: [] });
+  });
+});
