@@ -151,8 +151,9 @@ export class StatusHistory extends Construct {
         description: 'History of Twilio message status changes (twilio-status-tracker)',
       },
     });
-    database.applyRemovalPolicy(removalPolicy);
-    const table = this.createTable(database, props.retentionDays, removalPolicy);
+    // The database, table and workgroup hold no data (that is in the buckets) and have fixed names: they
+    // go with the stack whatever its removal policy, so a stack of the same name can be created again.
+    const table = this.createTable(database, props.retentionDays);
     this.glueArns = {
       catalog: stack.formatArn({ service: 'glue', resource: 'catalog' }),
       database: stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
@@ -216,7 +217,6 @@ export class StatusHistory extends Construct {
         },
       },
     });
-    workGroup.applyRemovalPolicy(removalPolicy);
     this.workGroupArn = stack.formatArn({
       service: 'athena',
       resource: 'workgroup',
@@ -312,11 +312,7 @@ export class StatusHistory extends Construct {
     return logsBucket;
   }
 
-  private createTable(
-    database: glue.CfnDatabase,
-    retentionDays: number,
-    removalPolicy: RemovalPolicy,
-  ): glue.CfnTable {
+  private createTable(database: glue.CfnDatabase, retentionDays: number): glue.CfnTable {
     const location = `s3://${this.bucket.bucketName}/history/`;
     const table = new glue.CfnTable(this, 'Table', {
       catalogId: Aws.ACCOUNT_ID,
@@ -358,7 +354,6 @@ export class StatusHistory extends Construct {
       },
     });
     table.node.addDependency(database);
-    table.applyRemovalPolicy(removalPolicy);
     return table;
   }
 

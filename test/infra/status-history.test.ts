@@ -456,6 +456,17 @@ describe('history, on by default', () => {
     });
   });
 
+  it('keeps the history (buckets, hash key) when the stack goes, not the catalog entries with fixed names', () => {
+    const resources = s.template.toJSON().Resources as Record<string, Resource>;
+    for (const id of [ids.bucket, ids.results, ids.accessLogs, ids.hashKey]) {
+      expect(resources[id]!.DeletionPolicy).toBe('Retain');
+    }
+    // A stack of the same name can be created again: these would collide by name if retained.
+    for (const type of ['AWS::Glue::Database', 'AWS::Glue::Table', 'AWS::Athena::WorkGroup']) {
+      expect(only(s, type)[1].DeletionPolicy).toBeUndefined();
+    }
+  });
+
   it('outputs the bucket, database, table and workgroup', () => {
     s.template.hasOutput('HistoryBucketName', { Value: { Ref: ids.bucket } });
     s.template.hasOutput('HistoryDatabaseName', { Value: s.stack.tracker.historyDatabaseName });
