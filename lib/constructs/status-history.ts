@@ -435,7 +435,7 @@ export class StatusHistory extends Construct {
               parameters: [
                 { parameterName: 'LambdaArn', parameterValue: this.processor.function.functionArn },
                 { parameterName: 'NumberOfRetries', parameterValue: '3' },
-                // About 2,000 details per invocation: well inside Lambda's 6 MB response.
+                // About a thousand details (600-900 bytes each) per invocation: well inside Lambda's 6 MB payloads.
                 { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
                 { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
               ],
