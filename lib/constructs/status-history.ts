@@ -30,6 +30,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/columns';
@@ -94,6 +95,8 @@ export class StatusHistory extends Construct {
   /** The key `to` and `from` are hashed with (generated; never leaves Secrets Manager but to the processor). */
   readonly hashKey: secretsmanager.Secret;
   readonly rule: events.Rule;
+  /** Events EventBridge could not put on the delivery stream after 24 hours of retries (alarmed). */
+  readonly deadLetterQueue: sqs.Queue;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   readonly alarms: {
     readonly deliveryFailing: cloudwatch.Alarm;
@@ -101,6 +104,7 @@ export class StatusHistory extends Construct {
     readonly processorFailing: cloudwatch.Alarm;
     readonly recordsRejected: cloudwatch.Alarm;
     readonly dataFreshness: cloudwatch.Alarm;
+    readonly eventsDropped: cloudwatch.Alarm;
   };
   private readonly workGroupArn: string;
   private readonly glueArns: { catalog: string; database: string; table: string };
@@ -191,12 +195,33 @@ export class StatusHistory extends Construct {
 
     this.deliveryStream = this.createDeliveryStream(table, props);
 
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is the history rule's dead-letter queue: it holds the events EventBridge could not put " +
+        'on the delivery stream after its retries, for an operator to inspect and replay (alarmed). It is ' +
+        'the end of the failure path; nothing consumes it automatically.',
+    });
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
       description: 'Every status change of this tracker into its history (Firehose)',
       eventPattern: props.eventPattern,
       targets: [this.deliveryStreamTarget()],
     });
+    // Only this rule may dead-letter into the queue.
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
+      }),
+    );
 
     this.workGroupName = workGroupName(this, props.namePrefix);
     const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -272,7 +297,8 @@ export class StatusHistory extends Construct {
 
   /**
    * The rule's target: the delivery stream, given the event's `detail` only, through a role that may put
-   * records on this stream and nothing else. (aws-events-targets' FirehoseDeliveryStream takes only the
+   * records on this stream and nothing else. EventBridge retries a put that fails (throttled by the
+   * stream's quotas, say) for 24 hours, then sends the event to the dead-letter queue. (aws-events-targets' FirehoseDeliveryStream takes only the
    * L2 stream, whose import adds an unused Firehose CIDR mapping to the template.)
    */
   private deliveryStreamTarget(): events.IRuleTarget {
@@ -287,8 +313,15 @@ export class StatusHistory extends Construct {
       }),
     );
     const arn = this.deliveryStream.attrArn;
+    const deadLetterArn = this.deadLetterQueue.queueArn;
     return {
-      bind: () => ({ arn, role, input: events.RuleTargetInput.fromEventPath('$.detail') }),
+      bind: () => ({
+        arn,
+        role,
+        input: events.RuleTargetInput.fromEventPath('$.detail'),
+        retryPolicy: { maximumEventAgeInSeconds: 24 * 60 * 60, maximumRetryAttempts: 185 },
+        deadLetterConfig: { arn: deadLetterArn },
+      }),
     };
   }
 
@@ -529,6 +562,19 @@ export class StatusHistory extends Construct {
           'HistoryRecordsRejected): they are under history-errors/processing-failed/, and the processor ' +
           'logs name the field that was wrong.',
         metric: metric(MetricName.HistoryRecordsRejected, METRIC_SERVICES.history),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      }),
+      eventsDropped: alarm('EventsDropped', {
+        alarmDescription:
+          'Status-change events could not be put on the history delivery stream after 24 hours of retries: ' +
+          `they are in ${this.deadLetterQueue.queueName}, and missing from the history until replayed ` +
+          '(the messages table still holds each message).',
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

@@ -141,6 +141,7 @@ describe('Messaging Service callback wiring', () => {
         'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
         'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
         'TwilioStatusTracker-prod/Tracker/History/HashKey': ['AwsSolutions-SMG4'],
+        'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
         'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
           `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
         ],

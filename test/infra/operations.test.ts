@@ -101,8 +101,8 @@ describe('operations', () => {
           'signatureRejections',
         ].sort(),
       );
-      // and the five of the history part (test/infra/status-history.test.ts)
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 5);
+      // and the six of the history part (test/infra/status-history.test.ts)
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 6);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');

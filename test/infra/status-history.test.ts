@@ -108,6 +108,36 @@ describe('history, on by default', () => {
       ]);
     });
 
+    it('dead-letters what EventBridge could not put after 24 hours into a queue only this rule may use, alarmed', () => {
+      const rule = Object.values(resourcesOfType(s, 'AWS::Events::Rule')).find((r) =>
+        JSON.stringify(r.Properties.Targets).includes(ids.stream),
+      )!;
+      const queue = logicalId(s.stack, s.stack.tracker.statusHistory!.deadLetterQueue);
+      expect((rule.Properties.Targets as Record<string, unknown>[])[0]).toMatchObject({
+        DeadLetterConfig: { Arn: getAtt(queue) },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+      });
+      const ruleId = Object.entries(resourcesOfType(s, 'AWS::Events::Rule')).find(([, r]) => r === rule)![0];
+      s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: { ArnEquals: { 'aws:SourceArn': getAtt(ruleId) } },
+            }),
+          ]),
+        },
+      });
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }],
+        Threshold: 0,
+      });
+    });
+
     it('takes records put directly, encrypted at rest', () => {
       expect(stream.Properties).toMatchObject({
         DeliveryStreamType: 'DirectPut',
@@ -374,6 +404,7 @@ describe('history, on by default', () => {
 
     it('alarm on delivery, conversion, the processor and freshness, into the alarm topic', () => {
       expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual([
+        'ApproximateNumberOfMessagesVisible',
         'DeliveryToS3.DataFreshness',
         'DeliveryToS3.Success',
         'ExecuteProcessing.Success',
@@ -487,6 +518,7 @@ describe('history, on by default', () => {
     expect(history).toEqual({
       'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
       'TwilioStatusTracker-prod/Tracker/History/HashKey': ['AwsSolutions-SMG4'],
+      'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
       'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
         `AwsSolutions-IAM5[Resource::<${ids.bucket}.Arn>/*]`,
       ],

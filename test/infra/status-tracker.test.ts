@@ -28,9 +28,9 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      // Eight each, and five each for history.
-      expect(alarmNames).toHaveLength(26);
-      expect(new Set(alarmNames).size).toBe(26);
+      // Eight each, and six each for history.
+      expect(alarmNames).toHaveLength(28);
+      expect(new Set(alarmNames).size).toBe(28);
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
       expect(alarmNames).toContain('Shared-Eu-HistoryDeliveryFailing');
