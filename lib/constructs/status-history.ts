@@ -629,6 +629,11 @@ export class StatusHistory extends Construct {
           metric(MetricName.HistoryRecordsRejected, METRIC_SERVICES.history, {
             label: 'Refused by the processor',
           }),
+          this.processor.function.metricErrors({
+            period: Duration.minutes(5),
+            statistic: 'Sum',
+            label: 'Processor errors',
+          }),
         ],
       }),
       new cloudwatch.GraphWidget({
