@@ -442,6 +442,20 @@ describe('history, on by default', () => {
     });
   });
 
+  it("adds a history row to the tracker's dashboard: its alarms, rows in and out, failures, freshness", () => {
+    const body = JSON.stringify(only(s, 'AWS::CloudWatch::Dashboard')[1].Properties.DashboardBody);
+    for (const shown of [
+      'History alarms',
+      'IncomingRecords',
+      'DeliveryToS3.Records',
+      'FailedConversion.Records',
+      'HistoryRecordsRejected',
+      'DeliveryToS3.DataFreshness',
+    ]) {
+      expect(body).toContain(shown);
+    }
+  });
+
   describe('grantReadHistory', () => {
     let statements: Statement[];
     beforeAll(() => {
