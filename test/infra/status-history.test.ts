@@ -293,34 +293,33 @@ describe('history, on by default', () => {
   });
 
   describe('buckets', () => {
-    it.each(['bucket', 'results', 'accessLogs'] as const)(
-      'the %s bucket is encrypted, private, TLS only and not versioned',
-      (which) => {
-        const bucket = s.template.toJSON().Resources[ids[which]] as Resource;
-        expect(bucket.Properties).toMatchObject({
-          BucketEncryption: {
-            ServerSideEncryptionConfiguration: [
-              { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
-            ],
-          },
-          PublicAccessBlockConfiguration: {
-            BlockPublicAcls: true,
-            BlockPublicPolicy: true,
-            IgnorePublicAcls: true,
-            RestrictPublicBuckets: true,
-          },
-        });
-        expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
-        s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
-          Bucket: { Ref: ids[which] },
-          PolicyDocument: {
-            Statement: Match.arrayWith([
-              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-            ]),
-          },
-        });
-      },
-    );
+    it.each([
+      ['history', 'bucket'],
+      ['Athena results', 'results'],
+      ['access logs', 'accessLogs'],
+    ] as const)('the %s bucket is encrypted, private, TLS only and not versioned', (_name, which) => {
+      const bucket = s.template.toJSON().Resources[ids[which]] as Resource;
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+      s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: ids[which] },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
 
     it('logs access to the history and results buckets', () => {
       for (const which of ['bucket', 'results'] as const) {
