@@ -11,7 +11,7 @@
  * pass/fail: nothing here fails on a number.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   });
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
-  console.log(`DuckDB ${await version(connection)}, ${cpus().length} cores, files under ${values.dir}\n`);
+  console.log(
+    `DuckDB ${await version(connection)}, ${cpus().length} cores (load average ${loadText()}), files under ${values.dir}\n`,
+  );
   const rows: string[][] = [];
   try {
     for (const size of sizes) {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
         rows.push([String(size), name, time.toFixed(0), time < TARGET_MS ? 'yes' : 'NO']);
         console.log(`  ${name.padEnd(26)} ${time.toFixed(0).padStart(6)} ms`);
       }
-      console.log('');
+      console.log(`  (load average ${loadText()}: other processes share the cores)\n`);
     }
   } finally {
     connection.closeSync();
@@ -174,6 +176,12 @@ function parquetBytes(dir: string): number {
       total += statSync(path.join(entry.parentPath, entry.name)).size;
   }
   return total;
+}
+
+function loadText(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 }
 
 async function version(connection: DuckDBConnection): Promise<string> {

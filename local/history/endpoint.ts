@@ -2,7 +2,7 @@
  * GET /history/report?since=ISO|7d&until=ISO on `npm start`: the history report as JSON (the console
  * draws its charts from it). 404 when history is off, 400 naming a bad parameter.
  */
-import type { HttpResponse } from '../../lambda/adapters/http';
+import { jsonResponse as json, type HttpResponse } from '../../lambda/adapters/http';
 import { HistoryQueryError, reportWindowOf } from '../../lambda/domain/history/queries';
 import { computeHistoryReport } from './report';
 
@@ -25,15 +25,11 @@ export function historyReportEndpoint(dir: string | undefined) {
       throw error;
     }
     try {
-      return json(200, await computeHistoryReport(dir, window));
+      return json(200, { ...(await computeHistoryReport(dir, window)) });
     } catch (error) {
       return json(500, {
         error: `the history report failed: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
   };
-}
-
-function json(statusCode: number, body: unknown): HttpResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

@@ -105,7 +105,11 @@ function errorCodeChart(report: HistoryReport): string {
   const codes = Object.entries(report.errorCodes).sort(([, a], [, b]) => b - a);
   if (codes.length === 0) return '<p class="note">No error codes in the window.</p>';
   return horizontalBars(
-    codes.map(([code, messages]) => ({ label: code, value: messages, text: `${messages} messages` })),
+    codes.map(([code, messages]) => ({
+      label: code,
+      value: messages,
+      text: `${messages} message${messages === 1 ? '' : 's'}`,
+    })),
     'Failures by error code',
     '#e57373',
   );

@@ -21,6 +21,7 @@ import { settledEvents, subscribeEvents, type EventsSubscription } from '../../l
 import { PipelineConfigError, startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { freePort } from '../../local/ports';
 import { dynamoEndpoint } from '../support/dynamodb';
+import { STORM_SIMULATOR } from '../support/storm';
 import { exited, run, runToEnd } from '../support/processes';
 
 const MESSAGES = 300;
@@ -77,15 +78,7 @@ describe('a storm through the local pipeline, then npm run report -- --json', ()
       events: { ringSize: MESSAGES * 10 },
       // Never flushed by time: what reaches the files below was written by stop().
       history: { dir, hashKey: KEY, flushEveryMs: 3_600_000 },
-      twilio: {
-        simulator: {
-          seed: 20261130,
-          outOfOrderRate: 0.35,
-          duplicateRate: 0.25,
-          whatsappReadRate: 0.5,
-          stepDelayMs: [1, 10],
-        },
-      },
+      twilio: { simulator: STORM_SIMULATOR },
     });
     sse = await subscribeEvents(pipeline.url);
   }, 60_000);

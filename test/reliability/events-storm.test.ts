@@ -14,6 +14,7 @@ import { settledEvents, subscribeEvents, type EventsSubscription } from '../../l
 import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { freePort } from '../../local/ports';
+import { STORM_SIMULATOR } from '../support/storm';
 
 const fullSize =
   (globalThis as { RELIABILITY_LOAD?: boolean }).RELIABILITY_LOAD === true ||
@@ -37,16 +38,7 @@ beforeAll(async () => {
     logLevel: 'ERROR',
     // A ring as large as the storm: the check reads every event back, none may have fallen out.
     events: { ringSize: MESSAGES * 10 },
-    twilio: {
-      simulator: {
-        seed: 20261130,
-        outOfOrderRate: 0.35,
-        duplicateRate: 0.25,
-        whatsappReadRate: 0.5,
-        stepDelayMs: [1, 10],
-        callbackConcurrency: 32,
-      },
-    },
+    twilio: { simulator: STORM_SIMULATOR },
   });
   sse = await subscribeEvents(pipeline.url);
 });

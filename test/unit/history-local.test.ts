@@ -13,6 +13,7 @@ import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
 import { isFinal, rankOf } from '../../lambda/domain/lifecycle';
 import type { StatusChangeDetail } from '../../lambda/domain/status-event';
 import { parquetSource, queryRows } from '../../local/history/duckdb';
+import { DEFAULT_HISTORY_DIR, historyDirFromEnv } from '../../local/history/defaults';
 import { historyReportEndpoint } from '../../local/history/endpoint';
 import { historyHashKey, historyKeyFile } from '../../local/history/key';
 import { computeHistoryReport } from '../../local/history/report';
@@ -156,6 +157,15 @@ describe('the history writer', () => {
     writer = await startHistoryWriter({ dir: freshDir(), pseudonymise });
     await writer.stop();
     expect(() => writer!.write(detail('SM1', 'sent', '2026-11-20T10:00:00.000Z'))).toThrow(/stopped/);
+  });
+});
+
+describe("npm start's history settings", () => {
+  it('HISTORY_DIR, else the default; HISTORY=off turns history off; any other HISTORY is refused', () => {
+    expect(historyDirFromEnv({})).toBe(DEFAULT_HISTORY_DIR);
+    expect(historyDirFromEnv({ HISTORY_DIR: '/data/history', HISTORY: 'on' })).toBe('/data/history');
+    expect(historyDirFromEnv({ HISTORY_DIR: '/data/history', HISTORY: 'off' })).toBeUndefined();
+    expect(() => historyDirFromEnv({ HISTORY: 'no' })).toThrow('HISTORY must be on or off, got "no"');
   });
 });
 
