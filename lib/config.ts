@@ -41,6 +41,10 @@ const CONTEXT_KEYS = {
   events: 'boolean',
   accountSecretPrefix: 'string',
   accountSecretShards: 'integer',
+  history: 'boolean',
+  historyRetentionDays: 'integer',
+  historyBufferSeconds: 'integer',
+  historyScanLimitBytes: 'integer',
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -103,6 +107,10 @@ export function readAppConfig(node: Context): AppConfig {
       events: parse('events', raw('events')) as boolean | undefined,
       accountSecretPrefix: text('accountSecretPrefix'),
       accountSecretShards: count('accountSecretShards'),
+      history: parse('history', raw('history')) as boolean | undefined,
+      historyRetentionDays: count('historyRetentionDays'),
+      historyBufferSeconds: count('historyBufferSeconds'),
+      historyScanLimitBytes: count('historyScanLimitBytes'),
     },
   };
 }

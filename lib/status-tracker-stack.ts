@@ -76,6 +76,25 @@ export class StatusTrackerStack extends Stack {
       description: 'CloudWatch dashboard of the whole pipeline',
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${tracker.dashboard.dashboardName}`,
     });
+    if (tracker.statusHistory) {
+      new CfnOutput(this, 'HistoryBucketName', {
+        description: 'Parquet history rows, one folder per UTC day: history/dt=YYYY-MM-DD/',
+        value: tracker.statusHistory.bucket.bucketName,
+      });
+      new CfnOutput(this, 'HistoryDatabaseName', {
+        description: 'Glue database of the history table (Athena: "database"."table")',
+        value: tracker.statusHistory.databaseName,
+      });
+      new CfnOutput(this, 'HistoryTableName', {
+        description: 'Glue table of history rows, partitioned by dt (partition projection)',
+        value: tracker.statusHistory.tableName,
+      });
+      new CfnOutput(this, 'HistoryWorkGroupName', {
+        description:
+          'Athena workgroup with the named history queries (aws athena start-query-execution --work-group ...)',
+        value: tracker.statusHistory.workGroupName,
+      });
+    }
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm notifies this topic: subscribe a pager, chat or e-mail (context alarmEmail)',
       value: tracker.alarmTopic.topicArn,

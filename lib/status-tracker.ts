@@ -8,6 +8,7 @@
  *   EventBridge schedule --> reconciler λ --pending index, Twilio fetch--> table
  *   (opt-in) custom resource --> Messaging Service's Delivery Status Callback = this tracker's URL
  *   every alarm --> SNS topic (created encrypted, or yours); one CloudWatch dashboard
+ *   (history) event bus --> Firehose --> Parquet in S3 (Glue table, partition projection) --> Athena workgroup
  *
  * Each part is a construct of its own under ./constructs. Every function is a TrackerFunction whose role
  * starts empty: the grants in those files are the whole of what each may do.
@@ -18,6 +19,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -29,6 +31,7 @@ import {
   LIST_ROUTE_PATH,
   MESSAGE_ROUTE_PATH,
 } from '../lambda/domain/contract';
+import { historyQuerySql, NAMED_HISTORY_QUERIES } from '../lambda/domain/history/queries';
 import { CallbackApi } from './constructs/callback-api';
 import type { TwilioSecretRef } from './constructs/function-defaults';
 import { MessagesTable } from './constructs/messages-table';
@@ -37,6 +40,7 @@ import { TrackerOperations } from './constructs/operations';
 import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
 import { StatusEvents } from './constructs/status-events';
+import { StatusHistory, type HistoryNamedQuery } from './constructs/status-history';
 import type { StatusTrackerProps } from './tracker-props';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
@@ -85,6 +89,16 @@ export class StatusTracker extends Construct {
   readonly statusEvents?: StatusEvents;
   /** Where `Message Status Changed` events go; absent with `events: false`. */
   readonly eventBus?: events.IEventBus;
+  /** The history part (Firehose, Parquet in S3, Glue, Athena); absent with `history: false`. */
+  readonly statusHistory?: StatusHistory;
+  /** Parquet history rows under `history/dt=YYYY-MM-DD/`; absent with `history: false`. */
+  readonly historyBucket?: s3.IBucket;
+  /** The Glue database of the history table; absent with `history: false`. */
+  readonly historyDatabaseName?: string;
+  /** The Glue (and Athena) table of history rows; absent with `history: false`. */
+  readonly historyTableName?: string;
+  /** The Athena workgroup with the named history queries; absent with `history: false`. */
+  readonly historyWorkGroupName?: string;
 
   constructor(scope: Construct, id: string, props: StatusTrackerProps = {}) {
     super(scope, id);
@@ -193,6 +207,36 @@ export class StatusTracker extends Construct {
     });
     this.alarmTopic = this.operations.topic;
     this.dashboard = this.operations.dashboard;
+
+    if (settings.history && this.statusEvents) {
+      this.statusHistory = new StatusHistory(this, 'History', {
+        ...defaults,
+        eventBus: this.statusEvents.eventBus,
+        eventPattern: this.statusEvents.eventPattern(),
+        namePrefix: prefix,
+        retentionDays: settings.historyRetentionDays,
+        errorRetentionDays: settings.historyErrorRetentionDays,
+        bufferSeconds: settings.historyBufferSeconds,
+        scanLimitBytes: settings.historyScanLimitBytes,
+        namedQueries: athenaNamedQueries,
+        alarmTopic: this.alarmTopic,
+        dashboard: this.dashboard,
+      });
+      this.historyBucket = this.statusHistory.bucket;
+      this.historyDatabaseName = this.statusHistory.databaseName;
+      this.historyTableName = this.statusHistory.tableName;
+      this.historyWorkGroupName = this.statusHistory.workGroupName;
+    }
+  }
+
+  /**
+   * Lets the grantee query the history with Athena: run queries (the named ones too) in the history
+   * workgroup, read the Glue table and the Parquet objects, and read and write the query results.
+   */
+  grantReadHistory(grantee: iam.IGrantable): iam.Grant {
+    if (!this.statusHistory)
+      throw new Error('grantReadHistory needs history: the tracker was built with history: false');
+    return this.statusHistory.grantReadHistory(grantee);
   }
 
   /** Lets the grantee read messages through the IAM-authorised API (execute-api:Invoke, SigV4). */
@@ -268,6 +312,18 @@ export class StatusTracker extends Construct {
  */
 function secretRef(secret: secretsmanager.ISecret): TwilioSecretRef {
   return { secret, secretId: secret.secretFullArn ?? secret.secretName };
+}
+
+/** Days of history each saved Athena query reads; change the `lastDays` bound in the SQL to read more. */
+export const NAMED_QUERY_DAYS = 30;
+
+/** Every named history query in the Athena dialect over `source`, the last NAMED_QUERY_DAYS days. */
+function athenaNamedQueries(source: string): HistoryNamedQuery[] {
+  return NAMED_HISTORY_QUERIES.map((query) => ({
+    name: query.name,
+    description: `${query.title}: ${query.description} (last ${NAMED_QUERY_DAYS} days)`,
+    sql: historyQuerySql(query.name, 'athena', source, { lastDays: NAMED_QUERY_DAYS }),
+  }));
 }
 
 /** `<stack name>-<path of the tracker in the stack>`: readable, and unique per tracker. */

@@ -162,6 +162,31 @@ export interface StatusTrackerProps {
    * @default 0.1
    */
   readonly failureRateThreshold?: number;
+  /**
+   * Whether every status-change event is also kept as history: Parquet in S3 (through Amazon Data
+   * Firehose), a Glue table with partition projection and an Athena workgroup with the named queries
+   * (README, History). Rows are pseudonymised: a keyed hash and the country calling code of `to` and
+   * `from`, never the numbers. Needs `events`.
+   * @default the value of `events` (on unless events are off)
+   */
+  readonly history?: boolean;
+  /**
+   * Days a history object (and a Firehose error object) is kept before S3 lifecycle expiry removes it.
+   * Error objects can hold whole events, numbers included, so they never outlive `retentionDays`.
+   * @default the value of `retentionDays`
+   */
+  readonly historyRetentionDays?: number;
+  /**
+   * Seconds Firehose buffers history rows before writing a Parquet object (60 to 900); the size buffer
+   * is 128 MiB, so at low volume this is how often an object is written and how late a row is queryable.
+   * @default 300
+   */
+  readonly historyBufferSeconds?: number;
+  /**
+   * Bytes one Athena query in the history workgroup may scan before Athena cancels it (at least 10 MB).
+   * @default 10000000000 (10 GB, about $0.05 per query at $5 per TB)
+   */
+  readonly historyScanLimitBytes?: number;
 }
 
 /** The defaults, written once: the documentation above and README name these values. */
@@ -182,6 +207,8 @@ export const TRACKER_DEFAULTS = {
   failureRateThreshold: 0.1,
   events: true,
   accountSecretShards: 0,
+  historyBufferSeconds: 300,
+  historyScanLimitBytes: 10_000_000_000,
 } as const;
 
 /**

@@ -38,6 +38,12 @@ export interface TrackerSettings {
   readonly events: boolean;
   readonly accountSecretPrefix?: string;
   readonly accountSecretShards: number;
+  readonly history: boolean;
+  readonly historyRetentionDays: number;
+  /** How long Firehose's error objects are kept: never longer than the messages table keeps the numbers. */
+  readonly historyErrorRetentionDays: number;
+  readonly historyBufferSeconds: number;
+  readonly historyScanLimitBytes: number;
 }
 
 /** Applies the defaults and checks every value; throws ConfigError naming the first setting that is wrong. */
@@ -50,8 +56,10 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
       `"reconcileHorizonHours" (${reconcileHorizonHours}) must be greater than "reconcileMinAgeHours" (${reconcileMinAgeHours}): a message is polled between the two`,
     );
   }
+  const retentionDays = whole('retentionDays', props.retentionDays, d, 1, 36500);
+  const events = eventsOn(props);
   return {
-    retentionDays: whole('retentionDays', props.retentionDays, d, 1, 36500),
+    retentionDays,
     logRetention: props.logRetention ?? d.logRetention,
     apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit, d, 1),
     apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit, d, 1),
@@ -71,7 +79,8 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
       0,
     ),
     failureRateThreshold: failureRateThreshold(props.failureRateThreshold),
-    events: eventsOn(props),
+    events,
+    ...historySettings(props, events, retentionDays),
     accountSecretPrefix: accountSecretPrefix(props.accountSecretPrefix),
     accountSecretShards: whole('accountSecretShards', props.accountSecretShards, d, 0, 1000),
   };
@@ -125,6 +134,50 @@ function senderSettings(props: StatusTrackerProps) {
   };
 }
 
+/**
+ * History is made from the status-change events, so it follows `events` unless told otherwise; turning
+ * history on with events off, or tuning a history that is off, is a mistake worth a message.
+ */
+function historySettings(props: StatusTrackerProps, events: boolean, retentionDays: number) {
+  const history = props.history ?? events;
+  if (history && !events) {
+    throw new ConfigError(
+      '"history" needs "events": history rows are made from the status-change events; set "events" to true or "history" to false',
+    );
+  }
+  if (!history) {
+    const tuned = (['historyRetentionDays', 'historyBufferSeconds', 'historyScanLimitBytes'] as const).find(
+      (key) => props[key] !== undefined,
+    );
+    if (tuned) throw new ConfigError(`"${tuned}" is set but "history" is off: it would change nothing`);
+  }
+  const historyRetentionDays =
+    props.historyRetentionDays === undefined
+      ? retentionDays
+      : wholeNumber('historyRetentionDays', props.historyRetentionDays, 1, 36500);
+  return {
+    history,
+    historyRetentionDays,
+    historyErrorRetentionDays:
+      Token.isUnresolved(historyRetentionDays) || Token.isUnresolved(retentionDays)
+        ? historyRetentionDays
+        : Math.min(historyRetentionDays, retentionDays),
+    historyBufferSeconds: whole(
+      'historyBufferSeconds',
+      props.historyBufferSeconds,
+      TRACKER_DEFAULTS,
+      60,
+      900,
+    ),
+    historyScanLimitBytes: whole(
+      'historyScanLimitBytes',
+      props.historyScanLimitBytes,
+      TRACKER_DEFAULTS,
+      10_000_000,
+    ),
+  };
+}
+
 function whole(
   key: keyof typeof TRACKER_DEFAULTS,
   value: number | undefined,
@@ -132,7 +185,10 @@ function whole(
   min: number,
   max?: number,
 ): number {
-  const chosen = value ?? (defaults[key] as number);
+  return wholeNumber(key, value ?? (defaults[key] as number), min, max);
+}
+
+function wholeNumber(key: string, chosen: number, min: number, max?: number): number {
   if (Token.isUnresolved(chosen)) return chosen; // known at deploy time only: CloudFormation checks it
   if (!Number.isInteger(chosen) || chosen < min || (max !== undefined && chosen > max)) {
     const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;

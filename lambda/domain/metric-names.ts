@@ -40,6 +40,8 @@ export const MetricName = {
   EventsPublished: 'EventsPublished',
   /** Milliseconds from the write (the stream record's creation time) to its event being accepted. */
   EventLag: 'EventLag',
+  /** History: Firehose records the processor refused (not a status-change detail); they go to the error prefix. */
+  HistoryRecordsRejected: 'HistoryRecordsRejected',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
@@ -53,4 +55,5 @@ export const METRIC_SERVICES = {
   reconciler: 'reconciler',
   sender: 'sender',
   events: 'stream-consumer',
+  history: 'history-row',
 } as const;

@@ -55,7 +55,38 @@ describe("the app's context", () => {
       events: true,
       accountSecretPrefix: undefined,
       accountSecretShards: 0,
+      history: true,
+      historyRetentionDays: 400,
+      historyErrorRetentionDays: 400,
+      historyBufferSeconds: 300,
+      historyScanLimitBytes: 10_000_000_000,
     });
+  });
+
+  it('reads the history settings from command-line strings, the retention following retentionDays', () => {
+    expect(
+      read({
+        retentionDays: '90',
+        historyBufferSeconds: '900',
+        historyScanLimitBytes: '1000000000',
+      }),
+    ).toMatchObject({
+      history: true,
+      historyRetentionDays: 90,
+      historyErrorRetentionDays: 90,
+      historyBufferSeconds: 900,
+      historyScanLimitBytes: 1_000_000_000,
+    });
+    expect(read({ retentionDays: 90, historyRetentionDays: 730 })).toMatchObject({
+      historyRetentionDays: 730,
+      // Error objects may hold whole events, numbers included: no longer than the table keeps them.
+      historyErrorRetentionDays: 90,
+    });
+  });
+
+  it('turns history off with events, or on its own', () => {
+    expect(read({ events: 'false' })).toMatchObject({ events: false, history: false });
+    expect(read({ history: 'false' })).toMatchObject({ events: true, history: false });
   });
 
   it('reads the sender, reconciler and alarm settings from command-line strings', () => {
@@ -201,6 +232,13 @@ describe("the app's context", () => {
       /"failureRateThreshold" must be a fraction from 0 up to \(not including\) 1/,
     ],
     [{ failureRateThreshold: -0.1 }, /"failureRateThreshold" must be a fraction/],
+    [{ history: 'yes' }, /"history" must be true or false; got "yes"/],
+    [{ events: 'false', history: 'true' }, /"history" needs "events"/],
+    [{ historyRetentionDays: 'a year' }, /"historyRetentionDays" must be a whole number/],
+    [{ historyRetentionDays: 40000 }, /"historyRetentionDays" must be a whole number between 1 and 36500/],
+    [{ historyBufferSeconds: 59 }, /"historyBufferSeconds" must be a whole number between 60 and 900/],
+    [{ historyScanLimitBytes: 9_999_999 }, /"historyScanLimitBytes" must be a whole number >= 10000000/],
+    [{ history: false, historyBufferSeconds: 60 }, /"historyBufferSeconds" is set but "history" is off/],
   ])('rejects %j with a message naming the key', (context, message) => {
     const error = errorOf(context);
     expect(error).toMatch(message);

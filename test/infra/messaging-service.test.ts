@@ -118,10 +118,17 @@ describe('Messaging Service callback wiring', () => {
       );
     });
 
-    it("has no wildcard action or resource in any IAM policy but the stream consumer's ListStreams", () => {
+    it("has no wildcard action or resource in any IAM policy but the stream consumer's ListStreams (and history objects)", () => {
       const policies = JSON.stringify(s.template.findResources('AWS::IAM::Policy'));
       const listStreams = JSON.stringify({ Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' });
-      expect(policies.split(listStreams).join('')).not.toContain('*');
+      // Firehose writes history objects under keys it makes (acknowledged in status-history.ts).
+      const historyObjects = JSON.stringify({
+        'Fn::Join': [
+          '',
+          [{ 'Fn::GetAtt': [logicalId(s.stack, s.stack.tracker.historyBucket!), 'Arn'] }, '/*'],
+        ],
+      });
+      expect(policies.split(listStreams).join('').split(historyObjects).join('')).not.toContain('*');
     });
 
     it('is clean under cdk-nag with no new acknowledgement', () => {
@@ -132,6 +139,12 @@ describe('Messaging Service callback wiring', () => {
         'TwilioStatusTracker-prod/Tracker/Events/FailureQueue': ['AwsSolutions-SQS3'],
         'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
         'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+        'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
+        'TwilioStatusTracker-prod/Tracker/History/HashKey': ['AwsSolutions-SMG4'],
+        'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
+        'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
+          `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
+        ],
       });
     });
   });

@@ -101,7 +101,8 @@ describe('operations', () => {
           'signatureRejections',
         ].sort(),
       );
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      // and the six of the history part (test/infra/status-history.test.ts)
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 6);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');
@@ -430,6 +431,7 @@ describe('operations', () => {
       ['status-callback', 'callback'],
       ['reconciler', 'reconciler'],
       ['sender', 'sender'],
+      ['history-row', 'history'],
     ])('the %s handler takes its service name from the shared list', (handler, key) => {
       expect(metricsServiceOf(source(handler))).toBe(key);
     });

@@ -8,6 +8,7 @@ import {
   getAtt,
   logicalId,
   normalisedTemplate,
+  resource,
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
@@ -158,6 +159,7 @@ describe('StatusTrackerStack', () => {
           { fn: stack.tracker.sending.sender, timeout: 30 },
           { fn: stack.tracker.reconciling.reconciler, timeout: 300 },
           { fn: stack.tracker.statusEvents!.consumer, timeout: 60 },
+          { fn: stack.tracker.statusHistory!.processor, timeout: 60 },
         ];
         const functions = resourcesOfType(s, 'AWS::Lambda::Function');
         expect(Object.keys(functions).sort()).toEqual(
@@ -269,8 +271,9 @@ describe('StatusTrackerStack', () => {
         ]);
       });
 
-      // dynamodb:ListStreams takes no resource but `*`: the one exception, for the stream consumer.
-      it('has no wildcard action or resource anywhere but ListStreams', () => {
+      // dynamodb:ListStreams takes no resource but `*`: the one exception, for the stream consumer; and
+      // Firehose writes history objects under keys it makes (acknowledged in status-history.ts).
+      it('has no wildcard action or resource anywhere but ListStreams and the history objects', () => {
         const all = Object.values(resourcesOfType(s, 'AWS::IAM::Policy')).flatMap(
           (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
         );
@@ -279,15 +282,23 @@ describe('StatusTrackerStack', () => {
         const statements = all.filter((st) => st !== listStreams[0]);
         expect(statements.length).toBeGreaterThan(0);
         expect(actionsOf(statements).filter((a) => a.includes('*'))).toEqual([]);
-        expect(JSON.stringify(statements.map((st) => st.Resource))).not.toContain('*');
+        const historyObjects = JSON.stringify({
+          'Fn::Join': ['', [getAtt(logicalId(s.stack, s.stack.tracker.historyBucket!)), '/*']],
+        });
+        const resources = JSON.stringify(statements.map((st) => st.Resource));
+        expect(resources).toContain(historyObjects);
+        expect(resources.split(historyObjects).join('')).not.toContain('*');
       });
     });
 
     describe('Twilio credentials secret', () => {
       it('is created with a placeholder only: no token in the template', () => {
-        const secrets = Object.values(resourcesOfType(s, 'AWS::SecretsManager::Secret'));
-        expect(secrets).toHaveLength(1);
-        const props = secrets[0]!.Properties;
+        const secrets = Object.keys(resourcesOfType(s, 'AWS::SecretsManager::Secret'));
+        // The other one is the history hash key (status-history.test.ts).
+        expect(secrets.sort()).toEqual(
+          [ids.secret, logicalId(s.stack, s.stack.tracker.statusHistory!.hashKey)].sort(),
+        );
+        const props = resource(s, ids.secret).Properties;
         expect(props).not.toHaveProperty('SecretString');
         const generate = props.GenerateSecretString as {
           SecretStringTemplate: string;
@@ -329,6 +340,10 @@ describe('StatusTrackerStack', () => {
         expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual([
           'AlarmTopicArn',
           'DashboardUrl',
+          'HistoryBucketName',
+          'HistoryDatabaseName',
+          'HistoryTableName',
+          'HistoryWorkGroupName',
           'ListUrl',
           'MessagesTableName',
           'QueryUrl',
@@ -356,6 +371,12 @@ describe('StatusTrackerStack', () => {
           'TwilioStatusTracker-prod/Tracker/Events/FailureQueue': ['AwsSolutions-SQS3'],
           'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
           'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
+          'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
+          'TwilioStatusTracker-prod/Tracker/History/HashKey': ['AwsSolutions-SMG4'],
+          'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
+          'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
+            `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
+          ],
         });
       });
     });
@@ -384,8 +405,9 @@ describe('StatusTrackerStack', () => {
       }
       s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
       const logGroups = Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'));
-      // Five functions (with the stream consumer) and the API's access logs.
-      expect(logGroups).toHaveLength(6);
+      // Six functions (with the stream consumer and the history processor), the API's access logs and
+      // Firehose's delivery logs.
+      expect(logGroups).toHaveLength(8);
       for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe('Delete');
     });
 
@@ -403,7 +425,10 @@ describe('StatusTrackerStack', () => {
     });
 
     it('creates no secret and reads the named one', () => {
-      s.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      // Only the history hash key, which the tracker owns.
+      expect(Object.keys(resourcesOfType(s, 'AWS::SecretsManager::Secret'))).toEqual([
+        logicalId(s.stack, s.stack.tracker.statusHistory!.hashKey),
+      ]);
       const env = functionEnvironment(s, callbackFn);
       expect(env.TWILIO_SECRET_ID).toBe('twilio/status-tracker');
       const { statements } = rolePermissions(
@@ -428,11 +453,19 @@ describe('StatusTrackerStack', () => {
 
     it('is still clean under cdk-nag, with no acknowledgement left for a secret it does not own', () => {
       expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
-      expect(Object.values(acknowledgedRules(s.stack)).flat().sort()).toEqual([
-        'AwsSolutions-APIG4',
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-SQS3',
+      // SMG4 stays for the history hash key only, which the tracker does own.
+      expect(
+        acknowledgedRules(s.stack)['TwilioStatusTracker-prod/Tracker/TwilioCredentials'],
+      ).toBeUndefined();
+      expect(acknowledgedRules(s.stack)['TwilioStatusTracker-prod/Tracker/History/HashKey']).toEqual([
+        'AwsSolutions-SMG4',
       ]);
+      expect(
+        Object.entries(acknowledgedRules(s.stack))
+          .filter(([at]) => !at.includes('/History/'))
+          .flatMap(([, rules]) => rules)
+          .sort(),
+      ).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SQS3']);
     });
   });
 });

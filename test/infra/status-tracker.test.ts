@@ -28,10 +28,13 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      expect(alarmNames).toHaveLength(16);
-      expect(new Set(alarmNames).size).toBe(16);
+      // Eight each, and six each for history.
+      expect(alarmNames).toHaveLength(28);
+      expect(new Set(alarmNames).size).toBe(28);
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
+      expect(alarmNames).toContain('Shared-Eu-HistoryDeliveryFailing');
+      expect(alarmNames).toContain('Shared-Us-HistoryDeliveryFailing');
       const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).map((d) =>
         JSON.stringify((d as Resource).Properties.DashboardName),
       );
@@ -40,10 +43,18 @@ describe('StatusTracker', () => {
       expect(dashboards[1]).toContain('Shared-Us-');
     });
 
-    it('have a table, an API and a secret each', () => {
+    it('have a table, an API, a Twilio secret, a history hash key and a history workgroup each', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 4);
       template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
-      template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+      template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+      const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(
+        (w) => (w as Resource).Properties.Name,
+      );
+      expect(workGroups.sort()).toEqual(['Shared-Eu-history', 'Shared-Us-history']);
+      const databases = Object.values(template.findResources('AWS::Glue::Database')).map(
+        (d) => ((d as Resource).Properties.DatabaseInput as { Name: string }).Name,
+      );
+      expect(databases.sort()).toEqual(['shared_eu_history', 'shared_us_history']);
     });
   });
 
@@ -63,8 +74,10 @@ describe('StatusTracker', () => {
       template = Template.fromStack(stack);
     });
 
-    it('creates no secret and gives the functions the secret passed in', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    it('creates no Twilio secret (only the history hash key) and gives the functions the secret passed in', () => {
+      expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toEqual([
+        logicalId(stack, tracker.statusHistory!.hashKey),
+      ]);
       const fn = logicalId(stack, tracker.callbackApi.statusCallback.function);
       const variables = (template.toJSON().Resources[fn] as Resource).Properties.Environment as {
         Variables: Record<string, unknown>;

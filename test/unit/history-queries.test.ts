@@ -232,7 +232,7 @@ describe('the dialect shim, one difference at a time', () => {
     const athena = historyQuerySql('summary', 'athena', 't', { lastDays: 7 });
     expect(athena).toContain('(CAST(to_unixtime(current_timestamp) * 1000 AS bigint) - 604800000)');
     expect(athena).toContain(
-      "dt >= date_format(from_unixtime((CAST(to_unixtime(current_timestamp) * 1000 AS bigint) - 604800000) / 1000e0), '%Y-%m-%d')",
+      "dt >= date_format(from_unixtime(((CAST(to_unixtime(current_timestamp) * 1000 AS bigint) - 604800000) - 86400000) / 1000e0), '%Y-%m-%d')",
     );
     const now = Date.now();
     const day = 86_400_000;
@@ -284,19 +284,21 @@ describe('the window', () => {
     expect(summary).toEqual({ messages: 3, history_rows: 3 });
   });
 
-  it("reads only partitions from since's UTC day on (partition pruning)", async () => {
+  it("reads partitions from the day before since's UTC day on (pruning, Firehose's folder naming)", async () => {
     const sql = historyQuerySql('summary', 'athena', '"db"."history"', {
       since: '2026-11-20T18:30:00+02:00',
       until: '2026-11-21T00:00:00Z',
     });
-    expect(sql).toContain("WHERE dt >= '2026-11-20'");
+    expect(sql).toContain("WHERE dt >= '2026-11-19'");
     expect(sql).toContain(`>= ${Date.parse('2026-11-20T16:30:00Z')}`);
-    // A row filed under an earlier day than its status time cannot happen; here it shows the filter is on.
+    // Firehose files a row under the arrival day of the oldest row in its object, so a row of the window
+    // can sit in the previous day's folder; two days before, the filter shows it is on.
     const source = await tableOf([
       row('SM1', 'sent', T0),
-      row('SM2', 'sent', T0, { recorded_at_ms: Date.parse('2026-11-19T12:00:00Z') }),
+      row('SM2', 'sent', T0, { recorded_at_ms: Date.parse('2026-11-19T23:59:00Z') }),
+      row('SM3', 'sent', T0, { recorded_at_ms: Date.parse('2026-11-18T12:00:00Z') }),
     ]);
-    expect(await run('summary', source)).toEqual([{ messages: 1, history_rows: 1 }]);
+    expect(await run('summary', source)).toEqual([{ messages: 2, history_rows: 2 }]);
   });
 
   it('refuses a window that is not one, naming what is wrong', () => {

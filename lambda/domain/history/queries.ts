@@ -27,7 +27,7 @@
  */
 import { closestName } from '../closest-name';
 import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal, rankOf } from '../lifecycle';
-import { HISTORY_PARTITION } from './row';
+import { HISTORY_PARTITION } from './columns';
 
 export type HistoryDialect = 'athena' | 'duckdb';
 /** The rows whose status time falls in [since, until) (ISO instants), or in the last n days up to now. */
@@ -315,8 +315,10 @@ export function reportWindowOf(
 
 /**
  * The window as SQL: `since`/`until` as epoch-ms bounds and the first partition to read. A row is
- * recorded after its status time, and partitions are the day recorded, so `dt >= since's day` drops
- * nothing the window holds.
+ * recorded after its status time, and partitions are the day recorded; but Firehose names an object's
+ * folder by the arrival of the oldest row in it, so a row recorded just after midnight (UTC) can sit in
+ * the previous day's folder. The first partition read is therefore the day before `since`'s: one more
+ * day scanned, no row of the window missed.
  */
 function windowBounds(
   window: HistoryWindow,
@@ -327,7 +329,7 @@ function windowBounds(
     if (!Number.isInteger(days) || days < 1 || days > MAX_LAST_DAYS)
       throw new HistoryQueryError(`lastDays must be a whole number from 1 to ${MAX_LAST_DAYS}, got ${days}`);
     const sinceMs = `(${d.nowMs} - ${days * DAY_MS})`;
-    return { sinceMs, untilMs: d.nowMs, sinceDay: d.dayOfMs(sinceMs) };
+    return { sinceMs, untilMs: d.nowMs, sinceDay: d.dayOfMs(`(${sinceMs} - ${DAY_MS})`) };
   }
   const since = instantMs(window.since, 'since');
   const until = instantMs(window.until, 'until');
@@ -336,7 +338,7 @@ function windowBounds(
   return {
     sinceMs: String(since),
     untilMs: String(until),
-    sinceDay: `'${new Date(since).toISOString().slice(0, 10)}'`,
+    sinceDay: `'${new Date(since - DAY_MS).toISOString().slice(0, 10)}'`,
   };
 }
 
