@@ -134,7 +134,9 @@ it('refuses API calls without the token or with a wrong one (403), and forwards 
   expect(JSON.parse(missing.body).error).toMatch(
     /^no X-Console-Token: open the URL `npm run console` printed/,
   );
-  const wrong = await get('/messages?limit=5', { ...own(), 'x-console-token': `${token.slice(0, -1)}A` });
+  // One character off (never the same one: a token ending in A would otherwise be its own "wrong" one).
+  const offByOne = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+  const wrong = await get('/messages?limit=5', { ...own(), 'x-console-token': offByOne });
   expect(wrong.status).toBe(403);
   expect(JSON.parse(wrong.body).error).toMatch(/^wrong X-Console-Token/);
   expect((await get(`/messages/${SID}`, { ...own(), 'x-console-token': '' })).status).toBe(403);
