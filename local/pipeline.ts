@@ -35,7 +35,7 @@ import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } fro
 import { createPseudonymiser } from '../lambda/adapters/pseudonymiser';
 import { startHistoryWriter, type HistoryWriter } from './history/writer';
 import { historyHashKey } from './history/key';
-import { historyReportEndpoint } from './history/endpoint';
+import { localHistoryReportEndpoint } from './history/endpoint';
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
@@ -251,7 +251,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
         }
         return events?.endpoint(req, res, path) ?? false;
       },
-      historyReport: historyReportEndpoint(history?.dir),
+      historyReport: localHistoryReportEndpoint(history?.dir),
     });
     stops.push(() => server.close());
     const base = publicOrigin ?? server.url;

@@ -1,6 +1,8 @@
 /**
  * `npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]`: the named
- * history queries run by DuckDB over the Parquet files `npm start` wrote, printed as tables; `--json`
+ * history queries run by DuckDB over the Parquet files `npm start` wrote, printed as tables. With
+ * `--stack NAME [--region R] [--profile P]` the same queries run on Athena in the stack's workgroup
+ * (local/history/athena-report.ts), signed with the user's AWS credentials. `--json`
  * prints the report's object (what GET /history/report answers), `--html FILE` writes one self-contained
  * page with charts. The folder is --dir, else HISTORY_DIR, else .local-data/history.
  *
@@ -15,8 +17,10 @@ import { DEFAULT_HISTORY_DIR } from './history/defaults';
 import { historyReportHtml } from './history/html';
 import { computeHistoryReport, HistoryDirError } from './history/report';
 import { historyReportText } from './history/text';
+import { UsageError } from './cli/errors';
 
-const USAGE = 'usage: npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
+const USAGE =
+  'usage: npm run report -- [--dir DIR | --stack NAME [--region R] [--profile P]] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
 
 async function main(): Promise<number> {
   const values = flags();
@@ -32,14 +36,8 @@ async function main(): Promise<number> {
     if (error instanceof HistoryQueryError) throw new UsageError(`--${error.message}`);
     throw error;
   }
-  const dir = values.dir ?? (process.env.HISTORY_DIR || DEFAULT_HISTORY_DIR);
-  const report = await computeHistoryReport(dir, window).catch((error: unknown) => {
-    if (error instanceof HistoryDirError)
-      throw new HistoryDirError(
-        `${error.message}: npm start writes one (unless HISTORY=off); or name a folder with --dir`,
-      );
-    throw error;
-  });
+  const report =
+    values.stack !== undefined ? await stackReport(values, window) : await localReport(values, window);
   if (values.html !== undefined) {
     writeFileSync(values.html, historyReportHtml(report));
     console.error(`wrote ${path.resolve(values.html)}`);
@@ -49,8 +47,44 @@ async function main(): Promise<number> {
   return 0;
 }
 
+async function localReport(values: ReturnType<typeof flags>, window: { since: string; until: string }) {
+  if (values.region !== undefined || values.profile !== undefined)
+    throw new UsageError('--region and --profile go with --stack NAME');
+  const dir = values.dir ?? (process.env.HISTORY_DIR || DEFAULT_HISTORY_DIR);
+  return computeHistoryReport(dir, window).catch((error: unknown) => {
+    if (error instanceof HistoryDirError)
+      throw new HistoryDirError(
+        `${error.message}: npm start writes one (unless HISTORY=off); or name a folder with --dir`,
+      );
+    throw error;
+  });
+}
+
+/** The same report from a deployed stack's Athena workgroup (loaded only then: the SDK is not small). */
+async function stackReport(values: ReturnType<typeof flags>, window: { since: string; until: string }) {
+  if (values.dir !== undefined) throw new UsageError('give --dir or --stack, not both');
+  const { connectToStack } = await import('./cli/stack');
+  const tracker = await connectToStack({
+    stack: values.stack!,
+    region: values.region,
+    profile: values.profile,
+  });
+  try {
+    if (!tracker.historyReport)
+      throw new HistoryDirError(
+        `stack ${values.stack} keeps no history (it has no HistoryWorkGroupName output)`,
+      );
+    return await tracker.historyReport(window);
+  } finally {
+    tracker.close();
+  }
+}
+
 const OPTIONS = {
   dir: { type: 'string' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
   json: { type: 'boolean' },
@@ -65,8 +99,6 @@ function flags() {
     throw new UsageError(describeError(error).message);
   }
 }
-
-class UsageError extends Error {}
 
 main().then(
   (code) => process.exit(code),

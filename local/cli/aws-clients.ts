@@ -43,3 +43,47 @@ export async function lambda(config: ClientConfig) {
       client.send(new InvokeCommand({ FunctionName: functionName, Payload: payload })),
   };
 }
+
+/** One page of a query's results: column names and types, then rows of text (null for SQL NULL). */
+export interface AthenaResultPage {
+  columns: Array<{ name: string; type: string }>;
+  rows: Array<Array<string | null>>;
+  nextToken?: string;
+}
+
+export async function athena(config: ClientConfig) {
+  const { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } =
+    await import('@aws-sdk/client-athena');
+  const client = new AthenaClient(config);
+  return {
+    client,
+    async start(sql: string, workGroup: string, database: string): Promise<string> {
+      const answer = await client.send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          WorkGroup: workGroup,
+          QueryExecutionContext: { Database: database },
+        }),
+      );
+      return answer.QueryExecutionId ?? '';
+    },
+    async state(id: string): Promise<{ state: string; reason?: string }> {
+      const answer = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const status = answer.QueryExecution?.Status;
+      return { state: status?.State ?? 'UNKNOWN', reason: status?.StateChangeReason };
+    },
+    async results(id: string, nextToken?: string): Promise<AthenaResultPage> {
+      const answer = await client.send(
+        new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: nextToken }),
+      );
+      const columns = (answer.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({
+        name: c.Name ?? '',
+        type: c.Type ?? 'varchar',
+      }));
+      const rows = (answer.ResultSet?.Rows ?? []).map((row) =>
+        (row.Data ?? []).map((datum) => datum.VarCharValue ?? null),
+      );
+      return { columns, rows, nextToken: answer.NextToken };
+    },
+  };
+}

@@ -42,6 +42,7 @@ export const consoleCommand = defineCommand(
     await buildConsole();
     const proxy = await startConsoleProxy({
       get: (pathAndQuery) => tracker.get(pathAndQuery),
+      historyReport: tracker.historyReport,
       port,
       onRefused: (status, reason) => io.err(`refused (${status}): ${reason}`),
     });

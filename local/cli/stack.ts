@@ -13,7 +13,9 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MESSAGE_ROUTE_PATH } from '../../lambda/domain/contract';
-import { cloudFormation, lambda, type ClientConfig } from './aws-clients';
+import { computeAthenaHistoryReport, type AthenaQueries } from '../history/athena-report';
+import type { ComputeReport } from '../history/endpoint';
+import { athena, cloudFormation, lambda, type ClientConfig } from './aws-clients';
 import { Failure, UsageError } from './errors';
 import { fetchOrExplain, jsonObject, type SendAnswer, type Tracker } from './tracker';
 
@@ -23,7 +25,15 @@ export interface StackTarget {
   profile?: string;
 }
 
-export async function connectToStack(target: StackTarget): Promise<Tracker> {
+export interface StackTracker extends Tracker {
+  /**
+   * The history report, by Athena in the stack's workgroup (its History* outputs); undefined when the
+   * stack keeps no history.
+   */
+  historyReport?: ComputeReport;
+}
+
+export async function connectToStack(target: StackTarget): Promise<StackTracker> {
   const credentials = defaultProvider({ profile: target.profile });
   // `profile` also lets the clients take their region from that profile when --region is not given.
   const config: ClientConfig = { region: target.region, profile: target.profile, credentials };
@@ -49,7 +59,29 @@ export async function connectToStack(target: StackTarget): Promise<Tracker> {
   });
 
   let sender: Awaited<ReturnType<typeof lambda>> | undefined;
+  let athenaClient: Awaited<ReturnType<typeof athena>> | undefined;
+  const [workGroup, database, table] = [
+    'HistoryWorkGroupName',
+    'HistoryDatabaseName',
+    'HistoryTableName',
+  ].map((key) => outputs.get(key));
+  const historyReport: ComputeReport | undefined =
+    workGroup && database && table
+      ? async (window) => {
+          athenaClient ??= await athena({ ...config, region: outputs.region });
+          const calls = athenaClient;
+          const queries: AthenaQueries = {
+            start: (sql, group, db) =>
+              sdkCall('Athena (start a history query)', config, () => calls.start(sql, group, db)),
+            state: (id) => sdkCall(`Athena (history query ${id})`, config, () => calls.state(id)),
+            results: (id, next) =>
+              sdkCall(`Athena (results of ${id})`, config, () => calls.results(id, next)),
+          };
+          return computeAthenaHistoryReport(queries, { workGroup, database, table }, window);
+        }
+      : undefined;
   return {
+    historyReport,
     async get(pathAndQuery, headers = {}) {
       const url = new URL(`${apiBase}${pathAndQuery}`);
       const query: Record<string, string[]> = {};
@@ -82,7 +114,10 @@ export async function connectToStack(target: StackTarget): Promise<Tracker> {
       if ('error' in body) return { ok: false, error: body.error };
       return { ok: true, messageSid: String(body.messageSid), status: String(body.status) };
     },
-    close: () => sender?.client.destroy(),
+    close: () => {
+      sender?.client.destroy();
+      athenaClient?.client.destroy();
+    },
   };
 }
 

@@ -17,6 +17,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { queryString } from '../cli/filters';
+import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
 
 export const TOKEN_HEADER = 'x-console-token';
@@ -30,6 +31,11 @@ const API_PATH = /^\/messages(\/[A-Za-z0-9]{1,64})?$|^\/history\/report$/;
 export interface ConsoleProxyOptions {
   /** GETs a path (and query) of the deployed API, signed: Tracker.get of local/cli/stack.ts. */
   get(pathAndQuery: string): Promise<Response>;
+  /**
+   * GET /history/report, answered here (the stack's HTTP API has no such route): by Athena in the stack's
+   * workgroup; undefined when the stack keeps no history (then 404, and the page shows no charts).
+   */
+  historyReport?: ComputeReport;
   /** 0 picks a free port. */
   port: number;
   /** Defaults to 32 random bytes, base64url; a test may fix it. */
@@ -51,6 +57,7 @@ export interface ConsoleProxy {
 export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<ConsoleProxy> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
+  const historyReport = historyReportEndpoint(options.historyReport);
   let port = 0;
   const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
 
@@ -85,6 +92,10 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     if (req.method !== 'GET')
       return answer(res, 405, { error: `${path} answers GET only` }, { allow: 'GET' });
     if (!API_PATH.test(path)) return answer(res, 404, { error: `not found: ${path.slice(0, 100)}` });
+    if (path === '/history/report') {
+      const report = await historyReport(new URLSearchParams(query ?? ''));
+      return answer(res, report.statusCode, JSON.parse(report.body ?? '{}'));
+    }
     // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
     const params = [...new URLSearchParams(query ?? '')];
 

@@ -133,6 +133,74 @@ export function startCloudFormation(
   );
 }
 
+/** A query's answer as Athena gives it: typed columns, every value as text (null for SQL NULL). */
+export interface AthenaAnswer {
+  columns: Array<{ name: string; type: string }>;
+  rows: Array<Array<string | null>>;
+}
+
+/**
+ * Athena (JSON 1.1 protocol): StartQueryExecution hands the SQL to `answer` (which may throw to fail the
+ * query), GetQueryExecution says RUNNING once and then SUCCEEDED or FAILED, GetQueryResults pages the
+ * rows `pageSize` at a time after the header row Athena puts first. `started` records every query.
+ */
+export async function startAthena(
+  credentials: TestCredentials,
+  answer: (sql: string, workGroup: string, database: string) => Promise<AthenaAnswer>,
+  pageSize = 3,
+): Promise<StandIn & { started: Array<{ sql: string; workGroup: string; database: string }> }> {
+  const started: Array<{ sql: string; workGroup: string; database: string }> = [];
+  const executions = new Map<string, { looked: number; result?: AthenaAnswer; error?: string }>();
+  const reply = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify(body));
+  };
+  const standIn = await startSignedStandIn('athena', credentials, (request, response) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const input = JSON.parse(request.body || '{}') as Record<string, unknown>;
+    void (async () => {
+      if (target === 'AmazonAthena.StartQueryExecution') {
+        const sql = String(input.QueryString);
+        const workGroup = String(input.WorkGroup);
+        const database = String((input.QueryExecutionContext as { Database?: string })?.Database);
+        started.push({ sql, workGroup, database });
+        const id = `query-${started.length}`;
+        const execution: { looked: number; result?: AthenaAnswer; error?: string } = { looked: 0 };
+        executions.set(id, execution);
+        await answer(sql, workGroup, database).then(
+          (result) => (execution.result = result),
+          (error: unknown) => (execution.error = error instanceof Error ? error.message : String(error)),
+        );
+        return reply(response, 200, { QueryExecutionId: id });
+      }
+      const execution = executions.get(String(input.QueryExecutionId));
+      if (!execution)
+        return reply(response, 400, { __type: 'InvalidRequestException', Message: 'no such query' });
+      if (target === 'AmazonAthena.GetQueryExecution') {
+        const state = execution.looked++ === 0 ? 'RUNNING' : execution.error ? 'FAILED' : 'SUCCEEDED';
+        return reply(response, 200, {
+          QueryExecution: { Status: { State: state, StateChangeReason: execution.error } },
+        });
+      }
+      if (target === 'AmazonAthena.GetQueryResults' && execution.result) {
+        const { columns, rows } = execution.result;
+        const all = [columns.map((c) => c.name), ...rows];
+        const from = Number(input.NextToken ?? 0);
+        const page = all.slice(from, from + pageSize);
+        return reply(response, 200, {
+          ResultSet: {
+            ResultSetMetadata: { ColumnInfo: columns.map((c) => ({ Name: c.name, Type: c.type })) },
+            Rows: page.map((row) => ({ Data: row.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+          },
+          ...(from + pageSize < all.length ? { NextToken: String(from + pageSize) } : {}),
+        });
+      }
+      reply(response, 400, { __type: 'InvalidRequestException', Message: `unexpected ${target}` });
+    })();
+  });
+  return Object.assign(standIn, { started });
+}
+
 /** Lambda Invoke: the function's answer to the payload, or what it threw, as the Lambda API returns them. */
 export function startLambda(
   credentials: TestCredentials,

@@ -21,7 +21,7 @@ import { historyReportOf, type HistoryReport } from '../../lambda/domain/history
 import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
 import { parquetSource, queryRows } from '../../local/history/duckdb';
 import { DEFAULT_HISTORY_DIR, historyDirFromEnv } from '../../local/history/defaults';
-import { historyReportEndpoint } from '../../local/history/endpoint';
+import { localHistoryReportEndpoint } from '../../local/history/endpoint';
 import { historyHashKey, historyKeyFile } from '../../local/history/key';
 import { computeHistoryReport } from '../../local/history/report';
 import { historyReportText } from '../../local/history/text';
@@ -196,7 +196,7 @@ describe('GET /history/report', () => {
       port: 0,
       statusCallback: off,
       query: off,
-      historyReport: historyReportEndpoint(dir),
+      historyReport: localHistoryReportEndpoint(dir),
     });
   });
   afterAll(() => server.close());
@@ -237,7 +237,7 @@ describe('GET /history/report', () => {
       port: 0,
       statusCallback: off,
       query: off,
-      historyReport: historyReportEndpoint(undefined),
+      historyReport: localHistoryReportEndpoint(undefined),
     });
     try {
       const response = await fetch(`${offServer.url}/history/report`);
