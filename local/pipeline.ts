@@ -239,6 +239,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     let sendHandler: EventHandler | undefined;
     const server = await startLocalServer({
       port: options.port ?? 3000,
+      publicOrigin,
       statusCallback,
       query,
       send: async (event) =>

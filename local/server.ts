@@ -12,6 +12,11 @@
  *   GET  /events/failures       stream records that could not become events
  *   GET  /, /console/*          the web console (local/console/assets.ts)
  *   GET  /history/report        the history report (local/history/endpoint.ts)
+ *
+ * It binds loopback, and answers only requests addressed to it: a `Host` of its own loopback address and
+ * port (or the public origin's host, for a tunnel), so a web page whose name resolves to 127.0.0.1 (DNS
+ * rebinding) reads nothing; and no `Origin` but its own, so another site's page cannot send messages
+ * through it (Twilio sends no Origin). Anything else is a 403 saying which header was wrong.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +39,8 @@ export interface LocalServerOptions {
   historyReport?: (params: URLSearchParams) => Promise<HttpResponse>;
   /** Bytes read from a request body before answering 413 without reading more. */
   maxBodyBytes?: number;
+  /** PUBLIC_BASE_URL's origin (a tunnel): its host is accepted besides the loopback addresses. */
+  publicOrigin?: string;
 }
 
 export interface LocalServer {
@@ -79,7 +86,32 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   server.keepAliveTimeout = 65_000;
 
+  let port = 0;
+  const loopbackHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const publicHost = options.publicOrigin ? new URL(options.publicOrigin).host : undefined;
+
+  /** Why the request is not for this server (its Host or Origin), or undefined when it is. */
+  function misaddressed(req: IncomingMessage): string | undefined {
+    const host = req.headers.host ?? '';
+    const hosts = publicHost ? [...loopbackHosts(), publicHost] : loopbackHosts();
+    if (!hosts.includes(host.toLowerCase()))
+      return `Host "${host.slice(0, 100)}" is not this server (${hosts.join(', ')}); a tunnel's name needs PUBLIC_BASE_URL`;
+    const origin = req.headers.origin;
+    const origins = [
+      ...loopbackHosts().map((h) => `http://${h}`),
+      ...(options.publicOrigin ? [options.publicOrigin] : []),
+    ];
+    if (origin !== undefined && !origins.includes(origin))
+      return `Origin "${origin.slice(0, 100)}" may not call this server: only its own pages may`;
+    return undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = misaddressed(req);
+    if (refused) {
+      await drain(req);
+      return send(res, json(403, { error: refused }));
+    }
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
@@ -121,7 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,

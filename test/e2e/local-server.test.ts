@@ -1,4 +1,5 @@
 /** The local server over real HTTP: routes, health, and a signed callback stored end to end. */
+import { request } from 'node:http';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { formBody, sign, statusParams, testSid } from '../support/callbacks';
 import { dynamoEndpoint } from '../support/dynamodb';
@@ -57,4 +58,61 @@ describe('local server', () => {
     expect((await fetch(`${pipeline.url}/nope`)).status).toBe(404);
     expect((await fetch(`${pipeline.url}/messages`, { method: 'POST', body: '{}' })).status).toBe(501);
   });
+
+  it('answers only requests addressed to it: another Host (DNS rebinding) or Origin is 403 and changes nothing', async () => {
+    const port = new URL(pipeline.url).port;
+    const sid = testSid();
+    const url = `${pipeline.url}/message-status`;
+    const params = statusParams(sid, 'sent');
+    const signed = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': sign(TOKEN, url, params),
+    };
+    const rebound = await rawRequest(
+      'POST',
+      '/message-status',
+      { ...signed, host: `evil.example:${port}` },
+      formBody(params),
+    );
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).error).toMatch(/^Host "evil\.example:\d+" is not this server/);
+    expect((await rawRequest('GET', `/messages/${sid}`, { host: `evil.example:${port}` })).status).toBe(403);
+    expect((await fetch(`${pipeline.url}/messages/${sid}`)).status).toBe(404);
+
+    const crossSite = await rawRequest(
+      'POST',
+      '/messages',
+      { host: `127.0.0.1:${port}`, origin: 'https://evil.example', 'content-type': 'text/plain' },
+      JSON.stringify({ to: '+14155550100', body: 'hi' }),
+    );
+    expect(crossSite.status).toBe(403);
+    expect(JSON.parse(crossSite.body).error).toMatch(
+      /^Origin "https:\/\/evil\.example" may not call this server/,
+    );
+    // Its own pages (the console) and localhost are welcome; the send route then answers as usual (501 here).
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`])
+      expect((await rawRequest('POST', '/messages', { host, origin: `http://${host}` }, '{}')).status).toBe(
+        501,
+      );
+  });
 });
+
+/** A request with exactly these headers (fetch would not let a test set Host). */
+function rawRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; body: string }> {
+  const { port } = new URL(pipeline.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
