@@ -21,7 +21,6 @@
 import { ArnFormat, Aws, Duration, Names, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,10 +33,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/columns';
-import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
 import type { FunctionDefaults } from './function-defaults';
+import { addHistoryDashboardRow, createHistoryAlarms, type HistoryAlarms } from './history-monitoring';
 import { TrackerFunction } from './tracker-function';
-import { metric } from './tracker-metrics';
 
 /** Where Firehose writes rows: one folder per UTC day, the Glue table's partitions. */
 export const HISTORY_PREFIX = `history/${HISTORY_PARTITION}=!{timestamp:yyyy-MM-dd}/`;
@@ -98,14 +96,7 @@ export class StatusHistory extends Construct {
   /** Events EventBridge could not put on the delivery stream after 24 hours of retries (alarmed). */
   readonly deadLetterQueue: sqs.Queue;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
-  readonly alarms: {
-    readonly deliveryFailing: cloudwatch.Alarm;
-    readonly conversionFailures: cloudwatch.Alarm;
-    readonly processorFailing: cloudwatch.Alarm;
-    readonly recordsRejected: cloudwatch.Alarm;
-    readonly dataFreshness: cloudwatch.Alarm;
-    readonly eventsDropped: cloudwatch.Alarm;
-  };
+  readonly alarms: HistoryAlarms;
   private readonly workGroupArn: string;
   private readonly glueArns: { catalog: string; database: string; table: string };
 
@@ -261,8 +252,16 @@ export class StatusHistory extends Construct {
       return named;
     });
 
-    this.alarms = this.createAlarms(props);
-    if (props.dashboard) this.addDashboardRow(props.dashboard);
+    const monitored = {
+      namePrefix: props.namePrefix,
+      alarmTopic: props.alarmTopic,
+      bufferSeconds: props.bufferSeconds,
+      streamName: this.deliveryStream.ref,
+      deadLetterQueue: this.deadLetterQueue,
+      processor: this.processor.function,
+    };
+    this.alarms = createHistoryAlarms(this, monitored);
+    if (props.dashboard) addHistoryDashboardRow(props.dashboard, monitored, this.alarms);
   }
 
   /**
@@ -501,148 +500,6 @@ export class StatusHistory extends Construct {
     // Firehose checks its role's permissions when the stream is created.
     stream.node.addDependency(policy, table);
     return stream;
-  }
-
-  private createAlarms(props: StatusHistoryProps) {
-    const notify = new cloudwatchActions.SnsAction(props.alarmTopic);
-    const streamName = this.deliveryStream.ref;
-    const firehoseMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: streamName },
-        statistic,
-        period: Duration.minutes(5),
-      });
-    const alarm = (alarmId: string, options: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-History${alarmId}`,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...options,
-      });
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      return created;
-    };
-    // Data freshness: the age of the oldest row not yet in S3. Normally at most the buffer interval
-    // plus the processor's 60 s buffer; 15 minutes more means delivery is failing and being retried.
-    const freshnessThreshold = props.bufferSeconds + 60 + 15 * 60;
-    return {
-      deliveryFailing: alarm('DeliveryFailing', {
-        alarmDescription:
-          'Firehose could not write history objects to S3 for 15 minutes (DeliveryToS3.Success below 1): ' +
-          'it retries for 24 hours, then writes the rows under history-errors/. See the delivery log group.',
-        metric: firehoseMetric('DeliveryToS3.Success', 'Average'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-      }),
-      conversionFailures: alarm('ConversionFailures', {
-        alarmDescription:
-          'History rows failed Parquet conversion against the Glue table (FailedConversion.Records): they ' +
-          'are under history-errors/format-conversion-failed/. The table and the rows disagree on a column.',
-        metric: firehoseMetric('FailedConversion.Records', 'Sum'),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      }),
-      processorFailing: alarm('ProcessorFailing', {
-        alarmDescription:
-          'The history processor Lambda failed for 15 minutes (ExecuteProcessing.Success below 1): the hash ' +
-          'key secret unreadable, or the function erroring. Firehose retries, then writes the records under ' +
-          'history-errors/processing-failed/. See the processor logs.',
-        metric: firehoseMetric('ExecuteProcessing.Success', 'Average'),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-      }),
-      recordsRejected: alarm('RecordsRejected', {
-        alarmDescription:
-          'The history processor refused records that are not status-change details (metric ' +
-          'HistoryRecordsRejected): they are under history-errors/processing-failed/, and the processor ' +
-          'logs name the field that was wrong.',
-        metric: metric(MetricName.HistoryRecordsRejected, METRIC_SERVICES.history),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      }),
-      eventsDropped: alarm('EventsDropped', {
-        alarmDescription:
-          'Status-change events could not be put on the history delivery stream after 24 hours of retries: ' +
-          `they are in ${this.deadLetterQueue.queueName}, and missing from the history until replayed ` +
-          '(the messages table still holds each message).',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-      }),
-      dataFreshness: alarm('DataFreshness', {
-        alarmDescription:
-          `The oldest history row not yet in S3 is over ${freshnessThreshold} seconds old ` +
-          '(DeliveryToS3.DataFreshness) for 15 minutes: delivery is falling behind or failing.',
-        metric: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
-        threshold: freshnessThreshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-      }),
-    };
-  }
-
-  private addDashboardRow(dashboard: cloudwatch.Dashboard): void {
-    const streamName = this.deliveryStream.ref;
-    const firehoseMetric = (metricName: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: streamName },
-        statistic,
-        period: Duration.minutes(5),
-        label,
-      });
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'History alarms',
-        width: 24,
-        height: 2,
-        alarms: Object.values(this.alarms),
-      }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'History: rows in and delivered',
-        width: 8,
-        height: 6,
-        left: [
-          firehoseMetric('IncomingRecords', 'Sum', 'Events in'),
-          firehoseMetric('DeliveryToS3.Records', 'Sum', 'Rows delivered to S3'),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'History: failures',
-        width: 8,
-        height: 6,
-        left: [
-          firehoseMetric('FailedConversion.Records', 'Sum', 'Parquet conversion failed'),
-          metric(MetricName.HistoryRecordsRejected, METRIC_SERVICES.history, {
-            label: 'Refused by the processor',
-          }),
-          this.processor.function.metricErrors({
-            period: Duration.minutes(5),
-            statistic: 'Sum',
-            label: 'Processor errors',
-          }),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'History: data freshness (s)',
-        width: 8,
-        height: 6,
-        left: [firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum', 'Oldest row not yet in S3')],
-      }),
-    );
   }
 }
 
