@@ -6,9 +6,13 @@
  * charts draw (or are not offered when history is off), and hostile values stay text.
  * Screenshots of each view go to test-artifacts/console/.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import { describeTwilioError } from '../../lambda/domain/error-codes';
+import { funnelOf } from '../../console/funnel';
 import { CONTENT_SECURITY_POLICY } from '../../local/console/assets';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
@@ -35,6 +39,8 @@ beforeAll(async () => {
     port: 0,
     dynamodbEndpoint: dynamoEndpoint(),
     tableName: `console-${Date.now()}`,
+    // The history the charts are drawn from (a folder of this run's own).
+    history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'console-history-')), 'history') },
     // Half delivered, half undelivered (seeded, so the same every run); steps slow enough to watch.
     twilio: {
       simulator: {
@@ -291,6 +297,30 @@ it('draws the funnel, failures by error code and time to deliver from the histor
   await screenshot(page, 'charts');
   expect(await watched.cspViolations()).toEqual([]);
   await page.unroute('**/history/report?*');
+});
+
+it("draws the charts from this server's own history: the figures GET /history/report gives", async () => {
+  // Messages sent earlier in this file settle and reach the history (written every 2 s).
+  const report = async () =>
+    (await (await fetch(`${pipeline.url}/history/report?since=1d`)).json()) as HistoryReport;
+  await eventually(report, (value) => {
+    expect(value.finalStatus.delivered ?? 0).toBeGreaterThan(0);
+    expect(value.finalStatus.undelivered ?? 0).toBeGreaterThan(0);
+  });
+  await open('#/charts');
+  await eventually(
+    () => page.locator('canvas').count(),
+    (value) => expect(value).toBe(3),
+  );
+  const truth = await report();
+  const labels = await page.locator('canvas').evaluateAll((c) => c.map((e) => e.getAttribute('aria-label')));
+  const funnel = funnelOf(truth).map(([status, messages]) => `${status}: ${messages}`);
+  expect(labels[0]).toBe(`${funnel.join('; ')} (messages)`);
+  for (const [code, messages] of Object.entries(truth.errorCodes))
+    expect(labels[1]).toContain(`${code} ${describeTwilioError(Number(code)).message}: ${messages}`);
+  expect(truth.deliveryLatencyMs.messages).toBeGreaterThan(0);
+  expect(labels[2]).toMatch(/^p50: [\d.]+; p90: [\d.]+; p99: [\d.]+ \(seconds\)$/);
+  await screenshot(page, 'charts-real-history');
 });
 
 it('offers no charts when the history report answers 404 (history off)', async () => {
