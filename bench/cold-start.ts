@@ -266,6 +266,7 @@ const PLACEHOLDERS: Record<string, string> = {
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
   EVENT_BUS_NAME: 'bench-events',
+  HISTORY_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-history-key',
   LIST_INDEXES: LIST_INDEX_NAMES.join(','),
   // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.
   ACCOUNT_SECRET_PREFIX: 'bench/accounts/',
