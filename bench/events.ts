@@ -11,7 +11,7 @@
  */
 import { createStreamsApi, type StreamsApi } from '../local/events/streams-api';
 import { subscribeEvents, waitUntil } from '../local/events/sse-client';
-import { changeRecordOf } from '../local/events/stream-consumer';
+import { sourcedRecordOf } from '../local/events/stream-consumer';
 import { statusChangeOf } from '../lambda/domain/status-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
 import { startLocalPipeline } from '../local/pipeline';
@@ -150,7 +150,7 @@ function startRawReader(api: StreamsApi, streamArn: string) {
         const page = await api.getRecords({ ShardIterator: iterators[i]!, Limit: 1000 });
         const now = Date.now();
         for (const record of page.Records ?? []) {
-          const { before, after } = changeRecordOf(record).images();
+          const { before, after } = sourcedRecordOf(record).images();
           const change = statusChangeOf(before, after);
           if (change && !seen.has(change.detail.eventId)) seen.set(change.detail.eventId, now);
         }

@@ -10,15 +10,14 @@
  * Environment: EVENT_BUS_NAME (required).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { requiredEnv } from '../adapters/dynamodb';
 import { createEventBridgeClient, eventBridgePublisher } from '../adapters/event-bus';
 import { createLogger } from '../adapters/logger';
+import { changeRecordOf } from '../adapters/stream-records';
 import { describeError } from '../domain/describe-error';
 import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
-import { publishStatusEvents, type ChangeRecord } from '../use-cases/publish-status-events';
+import { publishStatusEvents } from '../use-cases/publish-status-events';
 
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.events });
@@ -28,23 +27,12 @@ const publisher = eventBridgePublisher({
   onError: (error) => logger.warn('PutEvents failed', { error: describeError(error) }),
 });
 
-/** A stream record as the use case takes it; its images are unmarshalled only when asked for. */
-export function changeRecordOf(record: DynamoDBRecord, index: number): ChangeRecord {
-  const change = record.dynamodb;
-  return {
-    id: change?.SequenceNumber ?? `index-${index}`,
-    images: () => {
-      if (!change) throw new Error('stream record without a dynamodb section');
-      const image = (value: unknown) =>
-        value ? unmarshall(value as Record<string, AttributeValue>) : undefined;
-      return { before: image(change.OldImage), after: image(change.NewImage) };
-    },
-  };
-}
-
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const records = event.Records ?? [];
-  const report = await publishStatusEvents(records.map(changeRecordOf), { publisher, logger });
+  const report = await publishStatusEvents(
+    records.map((record, index) => changeRecordOf(record.dynamodb, `index-${index}`)),
+    { publisher, logger },
+  );
   metrics.addMetric(MetricName.EventsPublished, MetricUnit.Count, report.published);
   const newest = records.at(-1)?.dynamodb?.ApproximateCreationDateTime;
   if (newest !== undefined && report.published > 0) {

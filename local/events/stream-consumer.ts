@@ -13,7 +13,7 @@
  *   cannot be read at all) goes to the failure path and the records after it go on. The Lambda does the
  *   same with bisect-on-error and its on-failure queue.
  */
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { changeRecordOf } from '../../lambda/adapters/stream-records';
 import { backoffMs } from '../../lambda/domain/backoff';
 import {
   publishStatusEvents,
@@ -141,7 +141,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   };
 
   const handle = async (shardId: string, page: readonly StreamRecord[]) => {
-    let remaining = page.map(changeRecordOf);
+    let remaining = page.map(sourcedRecordOf);
     for (let attempt = 1; remaining.length > 0 && !stopped;) {
       const report = await publishStatusEvents(remaining, { publisher: options.publisher, logger });
       const failedIndex = report.failedAt ? remaining.findIndex((r) => r.id === report.failedAt) : -1;
@@ -247,19 +247,11 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
 
 type SourcedRecord = ChangeRecord & { raw: StreamRecord };
 
-/** The use case's view of a stream record; unmarshalling waits until it is asked for (and may throw). */
-export function changeRecordOf(raw: StreamRecord): SourcedRecord {
+/** The use case's view of a stream record (lambda/adapters/stream-records.ts), with the record kept. */
+export function sourcedRecordOf(raw: StreamRecord): SourcedRecord {
   return {
-    id: raw.dynamodb?.SequenceNumber ?? `(no sequence number: ${raw.eventID ?? 'unknown record'})`,
+    ...changeRecordOf(raw.dynamodb, `(no sequence number: ${raw.eventID ?? 'unknown record'})`),
     raw,
-    images: () => {
-      if (!raw.dynamodb?.SequenceNumber) throw new Error('record has no dynamodb section');
-      const { OldImage, NewImage } = raw.dynamodb;
-      return {
-        before: OldImage ? unmarshall(OldImage) : undefined,
-        after: NewImage ? unmarshall(NewImage) : undefined,
-      };
-    },
   };
 }
 
