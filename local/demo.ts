@@ -17,6 +17,8 @@ import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
+import { UsageError } from './cli/errors';
+import { localBaseUrl } from './cli/tracker';
 import { describeError } from '../lambda/domain/describe-error';
 import { settledEvents, subscribeEvents } from './events/sse-client';
 import type { MessageRecord } from '../lambda/domain/message';
@@ -41,7 +43,7 @@ async function main(): Promise<number> {
     for (const name of ['seed', 'out-of-order', 'duplicates', 'accounts'] as const)
       if (values[name] !== undefined)
         throw new UsageError(`--${name} shapes the demo's own simulator; with --url the tracker's decides`);
-    return demoAgainst(trackerUrl(values.url), count);
+    return demoAgainst(localBaseUrl(values.url), count);
   }
   const outOfOrderRate = rate(values['out-of-order'] ?? '0.1', '--out-of-order');
   const duplicateRate = rate(values.duplicates ?? '0.05', '--duplicates');
@@ -231,18 +233,6 @@ async function demoAgainst(url: string, count: number): Promise<number> {
   }
 }
 
-function trackerUrl(value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new UsageError(`--url is not a URL: ${value}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new UsageError(`--url must be http or https: ${value}`);
-  return parsed.origin;
-}
-
 async function printHistory(dir: string, since: string): Promise<void> {
   const report = await computeHistoryReport(dir, {
     since,
@@ -306,8 +296,6 @@ function rate(raw: string | undefined, name: string): number {
     throw new UsageError(`${name} must be between 0 and 1, got "${raw}"`);
   return value;
 }
-
-class UsageError extends Error {}
 
 main().then(
   (code) => process.exit(code),

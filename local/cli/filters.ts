@@ -5,6 +5,7 @@
  * and its 400 names the parameter.
  */
 import { SID_PATTERNS } from '../../lambda/domain/contract';
+import { MAX_LIST_LIMIT } from '../../lambda/domain/list-query';
 import { UsageError } from './errors';
 import type { OptionSpecs } from './options';
 
@@ -25,7 +26,11 @@ export const FILTER_OPTIONS = {
   account: { type: 'string', value: 'AC...', help: 'Twilio account SID' },
   ref: { type: 'string', value: 'REF', help: 'your reference (clientReference)' },
   tag: { type: 'string', multiple: true, value: 'KEY=VALUE', help: 'a tag the message carries' },
-  limit: { type: 'string', value: 'N', help: "messages per page, 1-1000 (default: the server's)" },
+  limit: {
+    type: 'string',
+    value: 'N',
+    help: `messages per page, 1-${MAX_LIST_LIMIT} (default: the server's)`,
+  },
   cursor: { type: 'string', value: 'C', help: 'continue from the nextCursor of an earlier page' },
 } as const satisfies OptionSpecs;
 
@@ -73,7 +78,8 @@ export function filterParams(values: FilterValues, now = Date.now()): [string, s
   }
   if (values.limit !== undefined) {
     const limit = Number(whole('--limit', values.limit));
-    if (limit < 1 || limit > 1000) throw new UsageError(`--limit must be 1 to 1000, got ${values.limit}`);
+    if (limit < 1 || limit > MAX_LIST_LIMIT)
+      throw new UsageError(`--limit must be 1 to ${MAX_LIST_LIMIT}, got ${values.limit}`);
     add('limit', String(limit));
   }
   add('cursor', values.cursor);

@@ -51,7 +51,7 @@ export async function withTracker<T>(
 }
 
 /** --url, else TRACKER_URL, else the port `npm start` uses. Read at call time so tests can set them. */
-function localBaseUrl(url: string | undefined): string {
+export function localBaseUrl(url: string | undefined): string {
   const value = url ?? process.env.TRACKER_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
   let parsed: URL;
   try {
