@@ -30,7 +30,6 @@ export interface Checkpoint {
   reset(shardId: string): void;
   /** Writes the position now, if there is a file. */
   flush(): void;
-  snapshot(): CheckpointState;
 }
 
 export interface CheckpointOptions {
@@ -94,7 +93,6 @@ export function createCheckpoint(options: CheckpointOptions): Checkpoint {
       changed();
     },
     flush,
-    snapshot: () => JSON.parse(JSON.stringify(state)) as CheckpointState,
   };
 }
 

@@ -37,10 +37,6 @@ export class EventHub {
 
   constructor(readonly ringSize = 1_000) {}
 
-  get latestId(): number {
-    return this.lastId;
-  }
-
   deliver(event: StatusChangeEvent): Delivery {
     const delivery: Delivery = {
       id: ++this.lastId,
@@ -78,10 +74,6 @@ export class EventHub {
   subscribe(listener: DeliveryListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  get subscribers(): number {
-    return this.listeners.size;
   }
 
   /** The use case's publisher: every event is accepted once it is in the ring and handed out. */

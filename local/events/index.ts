@@ -4,7 +4,7 @@
  * and, when set, the webhook. Failures (records that cannot become events, webhook events given up) are
  * logged and kept in a short list that GET /events/failures shows.
  */
-import { createCheckpoint, type Checkpoint } from './checkpoint';
+import { createCheckpoint } from './checkpoint';
 import { EventHub, type Delivery } from './event-hub';
 import { eventsEndpoint } from './sse';
 import {
@@ -46,7 +46,6 @@ export interface Failure {
 export interface LocalEvents {
   hub: EventHub;
   consumer: StreamConsumer;
-  checkpoint: Checkpoint;
   failures(): { total: number; recent: Failure[] };
   webhookStats(): WebhookStats | undefined;
   /** Handles GET /events and GET /events/failures; false for other paths. */
@@ -105,13 +104,13 @@ export function startLocalEvents(options: LocalEventsOptions): LocalEvents {
     },
   });
 
+  const failures = () => ({ total, recent: [...recent] });
   return {
     hub,
     consumer,
-    checkpoint,
-    failures: () => ({ total, recent: [...recent] }),
+    failures,
     webhookStats: () => webhook?.stats(),
-    endpoint: eventsEndpoint({ hub, failures: () => ({ total, recent }) }),
+    endpoint: eventsEndpoint({ hub, failures }),
     stop: async () => {
       await consumer.stop();
       api.close();

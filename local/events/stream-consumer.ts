@@ -3,7 +3,7 @@
  * by shard, in order, and runs the same use case as the stream consumer Lambda (publishStatusEvents) on
  * each page of records. What the Lambda gets from its event source mapping is done here by hand:
  *
- * - Shards: described every `describeEveryMs`; a child shard is read only once its parent was read to
+ * - Shards: described every second (DESCRIBE_EVERY_MS); a child shard is read only once its parent was read to
  *   the end, so per message the order of the writes is kept across a shard split.
  * - Polling: a page with records is followed at once; when every shard is idle, the next poll is
  *   `idlePollMs` later, which bounds the write -> event delay.
@@ -38,6 +38,11 @@ export interface ConsumerLogger {
   error(message: string, extra?: object): void;
 }
 
+/** How often the stream's shards are described (new shards appear as the table's partitions split). */
+const DESCRIBE_EVERY_MS = 1_000;
+/** Tries of a record the publisher refuses before it goes to the failure path. */
+const MAX_ATTEMPTS = 3;
+
 export interface StreamConsumerOptions {
   api: StreamsApi;
   streamArn: string;
@@ -46,14 +51,9 @@ export interface StreamConsumerOptions {
   logger: ConsumerLogger;
   onFailure: (failure: RecordFailure) => void;
   idlePollMs?: number;
-  describeEveryMs?: number;
-  /** Tries of a record the publisher refuses before it goes to the failure path. */
-  maxAttempts?: number;
 }
 
 export interface StreamConsumer {
-  /** Records read from the stream so far (every record, not only status changes). */
-  readonly recordsRead: number;
   /** Resolves once everything read so far is handled and no shard has more right now. */
   caughtUp(): Promise<void>;
   /** Finishes the page in hand, writes the position, and stops. */
@@ -67,13 +67,10 @@ interface ShardState {
 
 export function startStreamConsumer(options: StreamConsumerOptions): StreamConsumer {
   const idlePollMs = options.idlePollMs ?? 100;
-  const describeEveryMs = options.describeEveryMs ?? 1_000;
-  const maxAttempts = options.maxAttempts ?? 3;
   const { api, checkpoint, logger } = options;
   const shards = new Map<string, ShardState>();
   let stopped = false;
   let wake: (() => void) | undefined;
-  let recordsRead = 0;
   let idleWaiters: Array<() => void> = [];
   let lastDescribe = 0;
 
@@ -127,7 +124,6 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     if (!shard.iterator) return finish(shardId);
     const page = await api.getRecords({ ShardIterator: shard.iterator, Limit: 1000 });
     const records = page.Records ?? [];
-    recordsRead += records.length;
     await handle(shardId, records);
     shard.iterator = page.NextShardIterator;
     if (!shard.iterator) finish(shardId);
@@ -154,7 +150,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       }
       const first = remaining[0]!;
       const unreadable = readError(first);
-      if (unreadable === undefined && attempt < maxAttempts) {
+      if (unreadable === undefined && attempt < MAX_ATTEMPTS) {
         await pause(backoffMs(attempt++, { baseMs: 100, maxMs: 1_000 }));
         continue;
       }
@@ -180,7 +176,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   };
 
   const step = async (): Promise<number> => {
-    if (Date.now() - lastDescribe >= describeEveryMs || shards.size === 0) await describe();
+    if (Date.now() - lastDescribe >= DESCRIBE_EVERY_MS || shards.size === 0) await describe();
     let read = 0;
     for (const [shardId, shard] of readable()) {
       if (stopped) break;
@@ -230,9 +226,6 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   })();
 
   return {
-    get recordsRead() {
-      return recordsRead;
-    },
     caughtUp: () => new Promise<void>((resolve) => idleWaiters.push(resolve)),
     stop: async () => {
       stopped = true;
