@@ -18,7 +18,13 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { NAMED_HISTORY_QUERIES } from '../lambda/domain/history/queries';
 import { HISTORY_PARTITION } from '../lambda/domain/history/row';
-import { parquetSource, queryRows, runNamedQuery, sqlString } from '../local/history/duckdb';
+import {
+  historyColumnsSelect,
+  parquetSource,
+  queryRows,
+  runNamedQuery,
+  sqlString,
+} from '../local/history/duckdb';
 import { markdownTable, median } from './support/stats';
 
 /** The synthetic history spans 30 days from here. */
@@ -142,7 +148,7 @@ FROM range(${messages}) r(i)`);
   const s = event('sent', 'queued', 3, false, 'to_sent');
   const d = event('delivered', 'sent', 6, true, 'to_sent + to_final');
   const r = event('read', 'delivered', 7, true, 'to_sent + to_final + 60000');
-  await connection.run(`COPY (
+  await connection.run(`COPY (SELECT ${historyColumnsSelect()} FROM (
   WITH e AS (
     SELECT msg.*, unnest(CASE
       WHEN path < 80 THEN [${q}, ${s}, ${d}, ${r}]
@@ -173,7 +179,7 @@ FROM range(${messages}) r(i)`);
   FROM e
   ORDER BY recorded_at_ms
   LIMIT ${size}
-) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (${HISTORY_PARTITION}))`);
+)) TO ${sqlString(dir)} (FORMAT parquet, PARTITION_BY (${HISTORY_PARTITION}))`);
   await connection.run('DROP TABLE msg');
   writeFileSync(path.join(dir, 'complete'), `${size}\n`);
 }

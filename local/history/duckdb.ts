@@ -23,6 +23,15 @@ const DUCKDB_TYPES: Readonly<Record<HistoryColumnType, string>> = {
 
 const TAGS_TYPE = MAP(VARCHAR, VARCHAR);
 
+/**
+ * Every history column cast to its DuckDB type, then the partition, as a SELECT list: a query shaped
+ * by hand (the bench's synthetic rows) yields exactly the writer's columns, or fails.
+ */
+export function historyColumnsSelect(): string {
+  const columns = HISTORY_COLUMNS.map((c) => `CAST(${c.name} AS ${DUCKDB_TYPES[c.type]}) AS ${c.name}`);
+  return [...columns, `CAST(${HISTORY_PARTITION} AS VARCHAR) AS ${HISTORY_PARTITION}`].join(', ');
+}
+
 /** `CREATE TABLE name (every history column, then the partition as text)`. */
 export function historyTableSql(table: string): string {
   const columns = HISTORY_COLUMNS.map((c) => `${c.name} ${DUCKDB_TYPES[c.type]}`);
