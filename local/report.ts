@@ -17,7 +17,7 @@ import { DEFAULT_HISTORY_DIR } from './history/defaults';
 import { historyReportHtml } from './history/html';
 import { computeHistoryReport, HistoryDirError } from './history/report';
 import { historyReportText } from './history/text';
-import { UsageError } from './cli/errors';
+import { Failure, UsageError } from './cli/errors';
 
 const USAGE =
   'usage: npm run report -- [--dir DIR | --stack NAME [--region R] [--profile P]] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
@@ -71,9 +71,7 @@ async function stackReport(values: ReturnType<typeof flags>, window: { since: st
   });
   try {
     if (!tracker.historyReport)
-      throw new HistoryDirError(
-        `stack ${values.stack} keeps no history (it has no HistoryWorkGroupName output)`,
-      );
+      throw new Failure(`stack ${values.stack} keeps no history (it has no HistoryWorkGroupName output)`);
     return await tracker.historyReport(window);
   } finally {
     tracker.close();
@@ -109,7 +107,8 @@ main().then(
       console.error(USAGE);
       process.exit(2);
     }
-    if (!(error instanceof HistoryDirError) && process.env.DEBUG) console.error(error);
+    if (!(error instanceof HistoryDirError || error instanceof Failure) && process.env.DEBUG)
+      console.error(error);
     process.exit(1);
   },
 );

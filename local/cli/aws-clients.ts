@@ -4,6 +4,7 @@
  * command against `npm start` never pays for loading them.
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AthenaResultPage } from '../history/athena-report';
 
 export interface ClientConfig {
   region?: string;
@@ -42,13 +43,6 @@ export async function lambda(config: ClientConfig) {
     invoke: async (functionName: string, payload: Uint8Array): Promise<InvokeOutput> =>
       client.send(new InvokeCommand({ FunctionName: functionName, Payload: payload })),
   };
-}
-
-/** One page of a query's results: column names and types, then rows of text (null for SQL NULL). */
-export interface AthenaResultPage {
-  columns: Array<{ name: string; type: string }>;
-  rows: Array<Array<string | null>>;
-  nextToken?: string;
 }
 
 export async function athena(config: ClientConfig) {

@@ -20,18 +20,18 @@ export interface AthenaHistory {
   table: string;
 }
 
+/** One page of a query's results: column names and types, then rows of text (null for SQL NULL). */
+export interface AthenaResultPage {
+  columns: Array<{ name: string; type: string }>;
+  rows: Array<Array<string | null>>;
+  nextToken?: string;
+}
+
 /** The Athena calls the report makes (local/cli/aws-clients.ts implements them with the SDK). */
 export interface AthenaQueries {
   start(sql: string, workGroup: string, database: string): Promise<string>;
   state(id: string): Promise<{ state: string; reason?: string }>;
-  results(
-    id: string,
-    nextToken?: string,
-  ): Promise<{
-    columns: Array<{ name: string; type: string }>;
-    rows: Array<Array<string | null>>;
-    nextToken?: string;
-  }>;
+  results(id: string, nextToken?: string): Promise<AthenaResultPage>;
 }
 
 export class AthenaReportError extends Error {}
@@ -93,7 +93,7 @@ async function runQuery(
 
 /** Athena answers text; the column's type says what it was (numbers and booleans as DuckDB gives them). */
 function rowOf(
-  columns: Array<{ name: string; type: string }>,
+  columns: AthenaResultPage['columns'],
   values: Array<string | null>,
 ): Record<string, HistoryQueryValue> {
   return Object.fromEntries(columns.map((column, i) => [column.name, valueOf(column.type, values[i])]));
