@@ -11,9 +11,8 @@
  */
 import { compareWithTruth, sendBatch } from '../../local/batch';
 import { settledEvents, subscribeEvents, type EventsSubscription } from '../../local/events/sse-client';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { freePort } from '../../local/ports';
+import { dynamoEndpoint } from '../support/dynamodb';
 import { STORM_SIMULATOR } from '../support/storm';
 
 const fullSize =
@@ -23,17 +22,12 @@ const MESSAGES = Number(process.env.RELIABILITY_EVENTS_MESSAGES ?? (fullSize ? 3
 
 let pipeline: LocalPipeline;
 let sse: EventsSubscription;
-let dynamodb: RunningDynamoDb;
 
 beforeAll(async () => {
-  // A DynamoDB Local of its own: after the 10,000-message load test the shared one holds tens of
-  // thousands of stream records and index entries, and its streams answer so slowly that this storm
-  // (43 s on a fresh instance here) ran past ten minutes. The storm measures events, not that residue.
-  dynamodb = await startDynamoDbLocal({ port: await freePort() });
   pipeline = await startLocalPipeline({
     port: 0,
     authToken: 'reliability-events-token-0123456789',
-    dynamodbEndpoint: dynamodb.endpoint,
+    dynamodbEndpoint: dynamoEndpoint(),
     tableName: `events-storm-${Date.now()}`,
     logLevel: 'ERROR',
     // A ring as large as the storm: the check reads every event back, none may have fallen out.
@@ -45,7 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   sse?.close();
   await pipeline?.stop();
-  await dynamodb?.stop();
 });
 
 it(`${MESSAGES} messages in a shuffled, duplicated storm: events match the truth`, async () => {

@@ -18,8 +18,6 @@ import { MessageStore } from '../../lambda/adapters/message-store';
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
 import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
 import { compareWithTruth } from '../../local/batch';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { LocalServer } from '../../local/server';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
@@ -35,14 +33,9 @@ describe('DynamoDB unreachable mid-stream', () => {
   const OUTAGE_MS = 1500;
   let proxy: WireProxy;
   let pipeline: LocalPipeline;
-  let dynamodb: RunningDynamoDb;
 
   beforeAll(async () => {
-    // A DynamoDB Local of its own, as the events storm has: after the 10,000-message load test the shared
-    // one answers so slowly that this test took 63 s (7 s on a fresh instance) and once ran past its
-    // 60 s wait for the simulator. The test is about the outage, not that residue.
-    dynamodb = await startDynamoDbLocal({ port: await freePort() });
-    proxy = await startWireProxy(dynamodb.endpoint);
+    proxy = await startWireProxy(dynamoEndpoint());
     pipeline = await startLocalPipeline({
       port: 0,
       authToken: TOKEN,
@@ -65,7 +58,6 @@ describe('DynamoDB unreachable mid-stream', () => {
   afterAll(async () => {
     await pipeline?.stop();
     await proxy?.close();
-    await dynamodb?.stop();
   });
 
   it('answers 503 while DynamoDB is down, and every final status still equals the truth', async () => {
