@@ -62,3 +62,9 @@ export function liveMode(): 'sse' | 'poll' {
   const meta = document.querySelector<HTMLMetaElement>('meta[name="tracker-live"]');
   return meta?.content === 'poll' ? 'poll' : 'sse';
 }
+
+/** Whether the tracker keeps a history (the charts' source): told by the server in the page. */
+export function historyOn(): boolean {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="tracker-history"]');
+  return meta?.content === 'on';
+}

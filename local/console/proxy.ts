@@ -81,7 +81,14 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
     const [path = '/', query] = splitOnce(target, '?');
     if (isConsolePath(path))
-      return serveConsoleFile(req, res, path, 'poll', options.consoleDir ?? CONSOLE_DIR);
+      return serveConsoleFile(
+        req,
+        res,
+        path,
+        'poll',
+        options.historyReport !== undefined,
+        options.consoleDir ?? CONSOLE_DIR,
+      );
 
     req.resume();
     const given = req.headers[TOKEN_HEADER];
