@@ -40,17 +40,25 @@ export function ChartsView() {
   const [off, setOff] = useState(false);
 
   useEffect(() => {
+    // A window changed quickly: only the answer for the window shown now is drawn.
+    let current = true;
     setReport(undefined);
+    setProblem(undefined);
     getJson<HistoryReport>(reportPath(window, Date.now())).then(
       (answer) => {
+        if (!current) return;
         setReport(answer);
         setProblem(undefined);
       },
       (error: unknown) => {
+        if (!current) return;
         if (error instanceof ApiError && error.status === 404) setOff(true);
         else setProblem(error instanceof Error ? error.message : String(error));
       },
     );
+    return () => {
+      current = false;
+    };
   }, [window]);
 
   const funnel = report ? funnelOf(report) : [];
