@@ -16,11 +16,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
-
-export const TOKEN_HEADER = 'x-console-token';
 
 /**
  * The API routes the console reads: the list, one message, the history report. A message's id is
@@ -91,7 +90,7 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
       );
 
     req.resume();
-    const given = req.headers[TOKEN_HEADER];
+    const given = req.headers[CONSOLE_TOKEN_HEADER];
     if (typeof given !== 'string' || given === '')
       return refuse(res, 403, 'no X-Console-Token: open the URL `npm run console` printed, token included');
     if (!timingSafeEqual(digest(given), tokenDigest))
