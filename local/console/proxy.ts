@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
+import { addressGuard } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
 
@@ -57,8 +58,14 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
   const token = options.token ?? randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
   const historyReport = historyReportEndpoint(options.historyReport);
-  let port = 0;
-  const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  /** Refuses requests not addressed to this console; rebuilt for the port once it listens. */
+  const guardFor = (port: number) =>
+    addressGuard(port, {
+      loopback: ['127.0.0.1', 'localhost'],
+      refuseHost: (host, hosts) => `Host "${host}" is not this console's address (${hosts[0]})`,
+      refuseOrigin: (origin, hosts) => `Origin "${origin}" is not this console's origin (http://${hosts[0]})`,
+    });
+  let misaddressed = guardFor(0);
 
   const refuse = (res: ServerResponse, status: number, reason: string) => {
     options.onRefused?.(status, reason);
@@ -67,16 +74,8 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
-    const host = req.headers.host ?? '';
-    if (!hosts().includes(host))
-      return refuse(res, 403, `Host "${host.slice(0, 100)}" is not this console's address (${hosts()[0]})`);
-    const origin = req.headers.origin;
-    if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`))
-      return refuse(
-        res,
-        403,
-        `Origin "${origin.slice(0, 100)}" is not this console's origin (http://${hosts()[0]})`,
-      );
+    const refused = misaddressed(req);
+    if (refused) return refuse(res, 403, refused);
     if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
     const [path = '/', query] = splitOnce(target, '?');
     if (isConsolePath(path))
@@ -133,7 +132,8 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
+  misaddressed = guardFor(port);
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,
