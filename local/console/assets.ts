@@ -89,13 +89,23 @@ export function serveConsoleFile(
   res.end(method === 'HEAD' ? undefined : body);
 }
 
+/** A JSON answer, with the console's security headers; never cached. */
 export function answer(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  answerJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** As answer, for a body that is JSON text already (a handler's HttpResponse). */
+export function answerJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     ...headers,

@@ -20,7 +20,14 @@ import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
 import { addressGuard } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
-import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
+import {
+  answer,
+  answerJsonText,
+  CONSOLE_DIR,
+  isConsolePath,
+  SECURITY_HEADERS,
+  serveConsoleFile,
+} from './assets';
 
 /**
  * The API routes the console reads: the list, one message, the history report. A message's id is
@@ -99,7 +106,7 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     if (!API_PATH.test(path)) return answer(res, 404, { error: `not found: ${path.slice(0, 100)}` });
     if (path === '/history/report') {
       const report = await historyReport(new URLSearchParams(query ?? ''));
-      return answer(res, report.statusCode, JSON.parse(report.body ?? '{}'));
+      return answerJsonText(res, report.statusCode, report.body ?? '{}');
     }
     // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
     const params = [...new URLSearchParams(query ?? '')];
