@@ -4,6 +4,7 @@
  * The token arrives in the URL's fragment (never sent to a server, so never in a log), is kept for the
  * tab in sessionStorage and taken out of the address bar.
  */
+import { CONSOLE_TOKEN_HEADER } from '../lambda/domain/contract';
 import type { HistoryReport } from '../lambda/domain/history/report';
 import type { MessageRecord } from '../lambda/domain/message';
 
@@ -15,7 +16,6 @@ export interface MessagePage {
 }
 
 const TOKEN_KEY = 'tracker-console-token';
-export const TOKEN_HEADER = 'X-Console-Token';
 
 /** Moves `#token=...` from the address bar into the tab's storage; the route becomes `#/`. */
 export function takeTokenFromUrl(): void {
@@ -38,7 +38,7 @@ export async function getJson<T>(path: string): Promise<T> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   let response: Response;
   try {
-    response = await fetch(path, { headers: token ? { [TOKEN_HEADER]: token } : {} });
+    response = await fetch(path, { headers: token ? { [CONSOLE_TOKEN_HEADER]: token } : {} });
   } catch {
     throw new ApiError(0, 'the tracker cannot be reached: is it still running?');
   }
@@ -61,4 +61,10 @@ function errorText(body: unknown, status: number): string {
 export function liveMode(): 'sse' | 'poll' {
   const meta = document.querySelector<HTMLMetaElement>('meta[name="tracker-live"]');
   return meta?.content === 'poll' ? 'poll' : 'sse';
+}
+
+/** Whether the tracker keeps a history (the charts' source): told by the server in the page. */
+export function historyOn(): boolean {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="tracker-history"]');
+  return meta?.content === 'on';
 }

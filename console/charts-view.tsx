@@ -16,14 +16,19 @@ import {
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
 import { FAILURE_STATUSES } from '../lambda/domain/lifecycle';
-import { getJson, type HistoryReport } from './api';
+import { ApiError, getJson, type HistoryReport } from './api';
 import { funnelOf } from './funnel';
 import { WINDOWS, type WindowKey } from './query';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
-export function reportPath(window: WindowKey, now: number): string {
+function reportPath(window: WindowKey, now: number): string {
   return `/history/report?since=${encodeURIComponent(new Date(now - WINDOWS[window].ms).toISOString())}`;
+}
+
+/** What #/charts shows when the tracker keeps no history (or its report answers 404). */
+export function HistoryOff() {
+  return <p class="notice">No charts: the message history is off for this tracker.</p>;
 }
 
 const COLOURS = { bar: '#1f5fa8', bad: '#b3261e', time: '#2e6b30' };
@@ -32,22 +37,36 @@ export function ChartsView() {
   const [window, setWindow] = useState<WindowKey>('24h');
   const [report, setReport] = useState<HistoryReport | undefined>(undefined);
   const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [off, setOff] = useState(false);
 
   useEffect(() => {
+    // A window changed quickly: only the answer for the window shown now is drawn.
+    let current = true;
     setReport(undefined);
+    setProblem(undefined);
     getJson<HistoryReport>(reportPath(window, Date.now())).then(
       (answer) => {
+        if (!current) return;
         setReport(answer);
         setProblem(undefined);
       },
-      (error: unknown) => setProblem(error instanceof Error ? error.message : String(error)),
+      (error: unknown) => {
+        if (!current) return;
+        if (error instanceof ApiError && error.status === 404) setOff(true);
+        else setProblem(error instanceof Error ? error.message : String(error));
+      },
     );
+    return () => {
+      current = false;
+    };
   }, [window]);
 
   const funnel = report ? funnelOf(report) : [];
   const codes = report ? Object.entries(report.errorCodes).sort(([, a], [, b]) => b - a) : [];
   const latency = report?.deliveryLatencyMs;
   const seconds = (ms: number | null | undefined) => (ms == null ? 0 : ms / 1000);
+
+  if (off) return <HistoryOff />;
 
   return (
     <section aria-labelledby="charts-title" class="charts">

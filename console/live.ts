@@ -14,7 +14,7 @@ export interface Change {
   errorCode?: number;
 }
 
-export const POLL_INTERVAL_MS = 5_000;
+const POLL_INTERVAL_MS = 5_000;
 
 type Listener = (change: Change) => void;
 const listeners = new Set<Listener>();

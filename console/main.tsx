@@ -5,8 +5,8 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, takeTokenFromUrl, type HistoryReport } from './api';
-import { ChartsView, reportPath } from './charts-view';
+import { historyOn, takeTokenFromUrl } from './api';
+import { ChartsView, HistoryOff } from './charts-view';
 import { MessagesView } from './messages-view';
 import { filtersFromQuery } from './query';
 import { TimelineView } from './timeline-view';
@@ -21,14 +21,12 @@ function routeOf(hash: string): Route {
   return { view: 'messages', query: /^#\/\?(.*)$/.exec(hash)?.[1] ?? '' };
 }
 
-/** Whether the history report answers: charts are shown only when it does (404: history is off). */
-type History = 'checking' | 'on' | 'off';
-
 function App() {
   const [route, setRoute] = useState(() => routeOf(location.hash));
   // Each navigation (a link, back, forward) renders its view afresh from the URL.
   const [navigation, setNavigation] = useState(0);
-  const [history, setHistory] = useState<History>('checking');
+  // Told by the server in the page (no report is fetched to find out): charts only when history is on.
+  const history = historyOn();
 
   useEffect(() => {
     const follow = () => {
@@ -37,13 +35,6 @@ function App() {
     };
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
-  }, []);
-
-  useEffect(() => {
-    getJson<HistoryReport>(reportPath('24h', Date.now())).then(
-      () => setHistory('on'),
-      (error: unknown) => setHistory(error instanceof ApiError && error.status === 404 ? 'off' : 'on'),
-    );
   }, []);
 
   return (
@@ -56,7 +47,7 @@ function App() {
           <a href="#/" aria-current={route.view === 'messages' ? 'page' : undefined}>
             Messages
           </a>
-          {history === 'on' && (
+          {history && (
             <a href="#/charts" aria-current={route.view === 'charts' ? 'page' : undefined}>
               Charts
             </a>
@@ -68,12 +59,7 @@ function App() {
           <MessagesView key={navigation} initial={filtersFromQuery(route.query)} />
         )}
         {route.view === 'message' && <TimelineView messageSid={route.messageSid} />}
-        {route.view === 'charts' &&
-          (history === 'off' ? (
-            <p class="notice">No charts: the message history is off for this tracker.</p>
-          ) : (
-            <ChartsView />
-          ))}
+        {route.view === 'charts' && (history ? <ChartsView /> : <HistoryOff />)}
       </main>
     </>
   );

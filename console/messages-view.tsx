@@ -1,7 +1,7 @@
 /** The newest messages, filtered and searched, kept current by live updates (live.ts). */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
-import { KNOWN_STATUSES } from '../lambda/domain/lifecycle';
+import { advances, KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type MessagePage, type MessageRecord } from './api';
 import { formatTime, statusTone } from './format';
 import { onChange } from './live';
@@ -72,7 +72,7 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
       if (change.messageSid && change.status) {
         setMessages((rows) =>
           rows?.map((row) =>
-            row.messageSid === change.messageSid && (row.statusRank ?? -1) < (change.statusRank ?? 0)
+            row.messageSid === change.messageSid && advances(row.status ?? undefined, change.status!)
               ? {
                   ...row,
                   status: change.status!,

@@ -2,6 +2,7 @@
  * What the console's filters and search box mean as list API parameters (README, "Find messages"). Pure,
  * so the rules are tested without a browser; the views only hold the state.
  */
+import { SID_PATTERNS } from '../lambda/domain/contract';
 import { FAILURE_STATUSES, KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { TAG_KEY_PATTERN } from '../lambda/domain/tags';
 
@@ -26,7 +27,6 @@ export interface ListFilters {
   search: string;
 }
 
-const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 const RECIPIENT = /^([a-z]+:)?\+\d{6,15}$/;
 
 /**
@@ -41,7 +41,7 @@ export type Search =
 export function interpretSearch(text: string): Search {
   const value = text.trim();
   if (!value) return { kind: 'none' };
-  if (MESSAGE_SID.test(value)) return { kind: 'sid', messageSid: value };
+  if (SID_PATTERNS.message.test(value)) return { kind: 'sid', messageSid: value };
   if (RECIPIENT.test(value)) return { kind: 'param', name: 'to', value, label: 'recipient' };
   const tag = /^([^=\s]+)=(.*)$/.exec(value);
   if (tag && TAG_KEY_PATTERN.test(tag[1]!))

@@ -247,7 +247,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       // The web console at / and /console/*; live through GET /events when events are on.
       raw: (req, res, path) => {
         if (options.console !== false && isConsolePath(path)) {
-          serveConsoleFile(req, res, path, events ? 'sse' : 'poll');
+          serveConsoleFile(req, res, path, events ? 'sse' : 'poll', history !== undefined);
           return true;
         }
         return events?.endpoint(req, res, path) ?? false;

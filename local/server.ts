@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../lambda/adapters/http';
+import { addressGuard } from './http-guard';
 import { buildHttpApiEvent, safeDecode } from './http-api-event';
 
 export type EventHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
@@ -86,25 +87,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   server.keepAliveTimeout = 65_000;
 
-  let port = 0;
-  const loopbackHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-  const publicHost = options.publicOrigin ? new URL(options.publicOrigin).host : undefined;
-
-  /** Why the request is not for this server (its Host or Origin), or undefined when it is. */
-  function misaddressed(req: IncomingMessage): string | undefined {
-    const host = req.headers.host ?? '';
-    const hosts = publicHost ? [...loopbackHosts(), publicHost] : loopbackHosts();
-    if (!hosts.includes(host.toLowerCase()))
-      return `Host "${host.slice(0, 100)}" is not this server (${hosts.join(', ')}); a tunnel's name needs PUBLIC_BASE_URL`;
-    const origin = req.headers.origin;
-    const origins = [
-      ...loopbackHosts().map((h) => `http://${h}`),
-      ...(options.publicOrigin ? [options.publicOrigin] : []),
-    ];
-    if (origin !== undefined && !origins.includes(origin))
-      return `Origin "${origin.slice(0, 100)}" may not call this server: only its own pages may`;
-    return undefined;
-  }
+  /** Refuses requests not addressed to this server; rebuilt for the port once it listens. */
+  const guardFor = (port: number) =>
+    addressGuard(port, {
+      loopback: ['127.0.0.1', 'localhost', '[::1]'],
+      publicOrigin: options.publicOrigin,
+      foldHostCase: true,
+      refuseHost: (host, hosts) =>
+        `Host "${host}" is not this server (${hosts.join(', ')}); a tunnel's name needs PUBLIC_BASE_URL`,
+      refuseOrigin: (origin) => `Origin "${origin}" may not call this server: only its own pages may`,
+    });
+  let misaddressed = guardFor(0);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = misaddressed(req);
@@ -153,7 +146,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
+  misaddressed = guardFor(port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -22,6 +22,12 @@ export const MESSAGE_ROUTE_PATH = '/messages/{messageSid}';
 /** The IAM-authorised list API (GET /messages?filters), as an HTTP API route path. */
 export const LIST_ROUTE_PATH = '/messages';
 
+/**
+ * The header carrying the `npm run console -- --stack` proxy's token (local/console/proxy.ts): the
+ * console (console/api.ts) sends it on every API call. Lower case, as Node names received headers.
+ */
+export const CONSOLE_TOKEN_HEADER = 'x-console-token';
+
 /** Twilio SID formats: two letters and 32 hex characters. */
 export const SID_PATTERNS = {
   /** SM for SMS and WhatsApp, MM for MMS. */

@@ -48,7 +48,7 @@ export function isConsolePath(urlPath: string): boolean {
 }
 
 /**
- * Answers a console path: 200 with the file, 404 for a name under /console/ that is not one, 405 for
+ * Answers a console path: 200 with the file (the page told the live mode and whether history is on), 404 for a name under /console/ that is not one, 405 for
  * anything but GET or HEAD, 503 when the console was never built. Read from disk on each request, so a
  * rebuild shows on reload.
  */
@@ -57,6 +57,7 @@ export function serveConsoleFile(
   res: ServerResponse,
   urlPath: string,
   live: LiveMode,
+  history: boolean,
   dir = CONSOLE_DIR,
 ): void {
   req.resume();
@@ -72,7 +73,13 @@ export function serveConsoleFile(
   } catch {
     return answer(res, 503, { error: 'the console is not built: run `npm run bundle`' });
   }
-  if (file === 'index.html') body = Buffer.from(body.toString('utf8').replace('__LIVE__', live));
+  if (file === 'index.html')
+    body = Buffer.from(
+      body
+        .toString('utf8')
+        .replace('__LIVE__', live)
+        .replace('__HISTORY__', history ? 'on' : 'off'),
+    );
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
@@ -82,13 +89,23 @@ export function serveConsoleFile(
   res.end(method === 'HEAD' ? undefined : body);
 }
 
+/** A JSON answer, with the console's security headers; never cached. */
 export function answer(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  answerJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** As answer, for a body that is JSON text already (a handler's HttpResponse). */
+export function answerJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     ...headers,

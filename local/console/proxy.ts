@@ -16,11 +16,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
+import { addressGuard } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
-import { answer, CONSOLE_DIR, isConsolePath, SECURITY_HEADERS, serveConsoleFile } from './assets';
-
-export const TOKEN_HEADER = 'x-console-token';
+import {
+  answer,
+  answerJsonText,
+  CONSOLE_DIR,
+  isConsolePath,
+  SECURITY_HEADERS,
+  serveConsoleFile,
+} from './assets';
 
 /**
  * The API routes the console reads: the list, one message, the history report. A message's id is
@@ -58,8 +65,14 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
   const token = options.token ?? randomBytes(32).toString('base64url');
   const tokenDigest = digest(token);
   const historyReport = historyReportEndpoint(options.historyReport);
-  let port = 0;
-  const hosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+  /** Refuses requests not addressed to this console; rebuilt for the port once it listens. */
+  const guardFor = (port: number) =>
+    addressGuard(port, {
+      loopback: ['127.0.0.1', 'localhost'],
+      refuseHost: (host, hosts) => `Host "${host}" is not this console's address (${hosts[0]})`,
+      refuseOrigin: (origin, hosts) => `Origin "${origin}" is not this console's origin (http://${hosts[0]})`,
+    });
+  let misaddressed = guardFor(0);
 
   const refuse = (res: ServerResponse, status: number, reason: string) => {
     options.onRefused?.(status, reason);
@@ -68,23 +81,22 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
-    const host = req.headers.host ?? '';
-    if (!hosts().includes(host))
-      return refuse(res, 403, `Host "${host.slice(0, 100)}" is not this console's address (${hosts()[0]})`);
-    const origin = req.headers.origin;
-    if (origin !== undefined && !hosts().some((h) => origin === `http://${h}`))
-      return refuse(
-        res,
-        403,
-        `Origin "${origin.slice(0, 100)}" is not this console's origin (http://${hosts()[0]})`,
-      );
+    const refused = misaddressed(req);
+    if (refused) return refuse(res, 403, refused);
     if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
     const [path = '/', query] = splitOnce(target, '?');
     if (isConsolePath(path))
-      return serveConsoleFile(req, res, path, 'poll', options.consoleDir ?? CONSOLE_DIR);
+      return serveConsoleFile(
+        req,
+        res,
+        path,
+        'poll',
+        options.historyReport !== undefined,
+        options.consoleDir ?? CONSOLE_DIR,
+      );
 
     req.resume();
-    const given = req.headers[TOKEN_HEADER];
+    const given = req.headers[CONSOLE_TOKEN_HEADER];
     if (typeof given !== 'string' || given === '')
       return refuse(res, 403, 'no X-Console-Token: open the URL `npm run console` printed, token included');
     if (!timingSafeEqual(digest(given), tokenDigest))
@@ -94,7 +106,7 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     if (!API_PATH.test(path)) return answer(res, 404, { error: `not found: ${path.slice(0, 100)}` });
     if (path === '/history/report') {
       const report = await historyReport(new URLSearchParams(query ?? ''));
-      return answer(res, report.statusCode, JSON.parse(report.body ?? '{}'));
+      return answerJsonText(res, report.statusCode, report.body ?? '{}');
     }
     // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
     const params = [...new URLSearchParams(query ?? '')];
@@ -127,7 +139,8 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
+  misaddressed = guardFor(port);
   const origin = `http://127.0.0.1:${port}`;
   return {
     origin,

@@ -7,6 +7,7 @@
  * so it can neither hold memory nor slow the others; it reconnects with its Last-Event-ID.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answer } from '../console/assets';
 import type { Delivery, EventHub } from './event-hub';
 
 export interface EventsEndpointOptions {
@@ -80,14 +81,4 @@ export function eventsEndpoint(
       unsubscribe();
     });
   }
-}
-
-function answer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
 }

@@ -323,7 +323,19 @@ it("draws the charts from this server's own history: the figures GET /history/re
   await screenshot(page, 'charts-real-history');
 });
 
-it('offers no charts when the history report answers 404 (history off)', async () => {
+it('offers no charts when history is off, and says so when the history report answers 404', async () => {
+  // The server tells the page whether history is on; this one keeps history, so the page is told "off"
+  // the way a server without history tells it.
+  const pageUrl = `${pipeline.url}/`;
+  await page.route(pageUrl, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(
+      '<meta name="tracker-history" content="on" />',
+      '<meta name="tracker-history" content="off" />',
+    );
+    expect(body).toContain('content="off"');
+    return route.fulfill({ response, body });
+  });
   await page.route('**/history/report?*', (route) =>
     route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"history is off"}' }),
   );
@@ -334,6 +346,14 @@ it('offers no charts when the history report answers 404 (history off)', async (
   );
   await page.waitForLoadState('networkidle');
   expect(await page.getByRole('link', { name: 'Charts' }).count()).toBe(0);
+  await open('#/charts');
+  await eventually(
+    () => page.locator('.notice').textContent(),
+    (value) => expect(value).toContain('history is off'),
+  );
+  expect(await page.locator('canvas').count()).toBe(0);
+  await page.unroute(pageUrl);
+  // History on at the server, but its report answers 404: the charts view says history is off.
   await open('#/charts');
   await eventually(
     () => page.locator('.notice').textContent(),

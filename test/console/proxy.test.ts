@@ -197,6 +197,8 @@ it('serves the page without the token, polling for live updates, with the CSP', 
   const page = await get('/', own());
   expect(page.status).toBe(200);
   expect(page.body).toContain('<meta name="tracker-live" content="poll" />');
+  // This stack keeps no history: the page is told so, and offers no charts.
+  expect(page.body).toContain('<meta name="tracker-history" content="off" />');
   expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
 });
 
