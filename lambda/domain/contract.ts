@@ -117,7 +117,7 @@ export const TIME_SHARDS = 8;
 
 /** The `byTime` partition of a message: the UTC day of its `createdAt` and a stable shard. */
 export function timeBucketOf(messageSid: string, createdAt: string): string {
-  return `${createdAt.slice(0, 10)}#${hashOf(messageSid) % TIME_SHARDS}`;
+  return `${createdAt.slice(0, 10)}#${hashOfSid(messageSid) % TIME_SHARDS}`;
 }
 
 /** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
@@ -161,10 +161,14 @@ export const STORE_DEFAULTS = { retentionDays: 400, pendingShards: 16 } as const
  * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
  */
 export function pendingShardOf(messageSid: string, shards: number): string {
-  return `p${hashOf(messageSid) % shards}`;
+  return `p${hashOfSid(messageSid) % shards}`;
 }
 
-function hashOf(messageSid: string): number {
+/**
+ * A stable, well-spread 32-bit hash of a SID: the shard of the indexes above, and the lane a local
+ * webhook delivery takes (so one message's events stay in order).
+ */
+export function hashOfSid(messageSid: string): number {
   let hash = 0;
   for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
   return hash;
