@@ -117,7 +117,16 @@ export const TIME_SHARDS = 8;
 
 /** The `byTime` partition of a message: the UTC day of its `createdAt` and a stable shard. */
 export function timeBucketOf(messageSid: string, createdAt: string): string {
-  return `${createdAt.slice(0, 10)}#${hashOfSid(messageSid) % TIME_SHARDS}`;
+  return timeBucket(createdAt.slice(0, 10), hashOfSid(messageSid) % TIME_SHARDS);
+}
+
+/** Every `byTime` (and `failures`) partition of one UTC day (`YYYY-MM-DD`), shard 0 first: what a reader queries. */
+export function timeBucketsOfDay(day: string): string[] {
+  return Array.from({ length: TIME_SHARDS }, (_, shard) => timeBucket(day, shard));
+}
+
+function timeBucket(day: string, shard: number): string {
+  return `${day}#${shard}`;
 }
 
 /** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
@@ -161,7 +170,16 @@ export const STORE_DEFAULTS = { retentionDays: 400, pendingShards: 16 } as const
  * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
  */
 export function pendingShardOf(messageSid: string, shards: number): string {
-  return `p${hashOfSid(messageSid) % shards}`;
+  return pendingShard(hashOfSid(messageSid) % shards);
+}
+
+/** Every partition of the pending index (`p0` ... `p{shards-1}`), in order: what the readers query. */
+export function pendingShardNames(shards: number): string[] {
+  return Array.from({ length: shards }, (_, shard) => pendingShard(shard));
+}
+
+function pendingShard(shard: number): string {
+  return `p${shard}`;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
 import { backoffMs } from '../domain/backoff';
 import { describeError } from '../domain/describe-error';
+import { pendingShardNames } from '../domain/contract';
 import type { Log, ObservationStore } from './ports';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
@@ -163,8 +164,8 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
 
   // One page per shard in turn, so that a shard with more work than one run can do never starves the
   // others; every shard gets its share of each run.
-  const cursors = Array.from({ length: deps.shards }, (_, shard) => ({
-    shard: `p${shard}`,
+  const cursors = pendingShardNames(deps.shards).map((shard) => ({
+    shard,
     startKey: undefined as PageCursor | undefined,
     done: false,
   }));
