@@ -1,3 +1,4 @@
+import { toMessageRecord } from '../../lambda/domain/message';
 import {
   pendingShardNames,
   pendingShardOf,
@@ -24,5 +25,25 @@ describe('index partition names: what readers query is what writers write', () =
     expect(buckets).toHaveLength(TIME_SHARDS);
     expect(buckets[0]).toBe('2026-03-04#0');
     for (const sid of sids) expect(buckets).toContain(timeBucketOf(sid, createdAt));
+  });
+});
+
+describe('the record users see', () => {
+  it('drops the synthetic index keys and keeps the public attributes indexes are over', () => {
+    const record = toMessageRecord({
+      messageSid: 'SM00000000000000000000000000000001',
+      status: 'sent',
+      final: false,
+      to: '+15551234567',
+      clientReference: 'order-1',
+      createdAt: '2026-03-04T05:06:07.000Z',
+      pendingShard: 'p3',
+      pendingSince: '2026-03-04T05:06:07.000Z',
+      timeBucket: '2026-03-04#1',
+      failureBucket: '2026-03-04#1',
+    });
+    expect(Object.keys(record).sort()).toEqual(
+      ['clientReference', 'createdAt', 'final', 'messageSid', 'status', 'statusTimes', 'tags', 'to'].sort(),
+    );
   });
 });
