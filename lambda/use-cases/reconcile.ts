@@ -15,6 +15,7 @@ import { backoffMs } from '../domain/backoff';
 import { describeError } from '../domain/describe-error';
 import { pendingShardNames } from '../domain/contract';
 import type { Log, ObservationStore } from './ports';
+import { TwilioApiError, TwilioNetworkError } from './twilio-ports';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
 export interface FetchedMessage {
@@ -191,11 +192,13 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   return report;
 }
 
-/** Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. */
+/**
+ * Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. The adapter
+ * (twilio-messages.ts) turns every failed request into one of these two errors.
+ */
 function isRetryable(error: unknown): boolean {
-  const e = error as { status?: number; httpStatus?: number; name?: string } | null;
-  const status = e?.status ?? e?.httpStatus;
-  return status === 429 || (status !== undefined && status >= 500) || e?.name === 'TwilioNetworkError';
+  if (error instanceof TwilioNetworkError) return true;
+  return error instanceof TwilioApiError && (error.httpStatus === 429 || error.httpStatus >= 500);
 }
 
 export function toObservation(message: FetchedMessage, now: Date): StatusObservation {
