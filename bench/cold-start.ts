@@ -266,6 +266,9 @@ const PLACEHOLDERS: Record<string, string> = {
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
   EVENT_BUS_NAME: 'bench-events',
+  RECONCILE_MIN_AGE_HOURS: '12',
+  RECONCILE_HORIZON_HOURS: '72',
+  RECONCILE_CONCURRENCY: '8',
   HISTORY_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-history-key',
   LIST_INDEXES: LIST_INDEX_NAMES.join(','),
   // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.

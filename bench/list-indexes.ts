@@ -127,7 +127,7 @@ async function listLatency(endpoint: string, count: number) {
   const started = Date.now();
   await putSeed(client, tableName, seeded);
   const seedSeconds = (Date.now() - started) / 1000;
-  const reader = new MessageIndexReader(client, tableName);
+  const reader = new MessageIndexReader(client, tableName, { countCapacity: true });
   const list = createListHandler({
     listMessages: createMessageLister({
       store: reader,

@@ -100,12 +100,11 @@ export function secretAccountTokens(options: SecretAccountTokensOptions): Accoun
     return started;
   };
 
-  /** A copy still good for this account: five minutes when it holds the account, else one minute. */
-  const usable = (copy: Copy | undefined, accountSid: string): copy is Copy => {
-    if (copy === undefined) return false;
-    const holds = copy.value !== MISSING && accountTokensIn(copy.value, accountSid) !== undefined;
-    return now() - copy.at < (holds ? ACCOUNT_CACHE_SECONDS : NEGATIVE_CACHE_SECONDS) * 1000;
-  };
+  const tokensIn = (copy: Copy, accountSid: string): AccountTokens | undefined =>
+    copy.value === MISSING ? undefined : accountTokensIn(copy.value, accountSid);
+  /** A copy still good: five minutes when it holds the account looked up, else one minute. */
+  const fresh = (copy: Copy, holdsAccount: boolean): boolean =>
+    now() - copy.at < (holdsAccount ? ACCOUNT_CACHE_SECONDS : NEGATIVE_CACHE_SECONDS) * 1000;
 
   const names = (accountSid: string) => accountSecretNames(options.prefix, accountSid, options.shards);
   const isShard = (name: string, accountSid: string) => !name.endsWith(accountSid);
@@ -113,18 +112,22 @@ export function secretAccountTokens(options: SecretAccountTokensOptions): Accoun
   return {
     async lookup(accountSid) {
       for (const name of names(accountSid)) {
-        let copy = copies.get(name);
-        if (!usable(copy, accountSid)) {
+        const cached = copies.get(name);
+        // The account's tokens in a copy are looked for once: they decide its freshness and the answer.
+        let tokens = cached === undefined ? undefined : tokensIn(cached, accountSid);
+        if (cached === undefined || !fresh(cached, tokens !== undefined)) {
           // Shard reads are bounded by the one-minute rule; an account's own secret by the bucket.
           if (!isShard(name, accountSid) && !inFlight.has(name) && !bucket.take())
             return { kind: 'throttled' };
-          copy = await fetchCopy(name);
+          tokens = tokensIn(await fetchCopy(name), accountSid);
         }
-        const tokens = copy.value === MISSING ? undefined : accountTokensIn(copy.value, accountSid);
         if (tokens) return { kind: 'found', tokens };
       }
       // Forged AccountSids must not grow the cache without end: forget what is too old to use.
-      if (copies.size > 10_000) for (const [name, copy] of copies) if (!usable(copy, '')) copies.delete(name);
+      if (copies.size > 10_000) {
+        for (const [name, copy] of copies)
+          if (!fresh(copy, tokensIn(copy, '') !== undefined)) copies.delete(name);
+      }
       return { kind: 'unknown' };
     },
     async refresh(accountSid) {
@@ -133,8 +136,7 @@ export function secretAccountTokens(options: SecretAccountTokensOptions): Accoun
       if (!bucket.take()) throw new AccountLookupThrottledError();
       lastRefresh.set(accountSid, now());
       for (const name of names(accountSid)) {
-        const copy = await fetchCopy(name);
-        const tokens = copy.value === MISSING ? undefined : accountTokensIn(copy.value, accountSid);
+        const tokens = tokensIn(await fetchCopy(name), accountSid);
         if (tokens) return tokens;
       }
       return undefined;

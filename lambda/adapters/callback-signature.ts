@@ -55,8 +55,10 @@ export function createSignatureVerifier(keys: SignatureKeys, logger: Pick<Log, '
       isValidSignature([t.authToken, t.secondaryAuthToken], signature, url, fields);
     const accountSid = fields.AccountSid?.[0];
     const main = await keys.credentials.get();
+    // The main tokens just read serve the check: one read of the main secret's copy per callback.
+    const withMain = () => check(main, () => keys.credentials.refresh(), matches);
     if (keys.accounts === undefined || !isAccountSid(accountSid) || accountSid === main.accountSid) {
-      return fromSource(keys.credentials, matches);
+      return withMain();
     }
     const found = await keys.accounts.lookup(accountSid);
     if (found.kind === 'throttled') throw new AccountLookupThrottledError();
@@ -70,6 +72,6 @@ export function createSignatureVerifier(keys: SignatureKeys, logger: Pick<Log, '
       fallbackLogged.add(accountSid);
       logger.info('account has no token of its own; checked with the main token', { accountSid });
     }
-    return fromSource(fallback, matches);
+    return fallback === keys.credentials ? withMain() : fromSource(fallback, matches);
   };
 }

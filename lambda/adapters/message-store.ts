@@ -79,7 +79,21 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
 
   /** The account a message belongs to, as recorded (a reconciler read: the pending index keeps keys only). */
   async accountOf(messageSid: string): Promise<string | undefined> {
-    return (await this.get(messageSid))?.accountSid;
+    // Only the one attribute: a run reads this for every pending message it polls.
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [MESSAGES_TABLE.partitionKey]: { S: messageSid } },
+          ProjectionExpression: '#account',
+          ExpressionAttributeNames: { '#account': ACCOUNT_ATTRIBUTE },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item?.[ACCOUNT_ATTRIBUTE]?.S;
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
   }
 
   /** Messages in one shard of the pending index that have been pending since before `olderThan`, oldest first. */
@@ -160,6 +174,9 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 }
+
+/** The stored attribute of MessageRecord.accountSid. */
+const ACCOUNT_ATTRIBUTE = 'accountSid' satisfies keyof MessageRecord;
 
 /** By name rather than instanceof: the SDK may hand back an exception class from another copy of itself. */
 function isConditionFailure(error: unknown): boolean {

@@ -123,7 +123,16 @@ export const TIME_SHARDS = 8;
 
 /** The `byTime` partition of a message: the UTC day of its `createdAt` and a stable shard. */
 export function timeBucketOf(messageSid: string, createdAt: string): string {
-  return `${createdAt.slice(0, 10)}#${hashOf(messageSid) % TIME_SHARDS}`;
+  return timeBucket(createdAt.slice(0, 10), hashOfSid(messageSid) % TIME_SHARDS);
+}
+
+/** Every `byTime` (and `failures`) partition of one UTC day (`YYYY-MM-DD`), shard 0 first: what a reader queries. */
+export function timeBucketsOfDay(day: string): string[] {
+  return Array.from({ length: TIME_SHARDS }, (_, shard) => timeBucket(day, shard));
+}
+
+function timeBucket(day: string, shard: number): string {
+  return `${day}#${shard}`;
 }
 
 /** The sender's idempotency table: Powertools idempotency's default key and TTL attribute names. */
@@ -167,10 +176,23 @@ export const STORE_DEFAULTS = { retentionDays: 400, pendingShards: 16 } as const
  * across shards. Writers and the reconciler must agree on `shards` (PENDING_SHARDS).
  */
 export function pendingShardOf(messageSid: string, shards: number): string {
-  return `p${hashOf(messageSid) % shards}`;
+  return pendingShard(hashOfSid(messageSid) % shards);
 }
 
-function hashOf(messageSid: string): number {
+/** Every partition of the pending index (`p0` ... `p{shards-1}`), in order: what the readers query. */
+export function pendingShardNames(shards: number): string[] {
+  return Array.from({ length: shards }, (_, shard) => pendingShard(shard));
+}
+
+function pendingShard(shard: number): string {
+  return `p${shard}`;
+}
+
+/**
+ * A stable, well-spread 32-bit hash of a SID: the shard of the indexes above, and the lane a local
+ * webhook delivery takes (so one message's events stay in order).
+ */
+export function hashOfSid(messageSid: string): number {
   let hash = 0;
   for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
   return hash;

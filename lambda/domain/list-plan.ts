@@ -9,7 +9,13 @@
  * The day-partitioned indexes (`byTime`, `failures`) and any such item filter look at the last
  * LOOKBACK_DAYS when `since` is not given, so a query never wanders through the whole table.
  */
-import { MESSAGES_TABLE, SID_PATTERNS, TIME_SHARDS, type ListIndexName } from './contract';
+import {
+  MESSAGES_TABLE,
+  pendingShardNames,
+  SID_PATTERNS,
+  timeBucketsOfDay,
+  type ListIndexName,
+} from './contract';
 import { FAILURE_STATUSES, isFinal } from './lifecycle';
 import type { ListFilters } from './list-query';
 
@@ -89,7 +95,7 @@ export function planList(
   if (index === 'byClientReference') partitionsOf = () => [filters.clientReference!];
   else if (index === 'byTo') partitionsOf = () => [filters.to!];
   else if (!byDay) {
-    const shards = Array.from({ length: setup.pendingShards }, (_, i) => `p${i}`);
+    const shards = pendingShardNames(setup.pendingShards);
     partitionsOf = () => shards;
   } else {
     // Newest day first: from the day of `until` (exclusive, so its last millisecond) down to `since`'s.
@@ -98,7 +104,7 @@ export function planList(
     tierCount = Math.max(0, last - first + 1);
     partitionsOf = (tier) => {
       const day = new Date((last - tier) * DAY_MS).toISOString().slice(0, 10);
-      return Array.from({ length: TIME_SHARDS }, (_, shard) => `${day}#${shard}`);
+      return timeBucketsOfDay(day);
     };
   }
   return {

@@ -7,7 +7,7 @@
 import { SID_PATTERNS } from './contract';
 import { isKnownStatus } from './lifecycle';
 import type { MessageRecord } from './message';
-import { MAX_TAG_VALUE_LENGTH, TAG_KEY_PATTERN, type Tags } from './tags';
+import { hasNoControlCharacters, tagProblem, type Tags } from './tags';
 
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
@@ -17,7 +17,6 @@ const MAX_CURSOR_LENGTH = 8192;
 const TAG_PARAMETER = 'tag.';
 /** `YYYY-MM-DD`, optionally with a time and then a zone (an instant needs one: Z or an offset). */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
-const PRINTABLE = /^[^\p{Cc}]+$/u;
 
 export const LIST_PARAMETERS = [
   'status',
@@ -147,7 +146,8 @@ function set(request: ListRequest, name: string, value: string): string | undefi
     case 'to':
     case 'from':
     case 'clientReference':
-      if (!PRINTABLE.test(value)) return `"${name}" must be non-empty text without control characters`;
+      if (value === '' || !hasNoControlCharacters(value))
+        return `"${name}" must be non-empty text without control characters`;
       // A `+` sent unencoded arrives as a space: say so rather than match nothing.
       if (name !== 'clientReference' && value.startsWith(' ')) return `"${name}": send + as %2B`;
       filters[name] = value;
@@ -170,10 +170,9 @@ function set(request: ListRequest, name: string, value: string): string | undefi
 }
 
 function setTag(filters: ListFilters, key: string, value: string): string | undefined {
-  if (!TAG_KEY_PATTERN.test(key)) return 'a tag key must be 1-64 of A-Z a-z 0-9 _ . -';
-  if (value.length > MAX_TAG_VALUE_LENGTH || !/^[^\p{Cc}]*$/u.test(value)) {
-    return `a tag value is at most ${MAX_TAG_VALUE_LENGTH} characters, without control characters`;
-  }
+  // The same rule as a tag a message is given: a value no message can carry matches nothing.
+  const problem = tagProblem(key, value);
+  if (problem !== undefined) return problem;
   filters.tags[key] = value;
   return undefined;
 }

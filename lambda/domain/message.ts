@@ -10,6 +10,7 @@
  * answered with `status: null` and `final: false` (its history is in `statusTimes`), never as an item
  * with those attributes missing. The reconciler polls it like any unfinished message.
  */
+import { MESSAGES_TABLE } from './contract';
 import type { ObservationSource } from './observation';
 import { TAG_ATTRIBUTE_PREFIX, type Tags } from './tags';
 
@@ -47,8 +48,23 @@ export interface MessageRecord {
   tags: Tags;
 }
 
-/** Attributes that exist only for the store's own indexes; not part of the record users see. */
-const INTERNAL_ATTRIBUTES = new Set(['pendingShard', 'pendingSince', 'timeBucket', 'failureBucket']);
+/** Index keys that are also attributes of the record users see (the indexes are over them). */
+const PUBLIC_INDEX_KEYS: ReadonlySet<string> = new Set<keyof MessageRecord>([
+  'to',
+  'clientReference',
+  'createdAt',
+]);
+
+/**
+ * Attributes that exist only for the store's own indexes (pendingShard, pendingSince, timeBucket,
+ * failureBucket); not part of the record users see. Taken from the table's index keys, so a new
+ * synthetic key is hidden without a second list to update.
+ */
+const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set(
+  [MESSAGES_TABLE.pendingIndex, ...MESSAGES_TABLE.listIndexes]
+    .flatMap((index): string[] => [index.partitionKey, index.sortKey])
+    .filter((key) => !PUBLIC_INDEX_KEYS.has(key)),
+);
 
 export function statusTimeAttribute(status: string): string {
   return `${STATUS_TIME_PREFIX}${status}`;

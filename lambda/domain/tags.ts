@@ -22,6 +22,11 @@ const TAG_VALUE_PATTERN = /^[^\p{Cc}]*$/u;
 
 export type Tags = Record<string, string>;
 
+/** True when `value` holds no control character (the empty text included). */
+export function hasNoControlCharacters(value: string): boolean {
+  return TAG_VALUE_PATTERN.test(value);
+}
+
 export function tagAttribute(key: string): string {
   return `${TAG_ATTRIBUTE_PREFIX}${key}`;
 }

@@ -19,6 +19,10 @@ const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_
 const applyOptions = applyOptionsFromEnv();
 const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);
 const credentials = credentialsFromEnvironment();
+// Read once, at cold start (config.ts): a missing or malformed value fails the cold start, not each run.
+const minAgeHours = positiveEnv('RECONCILE_MIN_AGE_HOURS');
+const horizonHours = positiveEnv('RECONCILE_HORIZON_HOURS');
+const concurrency = positiveEnv('RECONCILE_CONCURRENCY', { integer: true });
 /** Stop starting new polls this long before the Lambda's timeout, so the run ends cleanly. */
 const SAFETY_MARGIN_MS = 30_000;
 
@@ -31,9 +35,9 @@ export async function handler(_event: unknown, context: Context) {
     store,
     fetchMessage,
     shards: applyOptions.pendingShards,
-    minAgeHours: positiveEnv('RECONCILE_MIN_AGE_HOURS'),
-    horizonHours: positiveEnv('RECONCILE_HORIZON_HOURS'),
-    concurrency: positiveEnv('RECONCILE_CONCURRENCY', { integer: true }),
+    minAgeHours,
+    horizonHours,
+    concurrency,
     hasTime: () => context.getRemainingTimeInMillis() > SAFETY_MARGIN_MS,
     logger,
   });

@@ -13,7 +13,9 @@ import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
 import { backoffMs } from '../domain/backoff';
 import { describeError } from '../domain/describe-error';
+import { pendingShardNames } from '../domain/contract';
 import type { Log, ObservationStore } from './ports';
+import { TwilioApiError, TwilioNetworkError } from './twilio-ports';
 
 /** What Twilio's Messages API says of one message (the fields the tracker keeps). */
 export interface FetchedMessage {
@@ -163,8 +165,8 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
 
   // One page per shard in turn, so that a shard with more work than one run can do never starves the
   // others; every shard gets its share of each run.
-  const cursors = Array.from({ length: deps.shards }, (_, shard) => ({
-    shard: `p${shard}`,
+  const cursors = pendingShardNames(deps.shards).map((shard) => ({
+    shard,
     startKey: undefined as PageCursor | undefined,
     done: false,
   }));
@@ -190,11 +192,13 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   return report;
 }
 
-/** Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. */
+/**
+ * Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. The adapter
+ * (twilio-messages.ts) turns every failed request into one of these two errors.
+ */
 function isRetryable(error: unknown): boolean {
-  const e = error as { status?: number; httpStatus?: number; name?: string } | null;
-  const status = e?.status ?? e?.httpStatus;
-  return status === 429 || (status !== undefined && status >= 500) || e?.name === 'TwilioNetworkError';
+  if (error instanceof TwilioNetworkError) return true;
+  return error instanceof TwilioApiError && (error.httpStatus === 429 || error.httpStatus >= 500);
 }
 
 export function toObservation(message: FetchedMessage, now: Date): StatusObservation {

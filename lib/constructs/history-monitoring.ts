@@ -10,7 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
-import { metric } from './tracker-metrics';
+import { anyWaitingIn, metric, trackerAlarm } from './tracker-metrics';
 
 /** The parts of the history path that are watched. */
 export interface MonitoredHistory {
@@ -48,16 +48,13 @@ export function createHistoryAlarms(scope: Construct, history: MonitoredHistory)
   const notify = new cloudwatchActions.SnsAction(history.alarmTopic);
   const firehose = (metricName: string, statistic: string) =>
     firehoseMetric(history.streamName, metricName, statistic);
-  const alarm = (alarmId: string, options: cloudwatch.AlarmProps) => {
-    const created = new cloudwatch.Alarm(scope, alarmId, {
-      alarmName: `${history.namePrefix}-History${alarmId}`,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...options,
-    });
-    created.addAlarmAction(notify);
-    created.addOkAction(notify);
-    return created;
-  };
+  const alarm = (alarmId: string, options: cloudwatch.AlarmProps) =>
+    trackerAlarm(
+      scope,
+      alarmId,
+      { alarmName: `${history.namePrefix}-History${alarmId}`, ...options, notifyOk: true },
+      notify,
+    );
   // Data freshness: the age of the oldest row not yet in S3. Normally at most the buffer interval
   // plus the processor's 60 s buffer; 15 minutes more means delivery is failing and being retried.
   const freshnessThreshold = history.bufferSeconds + 60 + 15 * 60;
@@ -105,13 +102,7 @@ export function createHistoryAlarms(scope: Construct, history: MonitoredHistory)
         'Status-change events could not be put on the history delivery stream after 24 hours of retries: ' +
         `they are in ${history.deadLetterQueue.queueName}, and missing from the history until replayed ` +
         '(the messages table still holds each message).',
-      metric: history.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+      ...anyWaitingIn(history.deadLetterQueue),
     }),
     dataFreshness: alarm('DataFreshness', {
       alarmDescription:

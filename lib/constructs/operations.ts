@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { ERROR_STATUSES, KNOWN_STATUSES, isFinal } from '../../lambda/domain/lifecycle';
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
 import { createDashboard } from './dashboard';
-import { metric } from './tracker-metrics';
+import { anyWaitingIn, metric, trackerAlarm } from './tracker-metrics';
 import type { StatusEvents } from './status-events';
 import type { TrackerFunction } from './tracker-function';
 
@@ -77,17 +77,8 @@ export class TrackerOperations extends Construct {
     const alarm = (
       alarmId: string,
       options: cloudwatch.AlarmProps & { notifyOk: boolean },
-    ): cloudwatch.Alarm => {
-      const { notifyOk, ...alarmProps } = options;
-      const created = new cloudwatch.Alarm(this, alarmId, {
-        alarmName: `${props.namePrefix}-${alarmId}`,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...alarmProps,
-      });
-      created.addAlarmAction(notify);
-      if (notifyOk) created.addOkAction(notify);
-      return created;
-    };
+    ): cloudwatch.Alarm =>
+      trackerAlarm(this, alarmId, { alarmName: `${props.namePrefix}-${alarmId}`, ...options }, notify);
 
     this.alarms = {
       signatureRejections: alarm('SignatureRejections', {
@@ -148,6 +139,7 @@ export class TrackerOperations extends Construct {
           `Send requests were dead-lettered after repeated retryable failures; they wait in ` +
           `${props.sendDeadLetterQueue.queueName} (redrive them to the send queue once the cause is fixed).`,
         ...anyWaitingIn(props.sendDeadLetterQueue),
+        notifyOk: true,
       }),
       // One notification per failed run: the next scheduled run is the retry, so an OK message would
       // only say that nothing ran in the following five minutes.
@@ -178,6 +170,7 @@ export class TrackerOperations extends Construct {
           `in ${events.failureQueue.queueName}. Consumers of the event bus missed these changes; the table ` +
           'still holds the truth (query the messages, then replay or reconcile downstream).',
         ...anyWaitingIn(events.failureQueue),
+        notifyOk: true,
       }),
       // IteratorAge: how old the newest record of the last batch was when it was read. Minutes means the
       // consumer is failing and retrying, or cannot keep up; records older than the stream's 24 hours are lost.
@@ -270,15 +263,3 @@ export class TrackerOperations extends Construct {
 }
 
 /** Alarm settings for a queue that should stay empty (a dead-letter or failure queue): anything in it. */
-function anyWaitingIn(queue: sqs.IQueue) {
-  return {
-    metric: queue.metricApproximateNumberOfMessagesVisible({
-      period: Duration.minutes(5),
-      statistic: 'Maximum',
-    }),
-    threshold: 0,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    evaluationPeriods: 1,
-    notifyOk: true,
-  };
-}

@@ -5,6 +5,8 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, type MetricName } from '../../lambda/domain/metric-names';
 
 /** A custom metric: namespace, name and the `service` dimension Powertools adds (plus any other). */
@@ -41,4 +43,37 @@ export function search(name: MetricName, service: string, dimension: string, per
     period,
     label: `\${PROP('Dim.${dimension}')}`,
   });
+}
+
+/**
+ * An alarm of the tracker: missing data is not breaching (a quiet stack is a healthy one), and `action`
+ * is told when it fires, and when it clears too with `notifyOk`.
+ */
+export function trackerAlarm(
+  scope: Construct,
+  id: string,
+  props: cloudwatch.AlarmProps & { notifyOk: boolean },
+  action: cloudwatch.IAlarmAction,
+): cloudwatch.Alarm {
+  const { notifyOk, ...alarmProps } = props;
+  const created = new cloudwatch.Alarm(scope, id, {
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    ...alarmProps,
+  });
+  created.addAlarmAction(action);
+  if (notifyOk) created.addOkAction(action);
+  return created;
+}
+
+/** Alarm settings that fire while any message waits in `queue` (a dead-letter or failure queue). */
+export function anyWaitingIn(queue: sqs.IQueue) {
+  return {
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+  };
 }

@@ -11,6 +11,7 @@
  *   catch up from GET /events with Last-Event-ID while the ring still holds them).
  */
 import { backoffMs } from '../../lambda/domain/backoff';
+import { hashOfSid } from '../../lambda/domain/contract';
 import type { Delivery } from './event-hub';
 
 export interface WebhookOptions {
@@ -111,7 +112,7 @@ export function startWebhook(options: WebhookOptions): Webhook {
     enqueue: (delivery) => {
       if (stopped) return;
       if (queued >= maxQueued) return drop(delivery, `webhook queue full (${maxQueued} events)`);
-      const lane = lanes[laneOf(delivery.message.detail.messageSid, laneCount)]!;
+      const lane = lanes[hashOfSid(delivery.message.detail.messageSid) % laneCount]!;
       lane.queue.push(delivery);
       queued++;
       if (!lane.running) void run(lane);
@@ -123,10 +124,4 @@ export function startWebhook(options: WebhookOptions): Webhook {
       stats.dropped += queued;
     },
   };
-}
-
-function laneOf(key: string, lanes: number): number {
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
-  return hash % lanes;
 }

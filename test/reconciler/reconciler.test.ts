@@ -10,6 +10,7 @@ import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-s
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
 import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
+import { TwilioApiError } from '../../lambda/use-cases/twilio-ports';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
@@ -165,7 +166,7 @@ describe('reconciler', () => {
         now: () => new Date(Date.now() + 13 * HOUR),
         sleep: async (ms) => void sleeps.push(ms),
         fetchMessage: async (s) => {
-          if (s === sid && calls++ < 2) throw Object.assign(new Error('Too Many Requests'), { status: 429 });
+          if (s === sid && calls++ < 2) throw new TwilioApiError(429, 20429, 'Too Many Requests');
           return fetchMessage(s);
         },
       }),
