@@ -14,7 +14,7 @@ export const MAX_LIST_LIMIT = 1000;
 /** Longest address, reference or cursor accepted; longer values cannot match anything stored. */
 const MAX_VALUE_LENGTH = 1024;
 const MAX_CURSOR_LENGTH = 8192;
-const TAG_PARAMETER = 'tag.';
+export const TAG_PARAMETER = 'tag.';
 /** `YYYY-MM-DD`, optionally with a time and then a zone (an instant needs one: Z or an offset). */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 

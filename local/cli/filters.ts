@@ -5,7 +5,7 @@
  * and its 400 names the parameter.
  */
 import { SID_PATTERNS } from '../../lambda/domain/contract';
-import { MAX_LIST_LIMIT } from '../../lambda/domain/list-query';
+import { MAX_LIST_LIMIT, TAG_PARAMETER } from '../../lambda/domain/list-query';
 import { UsageError } from './errors';
 import type { OptionSpecs } from './options';
 
@@ -74,7 +74,7 @@ export function filterParams(values: FilterValues, now = Date.now()): [string, s
   for (const tag of values.tag ?? []) {
     const at = tag.indexOf('=');
     if (at <= 0) throw new UsageError(`--tag wants KEY=VALUE, got "${tag}"`);
-    add(`tag.${tag.slice(0, at)}`, tag.slice(at + 1));
+    add(`${TAG_PARAMETER}${tag.slice(0, at)}`, tag.slice(at + 1));
   }
   if (values.limit !== undefined) {
     const limit = Number(whole('--limit', values.limit));
