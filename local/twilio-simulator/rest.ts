@@ -375,7 +375,7 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
 
   if (messages) {
     if (method === 'POST') return createMessage(engine, req, res, accountInPath);
-    if (method === 'GET') return listMessages(engine, url, res);
+    if (method === 'GET') return listMessages(engine, url, res, messages[1] ?? '');
     throw methodNotAllowed();
   }
   if (message) {
@@ -469,18 +469,22 @@ async function createMessage(
   send(res, 201, messageJson(created));
 }
 
-function listMessages(engine: SimulatorEngine, url: URL, res: ServerResponse): void {
+/** The messages of the account in the path only, as Twilio lists them. */
+function listMessages(engine: SimulatorEngine, url: URL, res: ServerResponse, accountSid: string): void {
   const pageSize = Math.min(1000, Math.max(1, Number(url.searchParams.get('PageSize') ?? 50) || 50));
   const page = Math.max(0, Number(url.searchParams.get('Page') ?? 0) || 0);
   const to = url.searchParams.get('To');
   const from = url.searchParams.get('From');
   const all = engine
     .messages()
-    .filter((m) => (to === null || m.to === to) && (from === null || m.from === from))
+    .filter(
+      (m) =>
+        m.accountSid === accountSid && (to === null || m.to === to) && (from === null || m.from === from),
+    )
     .reverse(); // newest first, as Twilio lists
   const start = page * pageSize;
   const items = all.slice(start, start + pageSize);
-  const base = `/2010-04-01/Accounts/${engine.options.accountSid}/Messages.json`;
+  const base = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
   const filters = [
     to !== null ? `To=${encodeURIComponent(to)}` : '',
     from !== null ? `From=${encodeURIComponent(from)}` : '',
