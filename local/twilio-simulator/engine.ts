@@ -51,7 +51,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   };
 }
 
-/** Knobs setOptions may change at run time (port, accountSid and seed are fixed at start). */
+/** Knobs setOptions may change at run time (port, accountSid, subaccounts and seed are fixed at start). */
 const RUNTIME_OPTIONS = [
   'authToken',
   'outcomes',
@@ -136,6 +136,8 @@ export class SimulatorEngine {
   private createFailures: CreateFailure[];
   private readonly records = new Map<string, MessageRecord>();
   private readonly serviceMap = new Map<string, SimulatedService>();
+  /** Subaccount auth tokens by SID, built once: subaccounts are fixed at start. */
+  private readonly subaccountTokens: ReadonlyMap<string, string>;
   private readonly counters: SimulatorStats = {
     messages: 0,
     callbacksSent: 0,
@@ -157,6 +159,7 @@ export class SimulatorEngine {
 
   constructor(options: SimulatorOptions) {
     this.options = resolveOptions(options);
+    this.subaccountTokens = new Map(this.options.subaccounts.map((a) => [a.accountSid, a.authToken]));
     this.createFailures = [...(options.createFailures ?? [])];
     this.dispatcher = new CallbackDispatcher(
       {
@@ -183,7 +186,7 @@ export class SimulatorEngine {
   /** The auth token of the parent account or one of its subaccounts; undefined for any other SID. */
   tokenOf(accountSid: string): string | undefined {
     if (accountSid === this.options.accountSid) return this.options.authToken;
-    return this.options.subaccounts.find((a) => a.accountSid === accountSid)?.authToken;
+    return this.subaccountTokens.get(accountSid);
   }
 
   /** The next queued create fault, if any (consumed). */

@@ -155,7 +155,8 @@ export interface TwilioSimulator {
   /**
    * Changes knobs at run time. Plans are made when a message is created, so outcome and fault rates
    * apply to messages created afterwards; authToken, callbackConcurrency and createFailures (which
-   * replaces the queue) apply at once. port, accountSid and seed are fixed at start and ignored here.
+   * replaces the queue) apply at once. port, accountSid, subaccounts and seed are fixed at start and
+   * ignored here.
    */
   setOptions(partial: Partial<SimulatorOptions>): void;
   /** Creates (or replaces) a Messaging Service. */

@@ -1,6 +1,7 @@
 /**
  * The simulator serving a parent and its subaccounts, reached the way twilio-node reaches them: each
- * account's messages are created, listed and fetched under its own path only.
+ * account's messages are created, listed and fetched under its own path only, and an account's token is
+ * found without going through the subaccounts on every request.
  */
 import {
   startTwilioSimulator,
@@ -8,6 +9,7 @@ import {
   type TwilioSimulator,
 } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
+import { startReceiver } from './support';
 
 const account = (n: number): SimulatedAccount => ({
   accountSid: `AC${n.toString(16).padStart(32, '0')}`,
@@ -93,5 +95,42 @@ describe('twilio simulator: subaccounts', () => {
     const own = twilioClientFor(sim.url, SUBS[0]!.accountSid, SUBS[0]!.authToken);
     expect(await statusOf(own.api.v2010.accounts(sim.accountSid).messages.list())).toBe(401);
     expect(await statusOf(own.api.v2010.accounts(SUBS[1]!.accountSid).messages.list())).toBe(401);
+  });
+});
+
+describe('twilio simulator: many subaccounts', () => {
+  it('finds an account’s token without going through the subaccounts on each request', async () => {
+    const accounts = Array.from({ length: 2000 }, (_, i) => account(i + 1));
+    let reads = 0;
+    const counted = new Proxy(accounts, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const last = accounts.at(-1)!;
+    const receiver = await startReceiver(() => last.authToken);
+    const sim = await startTwilioSimulator({ seed: 4, subaccounts: counted, stepDelayMs: [1, 2] });
+    try {
+      reads = 0;
+      const client = twilioClientFor(sim.url, last.accountSid, last.authToken);
+      for (let i = 0; i < 5; i++) {
+        await client.messages.create({
+          to: TO,
+          from: '+15005550006',
+          body: 'x',
+          statusCallback: `${receiver.url}/cb`,
+        });
+      }
+      await sim.idle();
+      expect(await client.messages.list()).toHaveLength(5);
+      expect(receiver.callbacks.length).toBeGreaterThan(0);
+      expect(receiver.callbacks.every((cb) => cb.signatureValid)).toBe(true);
+      expect(receiver.callbacks.every((cb) => cb.params.AccountSid === last.accountSid)).toBe(true);
+      expect(reads).toBe(0);
+    } finally {
+      await sim.stop();
+      await receiver.close();
+    }
   });
 });
