@@ -1,7 +1,8 @@
 /**
  * The sender and the reconciler act for any account: a subaccount's message is sent with the parent's
  * credentials and the subaccount's SID in the API path, recorded under that account, and polled back
- * from that account (the simulator, like Twilio, finds it only there). Real tables in DynamoDB Local.
+ * from that account (the simulator, like Twilio, finds and lists it only there), however many accounts
+ * there are. Real tables in DynamoDB Local.
  */
 import { MessageStore } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
@@ -10,6 +11,7 @@ import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
 import { isSendFailure, type SendResult } from '../../lambda/use-cases/send-results';
 import { reconcile } from '../../lambda/use-cases/reconcile';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
+import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { createTestTable, type TestTable } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
@@ -21,6 +23,10 @@ import {
 
 const SUB = { accountSid: `AC${'5'.repeat(32)}`, authToken: 'subaccount-token-0123456789abcdef' };
 const STRANGER = `AC${'9'.repeat(32)}`;
+const MANY = Array.from({ length: 300 }, (_, i) => ({
+  accountSid: `AC${'b'.repeat(24)}${i.toString(16).padStart(8, '0')}`,
+  authToken: `many-token-${i}-0123456789abcdef`,
+}));
 const HOUR = 3_600_000;
 
 let sim: TwilioSimulator;
@@ -31,7 +37,12 @@ let store: MessageStore;
 
 beforeAll(async () => {
   // Every callback lost: the reconciler must learn each final status from the right account.
-  sim = await startTwilioSimulator({ seed: 5, subaccounts: [SUB], lostCallbackRate: 1, stepDelayMs: [1, 3] });
+  sim = await startTwilioSimulator({
+    seed: 5,
+    subaccounts: [SUB, ...MANY],
+    lostCallbackRate: 1,
+    stepDelayMs: [1, 3],
+  });
   proxy = await startRecordingProxy(sim.url);
   [table, idempotencyTable] = await Promise.all([
     createTestTable('accounts-send'),
@@ -53,6 +64,21 @@ const sender = () =>
     from: '+15005550006',
     statusCallbackUrl: 'http://127.0.0.1:9/message-status',
   }).sender;
+
+/** One reconcile pass as the reconciler Lambda makes it, with the parent's credentials, 13 hours on. */
+async function reconcileAll() {
+  const parent = environmentCredentials({
+    TWILIO_ACCOUNT_SID: sim.accountSid,
+    TWILIO_AUTH_TOKEN: sim.authToken,
+  })!;
+  return reconcile({
+    store,
+    fetchMessage: twilioMessageFetcher(messagesByAccount(await parent.get(), { baseUrl: sim.url })),
+    shards: 2,
+    now: () => new Date(Date.now() + 13 * HOUR),
+    sleep: async () => undefined,
+  });
+}
 
 function sid(result: SendResult): string {
   if (isSendFailure(result)) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
@@ -94,17 +120,7 @@ it('the reconciler fetches each message from its own account', async () => {
     sid(await sender().send({ to: '+14155550112', body: 'c', accountSid: SUB.accountSid })),
   ];
   await sim.idle();
-  const parent = environmentCredentials({
-    TWILIO_ACCOUNT_SID: sim.accountSid,
-    TWILIO_AUTH_TOKEN: sim.authToken,
-  })!;
-  const report = await reconcile({
-    store,
-    fetchMessage: twilioMessageFetcher(messagesByAccount(await parent.get(), { baseUrl: sim.url })),
-    shards: 2,
-    now: () => new Date(Date.now() + 13 * HOUR),
-    sleep: async () => undefined,
-  });
+  const report = await reconcileAll();
   expect(report.errors).toBe(0);
   const truth = sim.truth();
   for (const messageSid of sids) {
@@ -114,5 +130,36 @@ it('the reconciler fetches each message from its own account', async () => {
       status: truth.get(messageSid)?.status,
       accountSid: truth.get(messageSid)?.accountSid,
     });
+  }
+});
+
+it('under many subaccounts, each lists only its own messages and the reconciler finds every one', async () => {
+  const owners = [MANY[0]!, MANY[150]!, MANY.at(-1)!];
+  const sent = new Map<string, string[]>();
+  for (const { accountSid } of owners) {
+    for (const to of ['+14155550120', '+14155550121']) {
+      const messageSid = sid(await sender().send({ to, body: 'many', accountSid }));
+      sent.set(accountSid, [...(sent.get(accountSid) ?? []), messageSid]);
+    }
+  }
+  await sim.idle();
+  const client = twilioClientFor(sim.url, sim.accountSid, sim.authToken);
+  for (const [accountSid, sids] of sent) {
+    const listed = await client.api.v2010.accounts(accountSid).messages.list();
+    expect(listed.map((m) => m.sid)).toEqual([...sids].reverse());
+  }
+
+  const report = await reconcileAll();
+  expect(report.errors).toBe(0);
+  const truth = sim.truth();
+  for (const [accountSid, sids] of sent) {
+    for (const messageSid of sids) {
+      const record = await store.get(messageSid);
+      expect({ messageSid, status: record?.status, accountSid: record?.accountSid }).toEqual({
+        messageSid,
+        status: truth.get(messageSid)?.status,
+        accountSid,
+      });
+    }
   }
 });
