@@ -24,6 +24,7 @@ import { settledEvents, subscribeEvents } from './events/sse-client';
 import type { MessageRecord } from '../lambda/domain/message';
 import { computeHistoryReport } from './history/report';
 import { historyReportText } from './history/text';
+import { textTable } from './text-table';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -276,11 +277,9 @@ class ProgressBar {
 }
 
 function printTable(header: [string, string], rows: Array<[string, number | string]>): void {
-  const width = Math.max(header[0].length, ...rows.map(([k]) => k.length));
-  console.log(`${header[0].padEnd(width)}  ${header[1]}`);
-  console.log(`${'-'.repeat(width)}  ${'-'.repeat(header[1].length)}`);
-  for (const [key, value] of rows)
-    console.log(`${key.padEnd(width)}  ${String(value).padStart(header[1].length)}`);
+  const columns = [{ title: header[0] }, { title: header[1], align: 'right' as const }];
+  const cells = rows.map(([key, value]) => [key, String(value)]);
+  for (const line of textTable(columns, cells, { rule: true })) console.log(line);
 }
 
 function positiveInt(raw: string | undefined, name: string): number {
