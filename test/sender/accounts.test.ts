@@ -3,14 +3,13 @@
  * credentials and the subaccount's SID in the API path, recorded under that account, and polled back
  * from that account (the simulator, like Twilio, finds it only there). Real tables in DynamoDB Local.
  */
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
 import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
 import { isSendFailure, type SendResult } from '../../lambda/use-cases/send-results';
 import { reconcile } from '../../lambda/use-cases/reconcile';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
   startRecordingProxy,
@@ -23,32 +22,27 @@ const SUB = { accountSid: `AC${'5'.repeat(32)}`, authToken: 'subaccount-token-01
 const STRANGER = `AC${'9'.repeat(32)}`;
 const HOUR = 3_600_000;
 
+const db = useMessageStore('accounts-send', { retentionDays: 30, pendingShards: 2 });
 let sim: TwilioSimulator;
 let proxy: RecordingProxy;
-let table: TestTable;
 let idempotencyTable: IdempotencyTestTable;
-let store: MessageStore;
 
 beforeAll(async () => {
   // Every callback lost: the reconciler must learn each final status from the right account.
   sim = await startTwilioSimulator({ seed: 5, subaccounts: [SUB], lostCallbackRate: 1, stepDelayMs: [1, 3] });
   proxy = await startRecordingProxy(sim.url);
-  [table, idempotencyTable] = await Promise.all([
-    createTestTable('accounts-send'),
-    createIdempotencyTestTable(),
-  ]);
-  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: 2 });
+  idempotencyTable = await createIdempotencyTestTable();
 });
 afterAll(async () => {
   await sim.stop();
-  await Promise.all([proxy.stop(), table.drop(), idempotencyTable.drop()]);
+  await Promise.all([proxy.stop(), idempotencyTable.drop()]);
 });
 
 const sender = () =>
   testSender({
     sim,
     proxy,
-    store,
+    store: db.store,
     idempotencyTable,
     from: '+15005550006',
     statusCallbackUrl: 'http://127.0.0.1:9/message-status',
@@ -63,13 +57,13 @@ it('sends as a subaccount with the parent’s credentials and records the messag
   const messageSid = sid(await sender().send({ to: '+14155550100', body: 'hi', accountSid: SUB.accountSid }));
   expect(proxy.creates().at(-1)?.path).toBe(`/2010-04-01/Accounts/${SUB.accountSid}/Messages.json`);
   expect(sim.message(messageSid)?.accountSid).toBe(SUB.accountSid);
-  expect(await store.get(messageSid)).toMatchObject({ accountSid: SUB.accountSid, source: 'send' });
+  expect(await db.store.get(messageSid)).toMatchObject({ accountSid: SUB.accountSid, source: 'send' });
 });
 
 it('without accountSid, sends as the parent, as before', async () => {
   const messageSid = sid(await sender().send({ to: '+14155550101', body: 'hi' }));
   expect(sim.message(messageSid)?.accountSid).toBe(sim.accountSid);
-  expect(await store.get(messageSid)).toMatchObject({ accountSid: sim.accountSid });
+  expect(await db.store.get(messageSid)).toMatchObject({ accountSid: sim.accountSid });
 });
 
 it('refuses a malformed accountSid before anything reaches Twilio or the table', async () => {
@@ -99,7 +93,7 @@ it('the reconciler fetches each message from its own account', async () => {
     TWILIO_AUTH_TOKEN: sim.authToken,
   })!;
   const report = await reconcile({
-    store,
+    store: db.store,
     fetchMessage: twilioMessageFetcher(messagesByAccount(await parent.get(), { baseUrl: sim.url })),
     shards: 2,
     now: () => new Date(Date.now() + 13 * HOUR),
@@ -108,7 +102,7 @@ it('the reconciler fetches each message from its own account', async () => {
   expect(report.errors).toBe(0);
   const truth = sim.truth();
   for (const messageSid of sids) {
-    const record = await store.get(messageSid);
+    const record = await db.store.get(messageSid);
     expect({ messageSid, status: record?.status, accountSid: record?.accountSid }).toEqual({
       messageSid,
       status: truth.get(messageSid)?.status,
