@@ -20,10 +20,12 @@ import { freePort } from './ports';
 import { UsageError } from './cli/errors';
 import { localBaseUrl } from './cli/tracker';
 import { describeError } from '../lambda/domain/describe-error';
-import { settledEvents, subscribeEvents } from './events/sse-client';
+import { settledEvents, subscribeEvents, type ReceivedEvent } from './events/sse-client';
 import type { MessageRecord } from '../lambda/domain/message';
+import { MAX_LIST_LIMIT } from '../lambda/domain/list-query';
 import { computeHistoryReport } from './history/report';
 import { historyReportText } from './history/text';
+import { textTable } from './text-table';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -179,33 +181,27 @@ async function demoAgainst(url: string, count: number): Promise<number> {
     const progress = new ProgressBar(count);
     let sent = 0;
     let sids: string[] = [];
-    const final = new Set<string>();
-    const finished = () => {
-      const wanted = new Set(sids);
-      for (const { message } of events.events)
-        if (message.detail.final && wanted.has(message.detail.messageSid))
-          final.add(message.detail.messageSid);
-      return final.size;
-    };
-    const ticker = setInterval(() => progress.draw(finished(), sent), 100);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const final = finalCounter(events.events);
+    const ticker = setInterval(() => progress.draw(final.count(), sent), 100);
     try {
       sids = await sendBatch({ url, count, whatsappShare: 0.1, onSent: (n) => (sent = n) });
+      final.track(sids);
       let seen = -1;
       let quietSince = Date.now();
-      while (finished() < count && Date.now() - quietSince < 5_000) {
+      while (final.count() < count && Date.now() - quietSince < 5_000) {
         if (events.events.length !== seen) [seen, quietSince] = [events.events.length, Date.now()];
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     } finally {
       clearInterval(ticker);
     }
-    progress.draw(finished(), count);
+    progress.draw(final.count(), count);
     progress.done();
 
     const byStatus = new Map<string, number>();
     const byErrorCode = new Map<string, number>();
-    for (const sid of sids) {
-      const stored = (await (await fetch(`${url}/messages/${sid}`)).json()) as MessageRecord;
+    for (const stored of await storedMessages(url, sids, since)) {
       const status = stored.status ?? '(none)';
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       if (stored.errorCode !== undefined)
@@ -231,6 +227,61 @@ async function demoAgainst(url: string, count: number): Promise<number> {
   } finally {
     events.close();
   }
+}
+
+/**
+ * How many of the batch's messages have had a final status-change event. Each call reads only the events
+ * that arrived since the last one; final events that come before `track` names the batch are kept.
+ */
+function finalCounter(events: readonly ReceivedEvent[]) {
+  const finalSids = new Set<string>();
+  let batch = new Set<string>();
+  let read = 0;
+  let count = 0;
+  return {
+    track(sids: readonly string[]): void {
+      batch = new Set(sids);
+      count = sids.filter((sid) => finalSids.has(sid)).length;
+    },
+    count(): number {
+      for (; read < events.length; read++) {
+        const { final, messageSid } = events[read]!.message.detail;
+        if (!final || finalSids.has(messageSid)) continue;
+        finalSids.add(messageSid);
+        if (batch.has(messageSid)) count++;
+      }
+      return count;
+    },
+  };
+}
+
+interface ListPage {
+  messages: MessageRecord[];
+  nextCursor: string | null;
+}
+
+/**
+ * What the tracker stored for each of `sids`, in their order: the list API's pages of the messages
+ * created since `since`, then GET /messages/{sid} for any the list did not show (a tracker without the
+ * list API, or a clock far from this one).
+ */
+async function storedMessages(url: string, sids: readonly string[], since: string): Promise<MessageRecord[]> {
+  const wanted = new Set(sids);
+  const listed = new Map<string, MessageRecord>();
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ since, limit: String(MAX_LIST_LIMIT), ...(cursor && { cursor }) });
+    const response = await fetch(`${url}/messages?${query}`);
+    const page = (await response.json().catch(() => ({}))) as Partial<ListPage>;
+    if (!response.ok || !Array.isArray(page.messages)) break;
+    for (const message of page.messages)
+      if (wanted.has(message.messageSid)) listed.set(message.messageSid, message);
+    cursor = page.nextCursor ?? null;
+  } while (cursor !== null && listed.size < wanted.size);
+  const stored: MessageRecord[] = [];
+  for (const sid of sids)
+    stored.push(listed.get(sid) ?? ((await (await fetch(`${url}/messages/${sid}`)).json()) as MessageRecord));
+  return stored;
 }
 
 async function printHistory(dir: string, since: string): Promise<void> {
@@ -276,11 +327,9 @@ class ProgressBar {
 }
 
 function printTable(header: [string, string], rows: Array<[string, number | string]>): void {
-  const width = Math.max(header[0].length, ...rows.map(([k]) => k.length));
-  console.log(`${header[0].padEnd(width)}  ${header[1]}`);
-  console.log(`${'-'.repeat(width)}  ${'-'.repeat(header[1].length)}`);
-  for (const [key, value] of rows)
-    console.log(`${key.padEnd(width)}  ${String(value).padStart(header[1].length)}`);
+  const columns = [{ title: header[0] }, { title: header[1], align: 'right' as const }];
+  const cells = rows.map(([key, value]) => [key, String(value)]);
+  for (const line of textTable(columns, cells, { rule: true })) console.log(line);
 }
 
 function positiveInt(raw: string | undefined, name: string): number {

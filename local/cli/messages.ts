@@ -3,6 +3,7 @@
  * server's own CSV. One page by default; --all follows `nextCursor` (JSON) or `X-Next-Cursor` (CSV)
  * until the server says there is no more.
  */
+import { textTable } from '../text-table';
 import { UsageError } from './errors';
 import { filterParams, FILTER_OPTIONS, queryString } from './filters';
 import { defineCommand, TARGET_OPTIONS, type Io } from './options';
@@ -125,12 +126,8 @@ const COLUMNS: [string, (m: MessageView) => string][] = [
 
 export function table(found: MessageView[]): string[] {
   if (found.length === 0) return ['no messages match'];
-  const cells = found.map((m) => COLUMNS.map(([, cell]) => cell(m)));
-  const widths = COLUMNS.map(([title], i) => Math.max(title.length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(COLUMNS.map(([title]) => title)), ...cells.map(line)];
+  return textTable(
+    COLUMNS.map(([title]) => ({ title })),
+    found.map((m) => COLUMNS.map(([, cell]) => cell(m))),
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { NAMED_HISTORY_QUERIES } from '../../lambda/domain/history/queries';
 import type { HistoryQueryValue, HistoryReport } from '../../lambda/domain/history/report';
+import { textTable, type TextColumn } from '../text-table';
 
 /** Rows shown per table: a terminal is not the place for ten thousand senders. */
 const SHOWN_ROWS = 25;
@@ -15,7 +16,7 @@ export function historyReportText(report: HistoryReport): string {
   for (const { name, title } of NAMED_HISTORY_QUERIES) {
     const rows = report.queries[name] ?? [];
     const more = rows.length - SHOWN_ROWS;
-    const table = rows.length === 0 ? '(no rows)' : textTable(rows.slice(0, SHOWN_ROWS));
+    const table = rows.length === 0 ? '(no rows)' : rowsTable(rows.slice(0, SHOWN_ROWS));
     sections.push(
       `${title} (${name})\n${table}${more > 0 ? `\n(${more} more rows: --json has them all)` : ''}`,
     );
@@ -23,22 +24,22 @@ export function historyReportText(report: HistoryReport): string {
   return sections.join('\n\n');
 }
 
-/** Rows as an aligned table: a header of the column names, numbers right-aligned. */
-export function textTable(rows: ReadonlyArray<Record<string, HistoryQueryValue>>): string {
-  const columns = Object.keys(rows[0] ?? {});
-  const cells = rows.map((row) => columns.map((column) => cellText(row[column] ?? null)));
-  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((r) => r[i]!.length)));
-  const numeric = columns.map(
-    (column) =>
-      rows.some((row) => typeof row[column] === 'number') &&
-      rows.every((row) => typeof row[column] === 'number' || row[column] === null),
+/** Query rows as an aligned table under a rule: a header of the column names, numbers right-aligned. */
+function rowsTable(rows: ReadonlyArray<Record<string, HistoryQueryValue>>): string {
+  const names = Object.keys(rows[0] ?? {});
+  const columns = names.map((name): TextColumn => ({
+    title: name,
+    align: isNumeric(rows, name) ? 'right' : 'left',
+  }));
+  const cells = rows.map((row) => names.map((name) => cellText(row[name] ?? null)));
+  return textTable(columns, cells, { rule: true }).join('\n');
+}
+
+function isNumeric(rows: ReadonlyArray<Record<string, HistoryQueryValue>>, name: string): boolean {
+  return (
+    rows.some((row) => typeof row[name] === 'number') &&
+    rows.every((row) => typeof row[name] === 'number' || row[name] === null)
   );
-  const line = (values: readonly string[]) =>
-    values
-      .map((value, i) => (numeric[i] ? value.padStart(widths[i]!) : value.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 function cellText(value: HistoryQueryValue): string {

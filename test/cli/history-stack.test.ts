@@ -11,7 +11,7 @@ import { historyReportOf } from '../../lambda/domain/history/report';
 import { historyRowOf } from '../../lambda/domain/history/row';
 import { appendHistoryRows, historyTableSql, runNamedQuery } from '../../local/history/duckdb';
 import { awsSandbox, startAthena, startCloudFormation, type AthenaAnswer } from '../support/aws-stand-ins';
-import { eventually } from '../support/browser';
+import { eventually } from '../support/eventually';
 import { exited, run, runToEnd } from '../support/processes';
 import { statusChange } from '../support/history';
 import type { StandIn } from '../support/stand-in';

@@ -16,7 +16,8 @@ import { funnelOf } from '../../console/funnel';
 import { CONTENT_SECURITY_POLICY } from '../../local/console/assets';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
-import { eventually, launchChromium, screenshot, watchedPage } from '../support/browser';
+import { launchChromium, screenshot, watchedPage } from '../support/browser';
+import { eventually } from '../support/eventually';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { runToEnd } from '../support/processes';
 

@@ -11,7 +11,8 @@ import type { Browser } from 'playwright-core';
 import { runCli } from '../../local/cli';
 import { CONTENT_SECURITY_POLICY } from '../../local/console/assets';
 import { awsSandbox, startCloudFormation, startSignedStandIn } from '../support/aws-stand-ins';
-import { eventually, launchChromium, screenshot, watchedPage } from '../support/browser';
+import { launchChromium, screenshot, watchedPage } from '../support/browser';
+import { eventually } from '../support/eventually';
 import { exited, run, runToEnd } from '../support/processes';
 import { answerJson, captureIo, type StandIn } from '../support/stand-in';
 

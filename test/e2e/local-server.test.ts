@@ -1,7 +1,7 @@
 /** The local server over real HTTP: routes, health, and a signed callback stored end to end. */
 import { request } from 'node:http';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { formBody, sign, statusParams, testSid } from '../support/callbacks';
+import { formBody, postCallback, sign, statusParams, testSid, type Params } from '../support/callbacks';
 import { dynamoEndpoint } from '../support/dynamodb';
 
 const TOKEN = 'e2e-token';
@@ -18,17 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => pipeline.stop());
 
-async function postCallback(params: Array<[string, string]>, token = TOKEN) {
-  const url = `${pipeline.url}/message-status`;
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': sign(token, url, params),
-    },
-    body: formBody(params),
-  });
-}
+const post = (params: Params, token = TOKEN) => postCallback(pipeline.url, token, params);
 
 describe('local server', () => {
   it('answers /health once the store is ready', async () => {
@@ -38,8 +28,8 @@ describe('local server', () => {
 
   it('stores a signed callback and serves the message', async () => {
     const sid = testSid();
-    expect((await postCallback(statusParams(sid, 'sent'))).status).toBe(200);
-    expect((await postCallback(statusParams(sid, 'queued'))).status).toBe(200);
+    expect(await post(statusParams(sid, 'sent'))).toBe(200);
+    expect(await post(statusParams(sid, 'queued'))).toBe(200);
     const response = await fetch(`${pipeline.url}/messages/${sid}`);
     expect(response.status).toBe(200);
     const record = (await response.json()) as { status: string; statusTimes: Record<string, string> };
@@ -50,7 +40,7 @@ describe('local server', () => {
 
   it('rejects a callback signed with another token (403) and stores nothing', async () => {
     const sid = testSid();
-    expect((await postCallback(statusParams(sid, 'sent'), 'other-token')).status).toBe(403);
+    expect(await post(statusParams(sid, 'sent'), 'other-token')).toBe(403);
     expect((await fetch(`${pipeline.url}/messages/${sid}`)).status).toBe(404);
   });
 

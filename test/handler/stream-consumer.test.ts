@@ -5,8 +5,6 @@
  * answers PutEvents as the service does, and can refuse entries on demand).
  */
 import { execFile } from 'node:child_process';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,9 +17,9 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { bundleDirectory } from '../../lib/constructs/tracker-function';
-import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dynamodb';
+import { dynamoEndpoint, useMessageStore, type TestTable } from '../support/dynamodb';
+import { startStandIn } from '../support/stand-in';
 import { testSid } from '../support/callbacks';
 
 interface PutEntry {
@@ -34,28 +32,22 @@ interface PutEntry {
 /** Answers PutEvents; `refuse` decides per entry whether the service would report it failed. */
 async function eventBridgeStandIn(refuse: (entry: PutEntry) => boolean = () => false) {
   const received: PutEntry[] = [];
-  const server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      const { Entries } = JSON.parse(body) as { Entries: PutEntry[] };
-      const answers = Entries.map((entry) => {
-        if (refuse(entry)) return { ErrorCode: 'InternalFailure', ErrorMessage: 'refused by the stand-in' };
-        received.push(entry);
-        return { EventId: `event-${received.length}` };
-      });
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(
-        JSON.stringify({
-          FailedEntryCount: answers.filter((a) => 'ErrorCode' in a).length,
-          Entries: answers,
-        }),
-      );
+  const standIn = await startStandIn((request, response) => {
+    const { Entries } = JSON.parse(request.body) as { Entries: PutEntry[] };
+    const answers = Entries.map((entry) => {
+      if (refuse(entry)) return { ErrorCode: 'InternalFailure', ErrorMessage: 'refused by the stand-in' };
+      received.push(entry);
+      return { EventId: `event-${received.length}` };
     });
+    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(
+      JSON.stringify({
+        FailedEntryCount: answers.filter((a) => 'ErrorCode' in a).length,
+        Entries: answers,
+      }),
+    );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: standIn.url, received, close: standIn.close };
 }
 
 /** Every record of the table's stream so far, as Lambda's DynamoDB event carries them. */
@@ -129,14 +121,12 @@ async function runBundle(event: DynamoDBStreamEvent, eventBridgeUrl: string) {
   return JSON.parse(stdout.split('\nRESULT ').pop()!) as { batchItemFailures: { itemIdentifier: string }[] };
 }
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('stream');
 const sid = testSid();
 const at = (second: number) => `2026-11-30T10:00:0${second}.000Z`;
 
 beforeAll(async () => {
-  table = await createTestTable('stream');
-  store = new MessageStore(table.dynamo, table.tableName);
+  const { store } = db;
   const observe = (status: string, second: number) =>
     store.apply({ messageSid: sid, status, observedAt: at(second), source: 'callback', to: '+14155550100' });
   await observe('queued', 1);
@@ -145,12 +135,11 @@ beforeAll(async () => {
   await observe('delivered', 4);
   await observe('sending', 3); // late: its time is recorded, the status stays delivered
 });
-afterAll(() => table.drop());
 
 it('puts one event per status change on the bus, in order, and none for a late or duplicate callback', async () => {
   const bus = await eventBridgeStandIn();
   try {
-    const event = await streamEvent(table);
+    const event = await streamEvent(db.table);
     expect(event.Records.length).toBeGreaterThanOrEqual(4);
     const answer = await runBundle(event, bus.url);
     expect(answer).toEqual({ batchItemFailures: [] });
@@ -181,7 +170,7 @@ it('puts one event per status change on the bus, in order, and none for a late o
 it('reports the first record whose event the bus keeps refusing, so Lambda retries from it', async () => {
   const bus = await eventBridgeStandIn((entry) => entry.Detail.includes('"status":"sent"'));
   try {
-    const event = await streamEvent(table);
+    const event = await streamEvent(db.table);
     const sentRecord = event.Records.find(
       (r) => r.dynamodb?.NewImage?.status?.S === 'sent' && r.dynamodb?.OldImage?.status?.S === 'queued',
     );

@@ -6,15 +6,13 @@ import {
   createStatusCallbackHandler,
   type StatusCallbackDeps,
 } from '../../lambda/adapters/status-callback-endpoint';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { validateSendRequest } from '../../lambda/domain/send-request';
 import { tagsFromQueryString, validateTags } from '../../lambda/domain/tags';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import { callbackEvent, statusParams, testSid } from '../support/callbacks';
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('tags');
 const warnings: Array<{ message: string; data: unknown }> = [];
 const logger = {
   info: () => undefined,
@@ -22,15 +20,9 @@ const logger = {
   error: () => undefined,
 } as unknown as StatusCallbackDeps['logger'];
 
-beforeAll(async () => {
-  table = await createTestTable('tags');
-  store = new MessageStore(table.dynamo, table.tableName);
-});
-afterAll(() => table.drop());
-
 function handler() {
   return createStatusCallbackHandler({
-    store,
+    store: db.store,
     credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789abcdef' })!,
     logger,
   });
@@ -41,7 +33,7 @@ async function callback(sid: string, status: string, query: string) {
 }
 
 function send(sid: string, tags: Record<string, string>) {
-  return store.apply({
+  return db.store.apply({
     messageSid: sid,
     status: 'queued',
     observedAt: new Date().toISOString(),
@@ -55,7 +47,7 @@ describe('tags from the signed callback URL', () => {
   it('records the query parameters of the URL Twilio called as tags', async () => {
     const sid = testSid();
     expect((await callback(sid, 'sent', 'tenant=acme&campaign=spring')).statusCode).toBe(200);
-    expect((await store.get(sid))?.tags).toEqual({ tenant: 'acme', campaign: 'spring' });
+    expect((await db.store.get(sid))?.tags).toEqual({ tenant: 'acme', campaign: 'spring' });
   });
 
   it('keeps 10 valid tags, ignores and logs the rest, and still answers 200', async () => {
@@ -63,7 +55,7 @@ describe('tags from the signed callback URL', () => {
     const many = Array.from({ length: 12 }, (_, i) => `k${i}=v${i}`).join('&');
     const answer = await callback(sid, 'sent', `bad%20key=x&${many}&long=${'x'.repeat(300)}`);
     expect(answer.statusCode).toBe(200);
-    const tags = (await store.get(sid))?.tags ?? {};
+    const tags = (await db.store.get(sid))?.tags ?? {};
     expect(Object.keys(tags).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
     expect(warnings.at(-1)).toEqual({
       message: 'callback URL parameters ignored as tags',
@@ -86,7 +78,7 @@ describe("the sender's tags win over the URL's", () => {
     const sid = testSid();
     await send(sid, { tenant: 'from-sender' });
     await callback(sid, 'delivered', 'tenant=from-url&campaign=spring');
-    expect((await store.get(sid))?.tags).toEqual({ tenant: 'from-sender', campaign: 'spring' });
+    expect((await db.store.get(sid))?.tags).toEqual({ tenant: 'from-sender', campaign: 'spring' });
   });
 
   it('the sender sets its tags as given even when the callback came first', async () => {
@@ -94,7 +86,7 @@ describe("the sender's tags win over the URL's", () => {
     await callback(sid, 'sent', 'tenant=from-url&campaign=spring');
     // Stale (queued ranks below sent), yet its tags are news: kept by the record write.
     expect((await send(sid, { tenant: 'from-sender' })).outcome).toBe('stale');
-    expect((await store.get(sid))?.tags).toEqual({ tenant: 'from-sender', campaign: 'spring' });
+    expect((await db.store.get(sid))?.tags).toEqual({ tenant: 'from-sender', campaign: 'spring' });
   });
 });
 

@@ -8,23 +8,17 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dynamodb';
+import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
 import { callbackEvent, statusParams, testSid } from '../support/callbacks';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { bundleDirectory } from '../../lib/constructs/tracker-function';
 import { STORE_ENV } from '../support/lambda-env';
 
-let table: TestTable;
+const db = useMessageStore('bundle');
 
 /** The module a function built from this bundle runs; throws with the fix when it was never built. */
 function bundleModule(bundle: string): string {
   return path.join(bundleDirectory(bundle), 'index.mjs');
 }
-
-beforeAll(async () => {
-  table = await createTestTable('bundle');
-});
-afterAll(() => table.drop());
 
 describe.each([
   ['status-callback', 'the callback'],
@@ -57,7 +51,7 @@ it('the callback bundle stores a signed callback when run as Lambda runs it', as
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH,
-      TABLE_NAME: table.tableName,
+      TABLE_NAME: db.table.tableName,
       ...STORE_ENV,
       TWILIO_AUTH_TOKEN: 'bundle-token',
       // What Lambda provides: a region and the role's credentials in the environment. The SDK's
@@ -76,5 +70,5 @@ it('the callback bundle stores a signed callback when run as Lambda runs it', as
   // The handler's own structured log lines come first; the answer is on the last line.
   expect(output).toMatch(/"level":"INFO".*status callback applied/);
   expect(JSON.parse(output.split('\nRESULT ').pop()!)).toMatchObject({ statusCode: 200 });
-  expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
+  expect((await db.store.get(sid))?.status).toBe('delivered');
 });

@@ -7,15 +7,14 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { MessageIndexReader } from '../../lambda/adapters/message-index-reader';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { parseListRequest } from '../../lambda/domain/list-query';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';
 import { backfillListIndexes } from '../../scripts/backfill';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import { applySeed, seedMessages } from '../support/seed-messages';
 
-let table: TestTable;
+const db = useMessageStore('backfill');
 const now = new Date();
 const old = seedMessages(200, { endAt: now, spacingMs: 600_000, seed: 3 });
 const fresh = seedMessages(50, { endAt: new Date(now.getTime() - 1000), spacingMs: 600_000, seed: 4 }).map(
@@ -23,9 +22,8 @@ const fresh = seedMessages(50, { endAt: new Date(now.getTime() - 1000), spacingM
 );
 
 beforeAll(async () => {
-  table = await createTestTable('backfill');
+  const { table, store } = db;
   // The released version's items: the same attributes, none of the new index keys.
-  const store = new MessageStore(table.dynamo, table.tableName);
   await applySeed(store, [...old, ...fresh]);
   for (const message of old) {
     const item = (await store.get(message.messageSid))!;
@@ -42,11 +40,10 @@ beforeAll(async () => {
     );
   }
 }, 120_000);
-afterAll(() => table.drop());
 
 async function listAll(query: string): Promise<string[]> {
   const lister = createMessageLister({
-    store: new MessageIndexReader(table.dynamo, table.tableName),
+    store: new MessageIndexReader(db.table.dynamo, db.table.tableName),
     setup: { available: LIST_INDEX_NAMES, pendingShards: 16 },
   });
   const params = Object.fromEntries([...new URLSearchParams(query)].map(([k, v]) => [k, [v]]));
@@ -63,14 +60,14 @@ it('finds old messages through the time and failure indexes only after the backf
     ms.filter((m) => ['failed', 'undelivered', 'canceled'].includes(m.status)).map((m) => m.messageSid);
   expect(await listAll(since)).toEqual(fresh.map((m) => m.messageSid).sort());
 
-  const first = await backfillListIndexes(table.dynamo, table.tableName);
+  const first = await backfillListIndexes(db.table.dynamo, db.table.tableName);
   expect(first).toEqual({ scanned: 250, updated: 200, alreadyRight: 50, changedMeanwhile: 0 });
 
   expect(await listAll(since)).toEqual([...old, ...fresh].map((m) => m.messageSid).sort());
   expect(await listAll(`${since}&status=failed,undelivered,canceled`)).toEqual(
     [...failures(old), ...failures(fresh)].sort(),
   );
-  expect(await backfillListIndexes(table.dynamo, table.tableName)).toEqual({
+  expect(await backfillListIndexes(db.table.dynamo, db.table.tableName)).toEqual({
     scanned: 250,
     updated: 0,
     alreadyRight: 250,

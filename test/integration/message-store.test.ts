@@ -3,20 +3,12 @@
  * concurrency must never move a message backwards or lose a first-seen time.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { planRecord } from '../../lambda/domain/apply-observation';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('messages', { retentionDays: 30, pendingShards: 4 });
 let sidCounter = 0;
-
-beforeAll(async () => {
-  table = await createTestTable();
-  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: 4 });
-});
-afterAll(() => table.drop());
 
 function newSid(): string {
   sidCounter++;
@@ -39,7 +31,9 @@ function observation(
 }
 
 async function rawItem(messageSid: string): Promise<Record<string, unknown> | undefined> {
-  const result = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { messageSid } }));
+  const result = await db.table.client.send(
+    new GetCommand({ TableName: db.table.tableName, Key: { messageSid } }),
+  );
   return result.Item;
 }
 
@@ -69,7 +63,7 @@ describe('every arrival order ends at the highest-ranked status with every first
       orders.map(async (order) => {
         const sid = newSid();
         for (const status of order) {
-          await store.apply(
+          await db.store.apply(
             observation(
               sid,
               status,
@@ -78,7 +72,7 @@ describe('every arrival order ends at the highest-ranked status with every first
             ),
           );
         }
-        const record = await store.get(sid);
+        const record = await db.store.get(sid);
         expect(record?.status).toBe(final);
         expect(record?.final).toBe(true);
         expect(record?.statusTimes).toEqual(
@@ -96,12 +90,12 @@ describe('duplicates and replays', () => {
     const sid = newSid();
     const statuses = ['queued', 'sent', 'delivered'];
     for (const [i, status] of statuses.entries()) {
-      expect((await store.apply(observation(sid, status, i))).outcome).toBe('advanced');
+      expect((await db.store.apply(observation(sid, status, i))).outcome).toBe('advanced');
     }
     const before = await rawItem(sid);
     // Replay the whole stream later, as Twilio's retries or an attacker's replay would.
     for (const [i, status] of statuses.entries()) {
-      const result = await store.apply(observation(sid, status, 100 + i));
+      const result = await db.store.apply(observation(sid, status, 100 + i));
       expect(result).toEqual({ outcome: 'duplicate', requests: 1 });
     }
     expect(await rawItem(sid)).toEqual(before);
@@ -109,10 +103,10 @@ describe('duplicates and replays', () => {
 
   it('a stale status costs one more write and moves nothing back', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'delivered', 5, { rawDlrDoneDate: '2611231000' }));
-    const stale = await store.apply(observation(sid, 'sent', 3));
+    await db.store.apply(observation(sid, 'delivered', 5, { rawDlrDoneDate: '2611231000' }));
+    const stale = await db.store.apply(observation(sid, 'sent', 3));
     expect(stale).toEqual({ outcome: 'stale', requests: 2 });
-    const record = await store.get(sid);
+    const record = await db.store.get(sid);
     expect(record?.status).toBe('delivered');
     expect(Object.keys(record?.statusTimes ?? {}).sort()).toEqual(['delivered', 'sent']);
   });
@@ -121,14 +115,14 @@ describe('duplicates and replays', () => {
 describe('what the item keeps', () => {
   it('error details belong to the failure; a later delivered receipt clears them', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'undelivered', 1, { errorCode: 30005 }));
-    expect(await store.get(sid)).toMatchObject({
+    await db.store.apply(observation(sid, 'undelivered', 1, { errorCode: 30005 }));
+    expect(await db.store.get(sid)).toMatchObject({
       status: 'undelivered',
       errorCode: 30005,
       errorMessage: expect.stringMatching(/unknown destination/i),
     });
-    await store.apply(observation(sid, 'delivered', 2));
-    const record = await store.get(sid);
+    await db.store.apply(observation(sid, 'delivered', 2));
+    const record = await db.store.get(sid);
     expect(record?.status).toBe('delivered');
     expect(record?.errorCode).toBeUndefined();
     expect(record?.errorMessage).toBeUndefined();
@@ -136,13 +130,13 @@ describe('what the item keeps', () => {
 
   it('an error code on a non-failure status is not stored', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'sent', 1, { errorCode: 30003 }));
-    expect((await store.get(sid))?.errorCode).toBeUndefined();
+    await db.store.apply(observation(sid, 'sent', 1, { errorCode: 30003 }));
+    expect((await db.store.get(sid))?.errorCode).toBeUndefined();
   });
 
   it('the sender record arriving after early callbacks fills its fields and keeps the status', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'sent', 2));
+    await db.store.apply(observation(sid, 'sent', 2));
     const send = observation(sid, 'queued', 0, {
       source: 'send',
       to: '+14155551234',
@@ -150,8 +144,8 @@ describe('what the item keeps', () => {
       clientReference: 'order-42',
       createdAt: '2026-11-23T09:59:59.000Z',
     });
-    expect((await store.apply(send)).outcome).toBe('stale');
-    const record = await store.get(sid);
+    expect((await db.store.apply(send)).outcome).toBe('stale');
+    const record = await db.store.get(sid);
     expect(record).toMatchObject({
       status: 'sent',
       to: '+14155551234',
@@ -161,24 +155,24 @@ describe('what the item keeps', () => {
     });
     expect(record?.statusTimes.queued).toBe(send.observedAt);
     // The same record sent again (SQS redelivery) teaches nothing.
-    expect((await store.apply(send)).outcome).toBe('duplicate');
+    expect((await db.store.apply(send)).outcome).toBe('duplicate');
   });
 
   it('an unknown status is recorded in the times and never moves the status', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'sent', 1));
-    expect((await store.apply(observation(sid, 'teleported', 2))).outcome).toBe('stale');
-    expect((await store.apply(observation(sid, 'teleported', 3))).outcome).toBe('duplicate');
-    const record = await store.get(sid);
+    await db.store.apply(observation(sid, 'sent', 1));
+    expect((await db.store.apply(observation(sid, 'teleported', 2))).outcome).toBe('stale');
+    expect((await db.store.apply(observation(sid, 'teleported', 3))).outcome).toBe('duplicate');
+    const record = await db.store.get(sid);
     expect(record?.status).toBe('sent');
     expect(record?.statusTimes.teleported).toBe(observation(sid, 'x', 2).observedAt);
   });
 
   it('counts callbacks that taught something and sets TTL from the retention', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'queued', 1));
-    await store.apply(observation(sid, 'sent', 2));
-    await store.apply(observation(sid, 'sent', 3));
+    await db.store.apply(observation(sid, 'queued', 1));
+    await db.store.apply(observation(sid, 'sent', 2));
+    await db.store.apply(observation(sid, 'sent', 3));
     const item = await rawItem(sid);
     expect(item?.callbackCount).toBe(2);
     expect(item?.lastCallbackAt).toBe(observation(sid, 'sent', 2).observedAt);
@@ -187,16 +181,16 @@ describe('what the item keeps', () => {
 
   it('sits in the pending index while not final and leaves it in the write that makes it final', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'queued', 1));
+    await db.store.apply(observation(sid, 'queued', 1));
     const pending = await rawItem(sid);
     expect(pending?.pendingShard).toMatch(/^p[0-3]$/);
     expect(pending?.pendingSince).toBe(observation(sid, 'queued', 1).observedAt);
-    await store.apply(observation(sid, 'delivered', 2));
+    await db.store.apply(observation(sid, 'delivered', 2));
     const done = await rawItem(sid);
     expect(done?.pendingShard).toBeUndefined();
     expect(done?.pendingSince).toBeUndefined();
     // The query view never shows index attributes.
-    expect(Object.keys((await store.get(sid)) ?? {})).not.toContain('pendingShard');
+    expect(Object.keys((await db.store.get(sid)) ?? {})).not.toContain('pendingShard');
   });
 });
 
@@ -207,12 +201,12 @@ describe('concurrent callbacks for one message', () => {
     await Promise.all(
       sids.flatMap((sid) =>
         [...statuses, ...statuses].map((status, i) =>
-          store.apply(observation(sid, status, i % statuses.length)),
+          db.store.apply(observation(sid, status, i % statuses.length)),
         ),
       ),
     );
     for (const sid of sids) {
-      const record = await store.get(sid);
+      const record = await db.store.get(sid);
       expect(record?.status).toBe('read');
       expect(record?.statusRank).toBe(7);
       expect(Object.keys(record?.statusTimes ?? {}).sort()).toEqual([...statuses].sort());
@@ -223,13 +217,13 @@ describe('concurrent callbacks for one message', () => {
 describe('pending or unresolved, never both', () => {
   it('a status that advances after the reconciler gave up puts the message back on the pending index', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'queued', 1));
-    expect(await store.markUnresolved(sid, observation(sid, 'queued', 2).observedAt)).toBe(true);
+    await db.store.apply(observation(sid, 'queued', 1));
+    expect(await db.store.markUnresolved(sid, observation(sid, 'queued', 2).observedAt)).toBe(true);
     const givenUp = await rawItem(sid);
     expect(givenUp?.unresolved).toBe(true);
     expect(givenUp?.pendingShard).toBeUndefined();
 
-    expect((await store.apply(observation(sid, 'sent', 3))).outcome).toBe('advanced');
+    expect((await db.store.apply(observation(sid, 'sent', 3))).outcome).toBe('advanced');
     const item = await rawItem(sid);
     expect(item?.unresolved).toBeUndefined();
     expect(item?.pendingShard).toMatch(/^p[0-3]$/);
@@ -239,9 +233,9 @@ describe('pending or unresolved, never both', () => {
 
   it('a late final status ends both', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'sent', 1));
-    await store.markUnresolved(sid, observation(sid, 'sent', 2).observedAt);
-    await store.apply(observation(sid, 'delivered', 3));
+    await db.store.apply(observation(sid, 'sent', 1));
+    await db.store.markUnresolved(sid, observation(sid, 'sent', 2).observedAt);
+    await db.store.apply(observation(sid, 'delivered', 3));
     const item = await rawItem(sid);
     expect(item?.unresolved).toBeUndefined();
     expect(item?.pendingShard).toBeUndefined();
@@ -252,40 +246,40 @@ describe('pending or unresolved, never both', () => {
 describe('an error code that comes after its status', () => {
   it('a callback with ErrorCode fills the code a poll of the same failed status had not', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'failed', 1, { source: 'poll' }));
-    expect((await store.get(sid))?.errorCode).toBeUndefined();
+    await db.store.apply(observation(sid, 'failed', 1, { source: 'poll' }));
+    expect((await db.store.get(sid))?.errorCode).toBeUndefined();
     const late = observation(sid, 'failed', 2, { errorCode: 30007 });
-    expect((await store.apply(late)).outcome).toBe('stale');
-    expect(await store.get(sid)).toMatchObject({
+    expect((await db.store.apply(late)).outcome).toBe('stale');
+    expect(await db.store.get(sid)).toMatchObject({
       status: 'failed',
       errorCode: 30007,
       errorMessage: expect.stringMatching(/filter/i),
     });
     // The same callback again teaches nothing.
-    expect(await store.apply(late)).toEqual({ outcome: 'duplicate', requests: 1 });
+    expect(await db.store.apply(late)).toEqual({ outcome: 'duplicate', requests: 1 });
   });
 
   it('the first code stays, and a code for another status is not taken', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'undelivered', 1, { errorCode: 30003 }));
-    await store.apply(observation(sid, 'undelivered', 2, { errorCode: 30005 }));
-    expect((await store.get(sid))?.errorCode).toBe(30003);
+    await db.store.apply(observation(sid, 'undelivered', 1, { errorCode: 30003 }));
+    await db.store.apply(observation(sid, 'undelivered', 2, { errorCode: 30005 }));
+    expect((await db.store.get(sid))?.errorCode).toBe(30003);
 
     const other = newSid();
-    await store.apply(observation(other, 'failed', 1));
-    await store.apply(observation(other, 'undelivered', 2, { errorCode: 30005 }));
-    expect((await store.get(other))?.errorCode).toBeUndefined();
+    await db.store.apply(observation(other, 'failed', 1));
+    await db.store.apply(observation(other, 'undelivered', 2, { errorCode: 30005 }));
+    expect((await db.store.get(other))?.errorCode).toBeUndefined();
   });
 
   it('a code planned for a failure is not written once a delivery moved the message on', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'failed', 1));
+    await db.store.apply(observation(sid, 'failed', 1));
     const late = observation(sid, 'failed', 2, { errorCode: 30007 });
     // The item as the failed advance would hand it back, then a delivery lands before the fill does.
     const plan = planRecord(late, await rawItem(sid), { retentionDays: 30, pendingShards: 4 });
-    await store.apply(observation(sid, 'delivered', 3));
-    expect(await store.write(plan!)).toMatchObject({ written: false });
-    const record = await store.get(sid);
+    await db.store.apply(observation(sid, 'delivered', 3));
+    expect(await db.store.write(plan!)).toMatchObject({ written: false });
+    const record = await db.store.get(sid);
     expect(record?.status).toBe('delivered');
     expect(record?.errorCode).toBeUndefined();
   });
@@ -294,13 +288,13 @@ describe('an error code that comes after its status', () => {
 describe('a message seen only with statuses this version does not know', () => {
   it('is kept with no current status, on the pending index, and answered with status null', async () => {
     const sid = newSid();
-    expect((await store.apply(observation(sid, 'teleported', 1, { to: '+14155551234' }))).outcome).toBe(
+    expect((await db.store.apply(observation(sid, 'teleported', 1, { to: '+14155551234' }))).outcome).toBe(
       'stale',
     );
     const item = await rawItem(sid);
     expect(item?.pendingShard).toMatch(/^p[0-3]$/);
     expect(item?.pendingSince).toBe(observation(sid, 'teleported', 1).observedAt);
-    expect(await store.get(sid)).toMatchObject({
+    expect(await db.store.get(sid)).toMatchObject({
       messageSid: sid,
       status: null,
       final: false,
@@ -308,14 +302,14 @@ describe('a message seen only with statuses this version does not know', () => {
       to: '+14155551234',
     });
     // Another unknown status is recorded the same way; the same one again teaches nothing.
-    expect((await store.apply(observation(sid, 'beamed', 2))).outcome).toBe('stale');
-    expect((await store.apply(observation(sid, 'beamed', 3))).outcome).toBe('duplicate');
+    expect((await db.store.apply(observation(sid, 'beamed', 2))).outcome).toBe('stale');
+    expect((await db.store.apply(observation(sid, 'beamed', 3))).outcome).toBe('duplicate');
     // The first known status moves it as usual.
-    expect((await store.apply(observation(sid, 'delivered', 4))).outcome).toBe('advanced');
+    expect((await db.store.apply(observation(sid, 'delivered', 4))).outcome).toBe('advanced');
     const done = await rawItem(sid);
     expect(done?.status).toBe('delivered');
     expect(done?.pendingShard).toBeUndefined();
-    expect(Object.keys((await store.get(sid))?.statusTimes ?? {}).sort()).toEqual([
+    expect(Object.keys((await db.store.get(sid))?.statusTimes ?? {}).sort()).toEqual([
       'beamed',
       'delivered',
       'teleported',
@@ -324,16 +318,16 @@ describe('a message seen only with statuses this version does not know', () => {
 
   it('an unknown status after a final one does not put the message back on the index', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'delivered', 1));
-    await store.apply(observation(sid, 'teleported', 2));
+    await db.store.apply(observation(sid, 'delivered', 1));
+    await db.store.apply(observation(sid, 'teleported', 2));
     expect((await rawItem(sid))?.pendingShard).toBeUndefined();
   });
 
   it('once the reconciler gave up on it, further unknown statuses leave it unresolved', async () => {
     const sid = newSid();
-    await store.apply(observation(sid, 'teleported', 1));
-    expect(await store.markUnresolved(sid, observation(sid, 'teleported', 2).observedAt)).toBe(true);
-    expect((await store.apply(observation(sid, 'beamed', 3))).outcome).toBe('stale');
+    await db.store.apply(observation(sid, 'teleported', 1));
+    expect(await db.store.markUnresolved(sid, observation(sid, 'teleported', 2).observedAt)).toBe(true);
+    expect((await db.store.apply(observation(sid, 'beamed', 3))).outcome).toBe('stale');
     const item = await rawItem(sid);
     expect(item?.unresolved).toBe(true);
     expect(item?.pendingShard).toBeUndefined();

@@ -11,16 +11,15 @@ import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
 import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
 import { TwilioApiError } from '../../lambda/use-cases/twilio-ports';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { createTestTable, useMessageStore } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
 const SHARDS = 4;
-let table: TestTable;
-let store: MessageStore;
+const db = useMessageStore('reconciler', { retentionDays: 30, pendingShards: SHARDS });
 let simulator: TwilioSimulator;
 let fetchMessage: (sid: string) => Promise<FetchedMessage>;
 
-async function sendLostMessages(count: number, into: MessageStore = store): Promise<string[]> {
+async function sendLostMessages(count: number, into: MessageStore = db.store): Promise<string[]> {
   const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
   const sids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -48,19 +47,17 @@ async function sendLostMessages(count: number, into: MessageStore = store): Prom
 }
 
 function deps(overrides: Partial<ReconcilerDeps> = {}): ReconcilerDeps {
-  return { store, fetchMessage, shards: SHARDS, sleep: async () => undefined, ...overrides };
+  return { store: db.store, fetchMessage, shards: SHARDS, sleep: async () => undefined, ...overrides };
 }
 
 async function pendingCount(): Promise<number> {
-  const result = await table.client.send(
-    new ScanCommand({ TableName: table.tableName, IndexName: 'pending', Select: 'COUNT' }),
+  const result = await db.table.client.send(
+    new ScanCommand({ TableName: db.table.tableName, IndexName: 'pending', Select: 'COUNT' }),
   );
   return result.Count ?? 0;
 }
 
 beforeAll(async () => {
-  table = await createTestTable('reconciler');
-  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: SHARDS });
   simulator = await startTwilioSimulator({
     seed: 7,
     lostCallbackRate: 1,
@@ -75,17 +72,14 @@ beforeAll(async () => {
     ),
   );
 });
-afterAll(async () => {
-  await simulator.stop();
-  await table.drop();
-});
+afterAll(() => simulator.stop());
 
 describe('reconciler', () => {
   it('leaves messages younger than the minimum age alone', async () => {
     const sids = await sendLostMessages(5);
     const report = await reconcile(deps({ now: () => new Date(Date.now() + HOUR) }));
     expect(report.polled).toBe(0);
-    for (const sid of sids) expect((await store.get(sid))?.status).toBe('queued');
+    for (const sid of sids) expect((await db.store.get(sid))?.status).toBe('queued');
   });
 
   it('recovers every lost callback in one pass, and a re-run changes nothing', async () => {
@@ -96,7 +90,7 @@ describe('reconciler', () => {
     expect(first.errors).toBe(0);
     const truth = simulator.truth();
     for (const sid of sids) {
-      const record = await store.get(sid);
+      const record = await db.store.get(sid);
       expect({ sid, status: record?.status, errorCode: record?.errorCode }).toEqual({
         sid,
         status: truth.get(sid)?.status,
@@ -118,7 +112,7 @@ describe('reconciler', () => {
     expect(report.unresolved).toBeGreaterThan(0);
     expect(await pendingCount()).toBe(0);
     const unresolved = (
-      await table.client.send(new ScanCommand({ TableName: table.tableName }))
+      await db.table.client.send(new ScanCommand({ TableName: db.table.tableName }))
     ).Items?.filter((item) => item.unresolved === true);
     expect(unresolved?.every((item) => item.status === 'sent')).toBe(true);
   });
@@ -132,7 +126,7 @@ describe('reconciler', () => {
     expect(cut.complete).toBe(false);
     await reconcile(deps({ now: () => new Date(Date.now() + 13 * HOUR) }));
     const truth = simulator.truth();
-    for (const sid of sids) expect((await store.get(sid))?.status).toBe(truth.get(sid)?.status);
+    for (const sid of sids) expect((await db.store.get(sid))?.status).toBe(truth.get(sid)?.status);
   });
 
   it('polls a message seen only with a status this version does not know', async () => {
@@ -145,14 +139,14 @@ describe('reconciler', () => {
     });
     await simulator.idle();
     // Its only callback so far carried a status Twilio added after this version was written.
-    await store.apply({
+    await db.store.apply({
       messageSid: message.sid,
       status: 'teleported',
       observedAt: new Date().toISOString(),
       source: 'callback',
     });
     await reconcile(deps({ now: () => new Date(Date.now() + 13 * HOUR) }));
-    const record = await store.get(message.sid);
+    const record = await db.store.get(message.sid);
     expect(record?.status).toBe(simulator.truth().get(message.sid)?.status);
     expect(record?.statusTimes.teleported).toBeDefined();
   });
@@ -173,7 +167,7 @@ describe('reconciler', () => {
     );
     expect(report.errors).toBe(0);
     expect(sleeps.length).toBeGreaterThanOrEqual(2);
-    expect((await store.get(sid!))?.status).toBe(simulator.truth().get(sid!)?.status);
+    expect((await db.store.get(sid!))?.status).toBe(simulator.truth().get(sid!)?.status);
   });
 
   it('a poll that fails leaves the message pending, even past the horizon', async () => {
@@ -188,7 +182,7 @@ describe('reconciler', () => {
       }),
     );
     expect(report.errors).toBeGreaterThanOrEqual(1);
-    const record = await store.get(sid!);
+    const record = await db.store.get(sid!);
     expect(record?.unresolved).toBeUndefined();
     expect(record?.status).toBe('queued');
   });
@@ -196,19 +190,19 @@ describe('reconciler', () => {
   it('a store fault on one message does not stop the run', async () => {
     const sids = await sendLostMessages(6);
     const flaky: ReconcilerDeps['store'] = {
-      queryPending: (...args) => store.queryPending(...args),
-      markUnresolved: (...args) => store.markUnresolved(...args),
-      accountOf: (sid) => store.accountOf(sid),
+      queryPending: (...args) => db.store.queryPending(...args),
+      markUnresolved: (...args) => db.store.markUnresolved(...args),
+      accountOf: (sid) => db.store.accountOf(sid),
       apply: async (observation) => {
         if (observation.messageSid === sids[0]) throw new Error('ProvisionedThroughputExceededException');
-        return store.apply(observation);
+        return db.store.apply(observation);
       },
     };
     const report = await reconcile(deps({ store: flaky, now: () => new Date(Date.now() + 13 * HOUR) }));
     expect(report.complete).toBe(true);
     expect(report.errors).toBe(1);
     const truth = simulator.truth();
-    for (const sid of sids.slice(1)) expect((await store.get(sid))?.status).toBe(truth.get(sid)?.status);
+    for (const sid of sids.slice(1)) expect((await db.store.get(sid))?.status).toBe(truth.get(sid)?.status);
   });
 
   it('a shard with more work than one run can do does not starve the others', async () => {

@@ -18,7 +18,7 @@ import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
 import { accountShardOf } from '../../lambda/domain/accounts';
 import type { LocalServer } from '../../local/server';
 import { formBody, sign, statusParams } from '../support/callbacks';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { createTestTable, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, tableSnapshot, uniqueSid } from './support';
 
 const PREFIX = 'twilio/accounts/';
@@ -40,7 +40,7 @@ const read = async (name: string) => {
   return secrets.get(name);
 };
 
-let table: TestTable;
+const db = useMessageStore('accounts');
 let server: LocalServer;
 const results: CallbackResult[] = [];
 
@@ -54,10 +54,9 @@ function putAccounts() {
 }
 
 beforeAll(async () => {
-  table = await createTestTable('accounts');
   putAccounts();
   const handler = createStatusCallbackHandler({
-    store: new MessageStore(table.dynamo, table.tableName),
+    store: db.store,
     // The main secret is read as before (its own cache); only the account secrets' reads are counted.
     credentials: secretCredentials({ secretId: 'twilio', read: async () => secrets.get('twilio') }),
     accounts: secretAccountTokens({ prefix: PREFIX, shards: SHARDS, read, now: () => clock }),
@@ -66,10 +65,7 @@ beforeAll(async () => {
   });
   server = await serveCallbacks(handler);
 });
-afterAll(async () => {
-  await server.close();
-  await table.drop();
-});
+afterAll(() => server.close());
 beforeEach(() => {
   failing = false;
   reads = [];
@@ -89,7 +85,7 @@ async function post(accountSid: string, token: string, messageSid = uniqueSid(),
   return { ...answer, messageSid };
 }
 
-const stored = (sid: string) => new MessageStore(table.dynamo, table.tableName).get(sid);
+const stored = (sid: string) => db.store.get(sid);
 
 it.each([
   ['the main secret (the parent)', PARENT],
@@ -102,7 +98,7 @@ it.each([
 });
 
 it('a callback signed with another account’s token is refused (403) and writes nothing', async () => {
-  const before = await tableSnapshot(table.client, table.tableName);
+  const before = await tableSnapshot(db.table.client, db.table.tableName);
   for (const [claimed, signer] of [
     [SHARDED, OWN],
     [OWN, PARENT],
@@ -110,12 +106,12 @@ it('a callback signed with another account’s token is refused (403) and writes
   ] as const) {
     expect((await post(claimed.sid, signer.token)).status).toBe(403);
   }
-  expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+  expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
 });
 
 it('an unknown account is refused (403), writes nothing, and is not looked up again for 60 s', async () => {
   const unknown = account(0xdead);
-  const before = await tableSnapshot(table.client, table.tableName);
+  const before = await tableSnapshot(db.table.client, db.table.tableName);
   const first = await post(unknown, 'whatever-token-0123456789abcdef01');
   expect(first.status).toBe(403);
   expect(first.body).toContain('no auth token for this AccountSid');
@@ -126,7 +122,7 @@ it('an unknown account is refused (403), writes nothing, and is not looked up ag
   clock += 59_000;
   expect((await post(unknown, 'whatever-token-0123456789abcdef01')).status).toBe(403);
   expect(reads.length).toBe(readsAfterFirst); // remembered: no read
-  expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+  expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
 
   // Added meanwhile: once the negative answer is a minute old, the account passes.
   secrets.set(`${PREFIX}${unknown}`, { authToken: 'now-known-token-0123456789abcdef0' });
@@ -136,7 +132,7 @@ it('an unknown account is refused (403), writes nothing, and is not looked up ag
 
 it('a secret that cannot be read answers 503 (Twilio retries), never 403, and writes nothing', async () => {
   clock += 3_600_000; // every cached copy is stale
-  const before = await tableSnapshot(table.client, table.tableName);
+  const before = await tableSnapshot(db.table.client, db.table.tableName);
   failing = true;
   for (const a of [SHARDED, OWN, { sid: account(0xbeef), token: 'x'.repeat(32) }]) {
     const answer = await post(a.sid, a.token);
@@ -144,7 +140,7 @@ it('a secret that cannot be read answers 503 (Twilio retries), never 403, and wr
     expect(answer.headers['retry-after']).toBe('5');
     expect(answer.body).not.toMatch(/Throttling|Rate exceeded/);
   }
-  expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+  expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
   failing = false;
   expect((await post(OWN.sid, OWN.token)).status).toBe(200);
 });
@@ -168,7 +164,7 @@ it('rotates one account’s token: the secondary is accepted, a promoted token i
 it('a storm of 10,000 forged AccountSids costs a bounded number of secret reads; a real newcomer then passes', async () => {
   clock += 3_600_000;
   putAccounts();
-  const before = await tableSnapshot(table.client, table.tableName);
+  const before = await tableSnapshot(db.table.client, db.table.tableName);
   const answers = new Map<number, number>();
   let next = 0;
   const worker = async () => {
@@ -187,7 +183,7 @@ it('a storm of 10,000 forged AccountSids costs a bounded number of secret reads;
   expect(reads.length).toBeLessThanOrEqual(10 + SHARDS);
   expect([...answers.keys()].sort()).toEqual([403, 503]);
   expect(answers.get(403)).toBe(10);
-  expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+  expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
   expect(
     results.filter((r) => r.kind === 'unavailable' && r.reason === 'AccountLookupThrottledError').length,
   ).toBeGreaterThanOrEqual(9_990);

@@ -23,7 +23,7 @@ import type { LocalServer } from '../../local/server';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { startWireProxy, type WireProxy } from '../../local/wire-proxy';
 import { callbackEvent, formBody, sign, statusParams, TEST_TOKEN } from '../support/callbacks';
-import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dynamodb';
+import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
 
 describe('DynamoDB unreachable mid-stream', () => {
@@ -122,17 +122,13 @@ describe('DynamoDB unreachable mid-stream', () => {
 });
 
 describe('one request while DynamoDB is unreachable', () => {
+  const db = useMessageStore('faults-single');
   let proxy: WireProxy;
-  let table: TestTable;
 
   beforeAll(async () => {
     proxy = await startWireProxy(dynamoEndpoint());
-    table = await createTestTable('faults-single');
   });
-  afterAll(async () => {
-    await table.drop();
-    await proxy.close();
-  });
+  afterAll(() => proxy.close());
 
   it('answers 503 with Retry-After and no detail, then 200 once DynamoDB is back', async () => {
     const client = createDynamoClient({
@@ -142,7 +138,7 @@ describe('one request while DynamoDB is unreachable', () => {
       maxAttempts: 2,
     });
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(client, table.tableName),
+      store: new MessageStore(client, db.table.tableName),
       credentials: {
         description: 'test',
         get: async () => ({ authToken: TEST_TOKEN }),
@@ -158,12 +154,12 @@ describe('one request while DynamoDB is unreachable', () => {
       expect(down.statusCode).toBe(503);
       expect(down.headers?.['retry-after']).toBe('5');
       expect(String(down.body)).not.toMatch(/\n\s+at |ECONNRESET|socket/i);
-      expect(await table.client.send(getItem(table.tableName, sid))).not.toHaveProperty('Item');
+      expect(await db.table.client.send(getItem(db.table.tableName, sid))).not.toHaveProperty('Item');
 
       proxy.setDown(false);
       const up = await handler(event);
       expect(up.statusCode).toBe(200);
-      expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
+      expect((await db.store.get(sid))?.status).toBe('delivered');
     } finally {
       proxy.setDown(false);
       client.destroy();
@@ -173,15 +169,14 @@ describe('one request while DynamoDB is unreachable', () => {
 
 describe('a Twilio credentials secret that cannot be read', () => {
   const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:twilio-unreadable';
-  let table: TestTable;
+  const db = useMessageStore('faults-secret');
   let server: LocalServer;
   let mode: 'throw' | 'reject' | 'no-token' | 'ok' = 'throw';
   let reads = 0;
 
   beforeAll(async () => {
-    table = await createTestTable('faults-secret');
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(table.dynamo, table.tableName),
+      store: db.store,
       credentials: secretCredentials({
         secretId: SECRET_ID,
         minRefreshIntervalSeconds: 0,
@@ -197,10 +192,7 @@ describe('a Twilio credentials secret that cannot be read', () => {
     });
     server = await serveCallbacks(handler);
   });
-  afterAll(async () => {
-    await server.close();
-    await table.drop();
-  });
+  afterAll(() => server.close());
 
   async function postSigned(params: ReturnType<typeof statusParams>, signature?: string) {
     const url = `${server.url}/message-status`;
@@ -222,13 +214,13 @@ describe('a Twilio credentials secret that cannot be read', () => {
     '%s: a validly signed callback gets 503 (not 403) and nothing is written',
     async (_label, m) => {
       mode = m;
-      const before = await tableSnapshot(table.client, table.tableName);
+      const before = await tableSnapshot(db.table.client, db.table.tableName);
       const answer = await postSigned(statusParams(uniqueSid(), 'delivered'));
       expect(answer.status).toBe(503);
       expect(answer.headers['retry-after']).toBe('5');
       expect(answer.body).not.toContain(TEST_TOKEN);
       expect(answer.body).not.toMatch(/AccessDenied|ETIMEDOUT|\n\s+at /);
-      expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+      expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
     },
   );
 
@@ -252,7 +244,7 @@ describe('a Twilio credentials secret that cannot be read', () => {
     expect((await postSigned(statusParams(sid, 'delivered'))).status).toBe(503);
     mode = 'ok';
     expect((await postSigned(statusParams(sid, 'delivered'))).status).toBe(200);
-    expect((await new MessageStore(table.dynamo, table.tableName).get(sid))?.status).toBe('delivered');
+    expect((await db.store.get(sid))?.status).toBe('delivered');
   });
 });
 

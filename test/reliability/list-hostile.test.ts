@@ -13,17 +13,17 @@ import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { createTestTable, dynamoEndpoint, type TestTable } from '../support/dynamodb';
+import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
 import { applySeed, seedMessages } from '../support/seed-messages';
 import { rawRequest, silentLogger, tableSnapshot } from './support';
 
-let table: TestTable;
+const db = useMessageStore('list-hostile');
 let server: LocalServer;
 const commands: string[] = [];
 let validCursor = '';
 
 beforeAll(async () => {
-  table = await createTestTable('list-hostile');
+  const { table, store } = db;
   const client = createDynamoClient({ endpoint: dynamoEndpoint() });
   client.middlewareStack.add(
     (next, context) => (args) => {
@@ -32,7 +32,6 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'recordCommands' },
   );
-  const store = new MessageStore(table.dynamo, table.tableName);
   await applySeed(store, seedMessages(300, { endAt: new Date(), spacingMs: 60_000 }));
   const list = createListHandler({
     listMessages: createMessageLister({
@@ -54,10 +53,7 @@ beforeAll(async () => {
   validCursor = (JSON.parse(page.body) as { nextCursor: string }).nextCursor;
   expect(validCursor).toMatch(/^[A-Za-z0-9_-]+$/);
 }, 120_000);
-afterAll(async () => {
-  await server.close();
-  await table.drop();
-});
+afterAll(() => server.close());
 
 function get(path: string) {
   return rawRequest(server.url, { method: 'GET', path });
@@ -130,7 +126,7 @@ describe('GET /messages refuses hostile input', () => {
   it.each(cases)(
     '%s: 400 naming the parameter, nothing scanned or written',
     async (_name, path, parameter) => {
-      const before = await tableSnapshot(table.client, table.tableName);
+      const before = await tableSnapshot(db.table.client, db.table.tableName);
       commands.length = 0;
       const answer = await get(path());
       expect(answer.status).toBe(400);
@@ -139,7 +135,7 @@ describe('GET /messages refuses hostile input', () => {
       expect(body.error).toContain(parameter.startsWith('tag.') ? 'tag' : parameter);
       expect(answer.body).not.toMatch(/at .+\.ts:\d+|Exception/);
       expect(commands.filter((c) => !['QueryCommand', 'BatchGetItemCommand'].includes(c))).toEqual([]);
-      expect(await tableSnapshot(table.client, table.tableName)).toBe(before);
+      expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
     },
   );
 

@@ -4,7 +4,6 @@
  * from that account (the simulator, like Twilio, finds and lists it only there), however many accounts
  * there are. Real tables in DynamoDB Local.
  */
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
 import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
@@ -12,7 +11,7 @@ import { isSendFailure, type SendResult } from '../../lambda/use-cases/send-resu
 import { reconcile } from '../../lambda/use-cases/reconcile';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
   startRecordingProxy,
@@ -29,11 +28,10 @@ const MANY = Array.from({ length: 300 }, (_, i) => ({
 }));
 const HOUR = 3_600_000;
 
+const db = useMessageStore('accounts-send', { retentionDays: 30, pendingShards: 2 });
 let sim: TwilioSimulator;
 let proxy: RecordingProxy;
-let table: TestTable;
 let idempotencyTable: IdempotencyTestTable;
-let store: MessageStore;
 
 beforeAll(async () => {
   // Every callback lost: the reconciler must learn each final status from the right account.
@@ -44,22 +42,18 @@ beforeAll(async () => {
     stepDelayMs: [1, 3],
   });
   proxy = await startRecordingProxy(sim.url);
-  [table, idempotencyTable] = await Promise.all([
-    createTestTable('accounts-send'),
-    createIdempotencyTestTable(),
-  ]);
-  store = new MessageStore(table.dynamo, table.tableName, { retentionDays: 30, pendingShards: 2 });
+  idempotencyTable = await createIdempotencyTestTable();
 });
 afterAll(async () => {
   await sim.stop();
-  await Promise.all([proxy.stop(), table.drop(), idempotencyTable.drop()]);
+  await Promise.all([proxy.stop(), idempotencyTable.drop()]);
 });
 
 const sender = () =>
   testSender({
     sim,
     proxy,
-    store,
+    store: db.store,
     idempotencyTable,
     from: '+15005550006',
     statusCallbackUrl: 'http://127.0.0.1:9/message-status',
@@ -72,7 +66,7 @@ async function reconcileAll() {
     TWILIO_AUTH_TOKEN: sim.authToken,
   })!;
   return reconcile({
-    store,
+    store: db.store,
     fetchMessage: twilioMessageFetcher(messagesByAccount(await parent.get(), { baseUrl: sim.url })),
     shards: 2,
     now: () => new Date(Date.now() + 13 * HOUR),
@@ -89,13 +83,13 @@ it('sends as a subaccount with the parent’s credentials and records the messag
   const messageSid = sid(await sender().send({ to: '+14155550100', body: 'hi', accountSid: SUB.accountSid }));
   expect(proxy.creates().at(-1)?.path).toBe(`/2010-04-01/Accounts/${SUB.accountSid}/Messages.json`);
   expect(sim.message(messageSid)?.accountSid).toBe(SUB.accountSid);
-  expect(await store.get(messageSid)).toMatchObject({ accountSid: SUB.accountSid, source: 'send' });
+  expect(await db.store.get(messageSid)).toMatchObject({ accountSid: SUB.accountSid, source: 'send' });
 });
 
 it('without accountSid, sends as the parent, as before', async () => {
   const messageSid = sid(await sender().send({ to: '+14155550101', body: 'hi' }));
   expect(sim.message(messageSid)?.accountSid).toBe(sim.accountSid);
-  expect(await store.get(messageSid)).toMatchObject({ accountSid: sim.accountSid });
+  expect(await db.store.get(messageSid)).toMatchObject({ accountSid: sim.accountSid });
 });
 
 it('refuses a malformed accountSid before anything reaches Twilio or the table', async () => {
@@ -124,7 +118,7 @@ it('the reconciler fetches each message from its own account', async () => {
   expect(report.errors).toBe(0);
   const truth = sim.truth();
   for (const messageSid of sids) {
-    const record = await store.get(messageSid);
+    const record = await db.store.get(messageSid);
     expect({ messageSid, status: record?.status, accountSid: record?.accountSid }).toEqual({
       messageSid,
       status: truth.get(messageSid)?.status,
@@ -154,7 +148,7 @@ it('under many subaccounts, each lists only its own messages and the reconciler 
   const truth = sim.truth();
   for (const [accountSid, sids] of sent) {
     for (const messageSid of sids) {
-      const record = await store.get(messageSid);
+      const record = await db.store.get(messageSid);
       expect({ messageSid, status: record?.status, accountSid: record?.accountSid }).toEqual({
         messageSid,
         status: truth.get(messageSid)?.status,

@@ -5,10 +5,9 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { MessageStore } from '../../lambda/adapters/message-store';
 import { createSenderHandler } from '../../lambda/adapters/sender-events';
 import type { SendResult } from '../../lambda/use-cases/send-results';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
   startRecordingProxy,
@@ -23,27 +22,22 @@ const TO = '+14155551234';
 /** Twilio's magic From that answers 21611 (too many queued): retryable, so it exhausts the attempts. */
 const QUEUE_FULL_FROM = '+15005550008';
 
+const db = useMessageStore('sender-handler');
 let sim: TwilioSimulator;
 let proxy: RecordingProxy;
-let table: TestTable;
 let idempotencyTable: IdempotencyTestTable;
-let store: MessageStore;
 
 const context = { getRemainingTimeInMillis: () => 30_000 } as Context;
 
 beforeAll(async () => {
   sim = await startTwilioSimulator({ seed: 5, stepDelayMs: [5, 15] });
   proxy = await startRecordingProxy(sim.url);
-  [table, idempotencyTable] = await Promise.all([
-    createTestTable('sender-handler'),
-    createIdempotencyTestTable(),
-  ]);
-  store = new MessageStore(table.dynamo, table.tableName);
+  idempotencyTable = await createIdempotencyTestTable();
 });
 
 afterAll(async () => {
   await sim.stop();
-  await Promise.all([proxy.stop(), table.drop(), idempotencyTable.drop()]);
+  await Promise.all([proxy.stop(), idempotencyTable.drop()]);
 });
 
 beforeEach(() => {
@@ -54,7 +48,7 @@ function handlerWith() {
   const { sender, logger, logs } = testSender({
     sim,
     proxy,
-    store,
+    store: db.store,
     idempotencyTable,
     from: FROM,
     // The simulator's callbacks go nowhere useful here; these tests are about the send.
@@ -197,7 +191,7 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
 
   it('sends through TWILIO_API_BASE_URL and records in TABLE_NAME', async () => {
     Object.assign(process.env, {
-      TABLE_NAME: table.tableName,
+      TABLE_NAME: db.table.tableName,
       ...STORE_ENV,
       IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
       TWILIO_AUTH_TOKEN: sim.authToken,
@@ -243,12 +237,12 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
     expect(batch.batchItemFailures).toEqual([]);
     expect(proxy.creates().map((r) => r.status)).toEqual([201, 400]);
     const messageSid = (direct as { messageSid: string }).messageSid;
-    expect(await store.get(messageSid)).toMatchObject({ source: 'send', to: TO, from: FROM });
+    expect(await db.store.get(messageSid)).toMatchObject({ source: 'send', to: TO, from: FROM });
   });
 
   it('fails its cold start when a required setting is missing', () => {
     Object.assign(process.env, {
-      TABLE_NAME: table.tableName,
+      TABLE_NAME: db.table.tableName,
       ...STORE_ENV,
       IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
       TWILIO_AUTH_TOKEN: 't',

@@ -5,14 +5,14 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { MessageStore, StoreUnavailableError } from '../../lambda/adapters/message-store';
+import { StoreUnavailableError } from '../../lambda/adapters/message-store';
 import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
 import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
 import { createIdempotencyStore } from '../../lambda/adapters/idempotency';
 import { recordSendMetrics } from '../../lambda/adapters/send-metrics';
 import { isSendFailure, type SendOutcome, type SendResult } from '../../lambda/use-cases/send-results';
 import type { StatusObservation } from '../../lambda/domain/observation';
-import { createTestTable, type TestTable } from '../support/dynamodb';
+import { useMessageStore } from '../support/dynamodb';
 import { freePort } from '../../local/ports';
 import {
   createIdempotencyTestTable,
@@ -29,12 +29,11 @@ const SERVICE = 'MG' + '0123456789abcdef'.repeat(2);
 const FROM = '+15005550006';
 const TO = '+14155551234';
 
+const db = useMessageStore('sender');
 let sim: TwilioSimulator;
 let proxy: RecordingProxy;
 let sink: CallbackSink;
-let table: TestTable;
 let idempotencyTable: IdempotencyTestTable;
-let store: MessageStore;
 let callbackUrl: string;
 
 beforeAll(async () => {
@@ -43,13 +42,12 @@ beforeAll(async () => {
   sink = await startCallbackSink();
   callbackUrl = `${sink.url}/message-status#rc=2`;
   sim.createService({ sid: SERVICE, statusCallback: `${sink.url}/service-callback` });
-  [table, idempotencyTable] = await Promise.all([createTestTable('sender'), createIdempotencyTestTable()]);
-  store = new MessageStore(table.dynamo, table.tableName);
+  idempotencyTable = await createIdempotencyTestTable();
 });
 
 afterAll(async () => {
   await sim.stop();
-  await Promise.all([proxy.stop(), sink.stop(), table.drop(), idempotencyTable.drop()]);
+  await Promise.all([proxy.stop(), sink.stop(), idempotencyTable.drop()]);
 });
 
 beforeEach(() => {
@@ -59,7 +57,7 @@ beforeEach(() => {
 
 function senderWith(overrides: Parameters<typeof testSender>[1] = {}) {
   return testSender(
-    { sim, proxy, store, idempotencyTable, from: FROM, statusCallbackUrl: callbackUrl },
+    { sim, proxy, store: db.store, idempotencyTable, from: FROM, statusCallbackUrl: callbackUrl },
     overrides,
   );
 }
@@ -74,7 +72,7 @@ function failure(result: SendResult) {
   return result.error;
 }
 
-async function countItems(tableName: string, client = table.client): Promise<number> {
+async function countItems(tableName: string, client = db.table.client): Promise<number> {
   const result = await client.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }));
   return result.Count ?? 0;
 }
@@ -91,7 +89,7 @@ describe('a send is recorded at once (source "send")', () => {
     expect(result.status).toBe('queued');
     expect(proxy.creates()).toHaveLength(1);
     const simulated = sim.message(result.messageSid)!;
-    const record = await store.get(result.messageSid);
+    const record = await db.store.get(result.messageSid);
     expect(record).toMatchObject({
       messageSid: result.messageSid,
       source: 'send',
@@ -110,7 +108,7 @@ describe('a send is recorded at once (source "send")', () => {
     const { sender } = senderWith({ config: { defaults: { messagingServiceSid: SERVICE } } });
     const result = success(await sender.send({ to: TO, body: 'Hello' }));
     expect(result.status).toBe('accepted');
-    expect(await store.get(result.messageSid)).toMatchObject({
+    expect(await db.store.get(result.messageSid)).toMatchObject({
       status: expect.any(String),
       messagingServiceSid: SERVICE,
       statusTimes: expect.objectContaining({ accepted: expect.any(String) }),
@@ -125,21 +123,21 @@ describe('the early-callback race: a callback recorded before the sender writes'
       // The callback lands between Twilio's answer and the sender's own write.
       const racingStore = {
         apply: async (observation: StatusObservation) => {
-          await store.apply({
+          await db.store.apply({
             messageSid: observation.messageSid,
             status,
             observedAt: new Date().toISOString(),
             source: 'callback',
             accountSid: sim.accountSid,
           });
-          return store.apply(observation);
+          return db.store.apply(observation);
         },
       };
       const { sender } = senderWith({ store: racingStore });
       const clientReference = nextReference();
       const result = success(await sender.send({ to: TO, body: 'race', clientReference }));
 
-      const record = await store.get(result.messageSid);
+      const record = await db.store.get(result.messageSid);
       expect(record).toMatchObject({
         status,
         source: 'callback',
@@ -305,7 +303,7 @@ describe('Twilio errors', () => {
     expect(proxy.creates().map((r) => r.status)).toEqual([429, 503, 201]);
     // random() = 0.5: backoff(1) = 125 ms < Retry-After 3 s; backoff(2) = 250 ms.
     expect(delays).toEqual([3000, 250]);
-    expect(await store.get(result.messageSid)).toMatchObject({ source: 'send', to: TO });
+    expect(await db.store.get(result.messageSid)).toMatchObject({ source: 'send', to: TO });
   });
 
   it('gives up after the attempt limit with a retryable TwilioUnavailable', async () => {
@@ -423,11 +421,11 @@ describe('invalid input never reaches Twilio', () => {
   it('leaves nothing in the idempotency table or the message table', async () => {
     const { sender } = senderWith();
     const before = await countItems(idempotencyTable.tableName, idempotencyTable.client);
-    const beforeMessages = await countItems(table.tableName);
+    const beforeMessages = await countItems(db.table.tableName);
     for (const [, request] of cases)
       await sender.send({ ...request, idempotencyKey: `key-${nextReference()}` });
     expect(await countItems(idempotencyTable.tableName, idempotencyTable.client)).toBe(before);
-    expect(await countItems(table.tableName)).toBe(beforeMessages);
+    expect(await countItems(db.table.tableName)).toBe(beforeMessages);
   });
 });
 

@@ -14,6 +14,7 @@ import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
 import type { TwilioSimulator } from '../../local/twilio-simulator';
 import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { dynamoEndpoint } from '../support/dynamodb';
+import { startStandIn } from '../support/stand-in';
 
 export interface IdempotencyTestTable {
   tableName: string;
@@ -102,22 +103,16 @@ export interface CallbackSink {
 /** Answers 200 to every status callback and remembers where it came in. */
 export async function startCallbackSink(): Promise<CallbackSink> {
   const received: CallbackSink['received'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      received.push({
-        path: req.url ?? '/',
-        messageSid: form.get('MessageSid'),
-        status: form.get('MessageStatus'),
-      });
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
+  const standIn = await startStandIn((request, response) => {
+    const form = new URLSearchParams(request.body);
+    received.push({
+      path: `${request.url.pathname}${request.url.search}`,
+      messageSid: form.get('MessageSid'),
+      status: form.get('MessageStatus'),
     });
+    response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
-  const url = await listen(server);
-  return { url, received, stop: () => close(server) };
+  return { url: standIn.url, received, stop: standIn.close };
 }
 
 export interface LogEntry {

@@ -3,8 +3,6 @@
  * client (base-URL override, errors that keep Retry-After), credentials handling, and what it adds to a
  * bundle.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLES_DIR, HANDLERS_DIR, lambdaBuildOptions } from '../../scripts/bundle';
@@ -22,6 +20,7 @@ import {
 import type { CredentialsSource, TwilioCredentials } from '../../lambda/adapters/twilio-credentials';
 import { freePort } from '../../local/ports';
 import { startRecordingProxy, type RecordingProxy } from './support';
+import { startStandIn, type StandIn } from '../support/stand-in';
 
 const ACCOUNT = 'AC' + 'b'.repeat(32);
 const KEY = { sid: 'SK' + 'c'.repeat(32), secret: 'key-secret' };
@@ -112,25 +111,18 @@ describe('the lean Messages resource', () => {
 });
 
 describe('errors', () => {
-  let server: http.Server;
-  let url: string;
+  let twilio: StandIn;
   let answer: { status: number; headers: Record<string, string>; body: string };
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(answer.status, answer.headers);
-        res.end(answer.body);
-      });
+    twilio = await startStandIn((_request, response) => {
+      response.writeHead(answer.status, answer.headers).end(answer.body);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => twilio.close());
 
   async function createError(): Promise<unknown> {
-    const messages = messagesResource({ accountSid: ACCOUNT, authToken: 't' }, { baseUrl: url });
+    const messages = messagesResource({ accountSid: ACCOUNT, authToken: 't' }, { baseUrl: twilio.url });
     return messages.create({ to: '+14155551234', body: 'x', from: '+15005550006' }).then(
       () => undefined,
       (error: unknown) => error,

@@ -51,22 +51,3 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
-
-/** Reads until the expectation holds (a page updates by itself), else fails with its last failure. */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  expectation: (value: T) => void,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    try {
-      expectation(value);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

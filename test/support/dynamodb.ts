@@ -47,10 +47,14 @@ export async function createTestTable(prefix = 'messages'): Promise<TestTable> {
 }
 
 /**
- * A fresh table and the app's MessageStore on it for every test of the file: created in beforeAll,
- * dropped in afterAll. Read `table` and `store` inside tests and hooks, once beforeAll has run.
+ * A fresh table and the app's MessageStore on it (with `options`, else the defaults) for every test of
+ * the file or describe block: created in beforeAll, dropped in afterAll. Read `table` and `store` inside
+ * tests and hooks, once beforeAll has run.
  */
-export function useMessageStore(prefix: string): {
+export function useMessageStore(
+  prefix: string,
+  options?: ConstructorParameters<typeof MessageStore>[2],
+): {
   readonly table: TestTable;
   readonly store: MessageStore;
   /** The same table behind an endpoint where no DynamoDB answers. */
@@ -59,7 +63,7 @@ export function useMessageStore(prefix: string): {
   let created: { table: TestTable; store: MessageStore } | undefined;
   beforeAll(async () => {
     const table = await createTestTable(prefix);
-    created = { table, store: new MessageStore(table.dynamo, table.tableName) };
+    created = { table, store: new MessageStore(table.dynamo, table.tableName, options) };
   });
   afterAll(() => created?.table.drop());
   const ready = () => {
@@ -78,6 +82,7 @@ export function useMessageStore(prefix: string): {
       new MessageStore(
         createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
         ready().table.tableName,
+        options,
       ),
   };
 }

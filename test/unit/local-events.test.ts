@@ -3,8 +3,6 @@
  * and the webhook queue's bounds and refusals.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { statusChangeOf, type StatusChangeEvent } from '../../lambda/domain/status-event';
@@ -12,6 +10,7 @@ import { createCheckpoint } from '../../local/events/checkpoint';
 import { EventHub, type Delivery } from '../../local/events/event-hub';
 import { waitUntil } from '../../local/events/sse-client';
 import { startWebhook, webhookUrlProblem } from '../../local/events/webhook';
+import { startStandIn, type StandIn } from '../support/stand-in';
 
 function event(n: number): StatusChangeEvent {
   const sid = `SM${n.toString(16).padStart(32, '0')}`;
@@ -102,24 +101,19 @@ describe('checkpoint file', () => {
 });
 
 describe('webhook', () => {
-  let server: Server;
+  let receiver: StandIn;
   let url: string;
   let answer = 204;
   const bodies: string[] = [];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        bodies.push(body);
-        res.writeHead(answer).end();
-      });
+    receiver = await startStandIn((request, response) => {
+      bodies.push(request.body);
+      response.writeHead(answer).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    url = `${receiver.url}/hook`;
   });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  afterAll(() => receiver.close());
 
   const hub = new EventHub();
   const deliveries = (count: number): Delivery[] =>
