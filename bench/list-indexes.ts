@@ -6,116 +6,55 @@
  *    (`ReturnConsumedCapacity: INDEXES` on every UpdateItem the real callback handler sends), on the
  *    realistic callback stream (10% out of order, 5% duplicates), before (today's `pending` index only)
  *    and after (all list indexes), same stream, same run; once with callbacks only, once with the sender's
- *    write first (clientReference, three tags, Twilio's creation time). A write refused by its condition
- *    returns no ConsumedCapacity; DynamoDB bills it 1 WCU on the table, so it is counted so.
+ *    write first (clientReference, three tags, Twilio's creation time); then the table's cost per write
+ *    as the sender's tags grow to their limit (where a tagged item passes 1 KB). See
+ *    support/write-capacity.ts.
  * 2. List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES (100,000)
  *    messages written through the store, for the queries a support desk runs.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createListHandler } from '../lambda/adapters/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
-import { MessageStore } from '../lambda/adapters/message-store';
-import { createStatusCallbackHandler } from '../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
 import { LIST_INDEX_NAMES, type ListIndexName } from '../lambda/domain/contract';
+import { MAX_TAG_BYTES, MAX_TAGS, type Tags } from '../lambda/domain/tags';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { buildHttpApiEvent } from '../local/http-api-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
 import { silentLogger } from '../test/reliability/support';
 import { seedMessages } from '../test/support/seed-messages';
-import { buildRealisticStream, runLanes, signedCallbackEvent } from './support/callback-stream';
 import { startBenchDynamoDb } from './support/dynamodb';
 import { putSeed } from './support/put-seed';
+import { tagsOfBytes, writeCost } from './support/write-capacity';
 import { markdownTable, percentile } from './support/stats';
 
-const TOKEN = 'bench-list-token-0123456789abcdef';
+const THREE_TAGS = { tenant: 'acme', campaign: 'spring-2026', region: 'eu-west' };
 
-interface Capacity {
-  table: number;
-  indexes: Record<string, number>;
+/** Where a tagged item passes 1 KB: the table's cost per write as the tags grow to the limit. */
+async function tagSweep(endpoint: string, messages: number): Promise<string[][]> {
+  const sizes: Array<[string, Tags]> = [
+    ['none', {}],
+    [`3 tags, ${tagBytes(THREE_TAGS)} B`, THREE_TAGS],
+    ...[200, 300, MAX_TAG_BYTES].map((bytes): [string, Tags] => [
+      `${MAX_TAGS} tags, ${bytes} B`,
+      tagsOfBytes(bytes, MAX_TAGS),
+    ]),
+  ];
+  const rows: string[][] = [];
+  for (const [label, tags] of sizes) {
+    const r = await writeCost(endpoint, { indexes: LIST_INDEX_NAMES, messages, sender: { tags } });
+    rows.push([
+      label,
+      (r.capacity.table / r.capacity.writes).toFixed(3),
+      `${((100 * r.capacity.writesOverOne) / r.capacity.writes).toFixed(1)}%`,
+      String(r.itemBytes.p99),
+      String(r.itemBytes.max),
+    ]);
+  }
+  return rows;
 }
 
-/** Asks DynamoDB for the capacity of every UpdateItem this client sends, and adds it up. */
-function recordCapacity(client: DynamoDBClient): Capacity {
-  const totals: Capacity = { table: 0, indexes: {} };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'UpdateItemCommand') return next(args);
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
-      try {
-        const result = await next(args);
-        const consumed = (
-          result.output as {
-            ConsumedCapacity?: {
-              Table?: { CapacityUnits?: number };
-              GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
-            };
-          }
-        ).ConsumedCapacity;
-        totals.table += consumed?.Table?.CapacityUnits ?? 0;
-        for (const [name, units] of Object.entries(consumed?.GlobalSecondaryIndexes ?? {})) {
-          totals.indexes[name] = (totals.indexes[name] ?? 0) + (units.CapacityUnits ?? 0);
-        }
-        return result;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') totals.table += 1;
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'recordCapacity' },
-  );
-  return totals;
-}
-
-async function writeCost(
-  endpoint: string,
-  indexes: readonly ListIndexName[],
-  withSender: boolean,
-  messages: number,
-) {
-  const tableName = `bench-wcu-${indexes.length}-${withSender ? 's' : 'c'}-${Date.now()}`;
-  await ensureMessagesTable(endpoint, tableName, indexes);
-  const client = createDynamoClient({ endpoint });
-  const capacity = recordCapacity(client);
-  const store = new MessageStore(client, tableName);
-  const handler = createStatusCallbackHandler({
-    store,
-    credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
-    logger: silentLogger,
-  });
-  const stream = buildRealisticStream({ messages, seed: 42 });
-  const lanes = stream.lanes.map((lane) =>
-    lane.map((callback) => ({ callback, first: lane[0] === callback })),
-  );
-  await runLanes(
-    lanes,
-    8,
-    async ({ callback, first }) => {
-      if (first && withSender) {
-        const to = callback.params.find(([k]) => k === 'To')?.[1] ?? '+15550000000';
-        await store.apply({
-          messageSid: callback.messageSid,
-          status: 'queued',
-          observedAt: new Date().toISOString(),
-          createdAt: new Date().toISOString(),
-          source: 'send',
-          to,
-          clientReference: `order-${callback.messageSid.slice(-6)}`,
-          tags: { tenant: 'acme', campaign: 'spring-2026', region: 'eu-west' },
-        });
-      }
-      const response = await handler(signedCallbackEvent(callback.params, TOKEN));
-      if (response.statusCode !== 200) throw new Error(`callback answered ${response.statusCode}`);
-    },
-    600_000,
-  );
-  client.destroy();
-  const indexTotal = Object.values(capacity.indexes).reduce((a, b) => a + b, 0);
-  const newIndexes = Object.entries(capacity.indexes)
-    .filter(([name]) => name !== 'pending')
-    .reduce((a, [, b]) => a + b, 0);
-  return { capacity, callbacks: stream.callbacks, messages, indexTotal, newIndexes };
+function tagBytes(tags: Tags): number {
+  return Object.entries(tags).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
 
 async function listLatency(endpoint: string, count: number) {
@@ -185,7 +124,8 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (const withSender of [false, true]) {
       for (const indexes of [[] as ListIndexName[], LIST_INDEX_NAMES]) {
-        const r = await writeCost(dynamo.endpoint, indexes, withSender, messages);
+        const sender = withSender ? { tags: THREE_TAGS } : undefined;
+        const r = await writeCost(dynamo.endpoint, { indexes, messages, sender });
         const per = (x: number) => (x / r.messages).toFixed(3);
         rows.push([
           withSender ? 'sender + callbacks' : 'callbacks only',
@@ -215,6 +155,13 @@ async function main(): Promise<void> {
           'table WCU/callback',
         ],
         rows,
+      ),
+    );
+    console.log(`\nTable WCU per write by tag size (sender + callbacks, all list indexes, same stream)\n`);
+    console.log(
+      markdownTable(
+        ['tags (key + value bytes)', 'table WCU/write', 'writes over 1 WCU', 'item p99 B', 'item max B'],
+        await tagSweep(dynamo.endpoint, messages),
       ),
     );
     const count = Number(process.env.BENCH_LIST_MESSAGES ?? 100_000);

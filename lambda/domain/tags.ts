@@ -4,7 +4,10 @@
  * (`.../message-status?tenant=acme&campaign=spring`). Twilio signs the full URL, so those parameters are
  * as authentic as the callback itself.
  *
- * The limits keep a tagged item under 1 KB, so every write of it stays one write capacity unit.
+ * The limits bound what tags add to an item (at most 440 bytes stored, with the `tag_` prefixes). Up to
+ * about 200 bytes of tags a message stays under 1 KB, so each write is one write capacity unit; near the
+ * 400-byte cap a fully described message passes 1 KB and its later writes cost two (`npm run bench:list`
+ * measures where; docs/SCALING.md).
  *
  * Stored as one top-level attribute per tag (`tag_<key>`), like the status times: one UpdateItem can
  * then create an item and fill a single key (`if_not_exists`), which a map attribute cannot do (DynamoDB
