@@ -2,7 +2,6 @@
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { pendingShardOf } from '../../lambda/domain/contract';
-import { describeTwilioError } from '../../lambda/domain/error-codes';
 import { indexKeysOf } from '../../lambda/domain/index-keys';
 import { rankOf } from '../../lambda/domain/lifecycle';
 import { statusTimeAttribute } from '../../lambda/domain/message';
@@ -29,7 +28,6 @@ export async function putSeed(client: DynamoDBClient, tableName: string, message
       messagingServiceSid: m.messagingServiceSid,
       clientReference: m.clientReference,
       errorCode: m.errorCode,
-      errorMessage: m.errorCode === undefined ? undefined : describeTwilioError(m.errorCode).message,
       [statusTimeAttribute(m.status)]: m.createdAt,
       ...indexKeysOf(m as unknown as Record<string, unknown>),
       ...Object.fromEntries(Object.entries(m.tags).map(([k, v]) => [tagAttribute(k), v])),

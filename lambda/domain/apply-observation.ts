@@ -28,7 +28,6 @@
  */
 import { pendingShardOf } from './contract';
 import { ERROR_STATUSES, isFinal, rankOf } from './lifecycle';
-import { describeTwilioError } from './error-codes';
 import { statusTimeAttribute } from './message';
 import { DESCRIPTIVE_FIELDS, type StatusObservation } from './observation';
 import { UpdateExpressionBuilder, type UpdatePlan } from './update-expression';
@@ -114,9 +113,10 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
 
   // Error details belong to the observation that set a failed/undelivered status; a later, higher
   // status (a carrier's late "delivered") clears them.
+  // (`errorMessage` is derived from the code on read; items written before that stored it, so a write
+  // that clears the code clears it too.)
   if (ERROR_STATUSES.includes(observation.status) && observation.errorCode !== undefined) {
     expr.set('errorCode', observation.errorCode);
-    expr.set('errorMessage', describeTwilioError(observation.errorCode).message);
   } else {
     expr.remove('errorCode');
     expr.remove('errorMessage');
@@ -198,7 +198,6 @@ export function planRecord(
     // Only while the status is still the one this observation reports: a later delivered clears errors.
     guards.push(`${expr.name('status')} = ${expr.value(observation.status)}`);
     expr.setIfNotExists('errorCode', newErrorCode);
-    expr.setIfNotExists('errorMessage', describeTwilioError(newErrorCode).message);
     teaches.push(`attribute_not_exists(${expr.name('errorCode')})`);
   }
   setCreatedAt(expr, observation);

@@ -53,30 +53,12 @@ export function parseStatusCallback(fields: FormFields, receivedAt: Date): Parse
   }
   assign(observation, 'from', optional(fields, 'From'));
   assign(observation, 'to', optional(fields, 'To'));
-  const rawDlrDoneDate = optional(fields, 'RawDlrDoneDate');
-  if (rawDlrDoneDate !== undefined) {
-    observation.rawDlrDoneDate = rawDlrDoneDate;
-    assign(observation, 'dlrDoneAt', dlrDoneDateToIso(rawDlrDoneDate));
-  }
+  assign(observation, 'rawDlrDoneDate', optional(fields, 'RawDlrDoneDate'));
   assign(observation, 'channelPrefix', optional(fields, 'ChannelPrefix'));
   assign(observation, 'channelInstallSid', optional(fields, 'ChannelInstallSid'));
   assign(observation, 'channelStatusMessage', optional(fields, 'ChannelStatusMessage'));
   assign(observation, 'eventType', optional(fields, 'EventType')?.toUpperCase());
   return { kind: 'status', observation };
-}
-
-/**
- * Twilio's RawDlrDoneDate is the carrier's YYMMDDhhmm; returns its ISO-8601 form (taken as UTC, the
- * form carriers use), or undefined when it is not a real date.
- */
-export function dlrDoneDateToIso(raw: string): string | undefined {
-  const match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw.trim());
-  if (!match) return undefined;
-  const [yy, mm, dd, hh, mi] = match.slice(1).map(Number) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(2000 + yy, mm - 1, dd, hh, mi));
-  const roundTrips =
-    date.getUTCMonth() === mm - 1 && date.getUTCDate() === dd && date.getUTCHours() === hh && mi < 60;
-  return roundTrips ? date.toISOString() : undefined;
 }
 
 function single(

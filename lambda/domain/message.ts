@@ -6,11 +6,16 @@
  * path inside a map that does not exist yet). `toMessageRecord` folds them into `statusTimes`, the shape
  * the query API returns.
  *
+ * `errorMessage` and `dlrDoneAt` are not stored: each follows from another attribute (the error
+ * catalogue's text for `errorCode`, the ISO form of `rawDlrDoneDate`), so `toMessageRecord` derives them
+ * and every item is that much smaller (items written before this stored them; they read the same).
+ *
  * A message seen only with statuses this version does not know has no current status yet; it is
  * answered with `status: null` and `final: false` (its history is in `statusTimes`), never as an item
  * with those attributes missing. The reconciler polls it like any unfinished message.
  */
 import { MESSAGES_TABLE } from './contract';
+import { describeTwilioError } from './error-codes';
 import type { ObservationSource } from './observation';
 import { TAG_ATTRIBUTE_PREFIX, type Tags } from './tags';
 
@@ -86,9 +91,28 @@ export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
   }
   record.statusTimes = statusTimes;
   record.tags = tags;
+  if (typeof record.errorCode === 'number') {
+    record.errorMessage = describeTwilioError(record.errorCode).message;
+  }
+  const dlrDoneAt = typeof record.rawDlrDoneDate === 'string' && dlrDoneDateToIso(record.rawDlrDoneDate);
+  if (dlrDoneAt) record.dlrDoneAt = dlrDoneAt;
   if (record.status === undefined) {
     record.status = null;
     record.final = false;
   }
   return record as unknown as MessageRecord;
+}
+
+/**
+ * Twilio's RawDlrDoneDate is the carrier's YYMMDDhhmm; returns its ISO-8601 form (taken as UTC, the
+ * form carriers use), or undefined when it is not a real date.
+ */
+export function dlrDoneDateToIso(raw: string): string | undefined {
+  const match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw.trim());
+  if (!match) return undefined;
+  const [yy, mm, dd, hh, mi] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const date = new Date(Date.UTC(2000 + yy, mm - 1, dd, hh, mi));
+  const roundTrips =
+    date.getUTCMonth() === mm - 1 && date.getUTCDate() === dd && date.getUTCHours() === hh && mi < 60;
+  return roundTrips ? date.toISOString() : undefined;
 }

@@ -19,9 +19,8 @@ export interface StatusObservation {
   messagingServiceSid?: string;
   from?: string;
   to?: string;
-  /** Carrier's DLR done date as Twilio passed it through (YYMMDDhhmm) and its ISO form. */
+  /** Carrier's DLR done date as Twilio passed it through (YYMMDDhhmm); its ISO form is derived on read. */
   rawDlrDoneDate?: string;
-  dlrDoneAt?: string;
   channelPrefix?: string;
   channelInstallSid?: string;
   channelStatusMessage?: string;
@@ -45,7 +44,6 @@ export const DESCRIPTIVE_FIELDS = [
   'from',
   'to',
   'rawDlrDoneDate',
-  'dlrDoneAt',
   'channelPrefix',
   'channelInstallSid',
   'clientReference',

@@ -2,7 +2,7 @@
  * The conditional write against the official DynamoDB Local: arrival order, duplicates, replays and
  * concurrency must never move a message backwards or lose a first-seen time.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { planRecord } from '../../lambda/domain/apply-observation';
 import { useMessageStore } from '../support/dynamodb';
@@ -112,6 +112,14 @@ describe('duplicates and replays', () => {
   });
 });
 
+/** An undelivered message as the store writes it, read back raw. */
+async function appliedItem(sid: string): Promise<Record<string, unknown>> {
+  await db.store.apply(
+    observation(sid, 'undelivered', 1, { errorCode: 30003, rawDlrDoneDate: '2611231042' }),
+  );
+  return (await rawItem(sid))!;
+}
+
 describe('what the item keeps', () => {
   it('error details belong to the failure; a later delivered receipt clears them', async () => {
     const sid = newSid();
@@ -126,6 +134,40 @@ describe('what the item keeps', () => {
     expect(record?.status).toBe('delivered');
     expect(record?.errorCode).toBeUndefined();
     expect(record?.errorMessage).toBeUndefined();
+  });
+
+  it('stores neither the error text nor the ISO done date: they are read from the code and the raw date', async () => {
+    const sid = newSid();
+    await db.store.apply(
+      observation(sid, 'undelivered', 1, { errorCode: 30003, rawDlrDoneDate: '2611231042' }),
+    );
+    const item = await rawItem(sid);
+    expect(item).toMatchObject({ errorCode: 30003, rawDlrDoneDate: '2611231042' });
+    expect(item).not.toHaveProperty('errorMessage');
+    expect(item).not.toHaveProperty('dlrDoneAt');
+    expect(await db.store.get(sid)).toMatchObject({
+      errorMessage: expect.stringMatching(/unreachable destination handset/i),
+      dlrDoneAt: '2026-11-23T10:42:00.000Z',
+    });
+  });
+
+  it('an item written when the error text was stored reads the same, and a delivered receipt clears it', async () => {
+    const sid = newSid();
+    await db.table.client.send(
+      new PutCommand({
+        TableName: db.table.tableName,
+        Item: {
+          ...(await appliedItem(sid)),
+          errorMessage: 'Unreachable destination handset',
+          dlrDoneAt: 'x',
+        },
+      }),
+    );
+    expect((await db.store.get(sid))?.dlrDoneAt).toBe('2026-11-23T10:42:00.000Z');
+    await db.store.apply(observation(sid, 'delivered', 2));
+    const item = await rawItem(sid);
+    expect(item).not.toHaveProperty('errorMessage');
+    expect(item).not.toHaveProperty('errorCode');
   });
 
   it('an error code on a non-failure status is not stored', async () => {

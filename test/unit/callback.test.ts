@@ -1,4 +1,4 @@
-import { dlrDoneDateToIso, parseStatusCallback, type FormFields } from '../../lambda/domain/callback';
+import { parseStatusCallback, type FormFields } from '../../lambda/domain/callback';
 import { maskAddress } from '../../lambda/domain/masking';
 import { describeTwilioError } from '../../lambda/domain/error-codes';
 
@@ -59,7 +59,6 @@ describe('parseStatusCallback', () => {
       status: 'undelivered',
       errorCode: 30003,
       rawDlrDoneDate: '2611231042',
-      dlrDoneAt: '2026-11-23T10:42:00.000Z',
       to: 'whatsapp:+14155551234',
       from: 'whatsapp:+15017250604',
       messagingServiceSid: 'MG9752274e9e519418a7406176694466fa',
@@ -120,21 +119,7 @@ describe('parseStatusCallback', () => {
     expect(parsed.observation.errorCode).toBeUndefined();
     expect(parsed.observation.accountSid).toBeUndefined();
     expect(parsed.observation.rawDlrDoneDate).toBe('2613991200');
-    expect(parsed.observation.dlrDoneAt).toBeUndefined();
   });
-});
-
-describe('dlrDoneDateToIso', () => {
-  it.each([
-    ['2611231042', '2026-11-23T10:42:00.000Z'],
-    ['0001010000', '2000-01-01T00:00:00.000Z'],
-    ['2402291159', '2024-02-29T11:59:00.000Z'],
-  ])('%s -> %s', (raw, iso) => expect(dlrDoneDateToIso(raw)).toBe(iso));
-
-  it.each(['2302291159', '2613011200', '2611321200', '2611232400', '2611231260', '26112310', 'abcdefghij'])(
-    'rejects %s',
-    (raw) => expect(dlrDoneDateToIso(raw)).toBeUndefined(),
-  );
 });
 
 describe('maskAddress', () => {

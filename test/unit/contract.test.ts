@@ -1,4 +1,4 @@
-import { toMessageRecord } from '../../lambda/domain/message';
+import { dlrDoneDateToIso, toMessageRecord } from '../../lambda/domain/message';
 import {
   pendingShardNames,
   pendingShardOf,
@@ -46,4 +46,39 @@ describe('the record users see', () => {
       ['clientReference', 'createdAt', 'final', 'messageSid', 'status', 'statusTimes', 'tags', 'to'].sort(),
     );
   });
+
+  it('derives the error text and the ISO done date, which items do not store', () => {
+    const record = toMessageRecord({
+      messageSid: 'SM00000000000000000000000000000001',
+      status: 'undelivered',
+      errorCode: 30003,
+      rawDlrDoneDate: '2611231042',
+    });
+    expect(record.errorMessage).toMatch(/unreachable destination handset/i);
+    expect(record.dlrDoneAt).toBe('2026-11-23T10:42:00.000Z');
+  });
+
+  it('answers no error text without a code and no done date for a raw date that is not a date', () => {
+    const record = toMessageRecord({
+      messageSid: 'SM00000000000000000000000000000001',
+      status: 'delivered',
+      rawDlrDoneDate: '2613991200',
+    });
+    expect(record).not.toHaveProperty('errorMessage');
+    expect(record).not.toHaveProperty('dlrDoneAt');
+    expect(record.rawDlrDoneDate).toBe('2613991200');
+  });
+});
+
+describe('dlrDoneDateToIso', () => {
+  it.each([
+    ['2611231042', '2026-11-23T10:42:00.000Z'],
+    ['0001010000', '2000-01-01T00:00:00.000Z'],
+    ['2402291159', '2024-02-29T11:59:00.000Z'],
+  ])('%s -> %s', (raw, iso) => expect(dlrDoneDateToIso(raw)).toBe(iso));
+
+  it.each(['2302291159', '2613011200', '2611321200', '2611232400', '2611231260', '26112310', 'abcdefghij'])(
+    'rejects %s',
+    (raw) => expect(dlrDoneDateToIso(raw)).toBeUndefined(),
+  );
 });

@@ -38,7 +38,6 @@ describe('a CSV file of messages', () => {
     createdAt: '2026-11-30T10:00:00.000Z',
     to: '+15551234567',
     errorCode: 30003,
-    errorMessage: 'Unreachable destination handset',
     tag_tenant: '=cmd',
   });
 
@@ -47,7 +46,7 @@ describe('a CSV file of messages', () => {
     expect(csv.charCodeAt(0)).not.toBe(0xfeff);
     expect(csv.split('\r\n')).toEqual([
       'messageSid,status,final,createdAt,updatedAt,to,from,errorCode,errorMessage,clientReference,accountSid,messagingServiceSid,tags',
-      `SM${'1'.repeat(32)},undelivered,true,2026-11-30T10:00:00.000Z,,'+15551234567,,30003,Unreachable destination handset,,,,"{""tenant"":""=cmd""}"`,
+      `SM${'1'.repeat(32)},undelivered,true,2026-11-30T10:00:00.000Z,,'+15551234567,,30003,"Unreachable destination handset (off, out of coverage or unable to receive)",,,,"{""tenant"":""=cmd""}"`,
       '',
     ]);
   });
