@@ -64,11 +64,7 @@ function MessageDetails({ message }: { message: MessageRecord }) {
       {message.errorCode !== undefined && (
         <div class="error-box">
           <h2>Error {message.errorCode}</h2>
-          <p class="meaning">{describeTwilioError(message.errorCode).message}</p>
-          {message.errorMessage &&
-            message.errorMessage !== describeTwilioError(message.errorCode).message && (
-              <p>Recorded with it: {message.errorMessage}</p>
-            )}
+          <p class="meaning">{message.errorMessage ?? describeTwilioError(message.errorCode).message}</p>
         </div>
       )}
       <h2>Timeline</h2>

@@ -1,10 +1,16 @@
 /**
  * What the realistic callback stream costs in write capacity, table and every index, as DynamoDB itself
  * reports it (`ReturnConsumedCapacity: INDEXES` on every UpdateItem the real callback handler and store
- * send). A write refused by its condition returns no ConsumedCapacity; DynamoDB bills it 1 WCU on the
- * table, so it is counted so.
+ * send). A write refused by its condition returns no ConsumedCapacity; DynamoDB bills it on the size
+ * of the stored item it was checked against (at least 1 WCU), so it is counted so, from the item the
+ * refusal returns.
  */
-import { DeleteTableCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteTableCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createDynamoClient } from '../../lambda/adapters/dynamodb';
 import { MessageStore } from '../../lambda/adapters/message-store';
@@ -55,9 +61,13 @@ function recordCapacity(client: DynamoDBClient): Capacity {
         }
         return result;
       } catch (error) {
-        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-          totals.table += 1;
+        const refused = error as { name?: string; Item?: Record<string, AttributeValue> };
+        if (refused.name === 'ConditionalCheckFailedException') {
+          // Billed on the size of the item it was checked against (the store asks for it: ALL_OLD).
+          const units = Math.max(1, Math.ceil(itemSize(refused.Item ? unmarshall(refused.Item) : {}) / 1024));
+          totals.table += units;
           totals.writes += 1;
+          if (units > 1) totals.writesOverOne += 1;
         }
         throw error;
       }
