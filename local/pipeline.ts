@@ -197,7 +197,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
         dir: options.history.dir,
         pseudonymise: createPseudonymiser(hashKey),
         flushEveryMs: options.history.flushEveryMs,
-        onError: (error) => logger.error('history flush failed; its rows are kept for the next', { error }),
+        onError: (error) =>
+          logger.error('history flush or compaction failed (a flush keeps its rows for the next)', { error }),
       });
       stops.push(() => writer.stop());
       history = { dir: options.history.dir, writer };

@@ -31,11 +31,26 @@ export async function computeHistoryReport(
     else await connection.run(historyTableSql(source));
     const queries: Record<string, HistoryQueryRows> = {};
     for (const { name } of NAMED_HISTORY_QUERIES)
-      queries[name] = await runNamedQuery(connection, name, source, window);
+      queries[name] = await againIfFilesVanish(() => runNamedQuery(connection, name, source, window));
     return historyReportOf(window, queries);
   } finally {
     connection.closeSync();
     instance.closeSync();
+  }
+}
+
+/**
+ * Runs a query again when a file it listed was gone when it came to open it: compaction (compact.ts),
+ * maybe in `npm start` while this runs elsewhere, deletes the files it merged right after their rows
+ * are in place in a new file, which the next run's listing finds.
+ */
+async function againIfFilesVanish<T>(query: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await query();
+    } catch (error) {
+      if (attempt >= attempts || !/No such file or directory/.test(String(error))) throw error;
+    }
   }
 }
 

@@ -6,6 +6,10 @@
  *
  * A file appears whole or not at all: DuckDB writes it under a name readers skip (`.tmp`), then it is
  * renamed, so a report running during a flush never reads half a file.
+ *
+ * After a flush, the days it wrote to are compacted when due (compact.ts: more than `maxFilesPerDay`
+ * files, or the day is over), and at start every day is, after the `.tmp` files of a crash are deleted.
+ * Compactions go in the same queue as flushes, one day at a time, so none overlaps a flush or another.
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +22,7 @@ import {
   type Pseudonymise,
 } from '../../lambda/domain/history/row';
 import type { StatusChangeDetail } from '../../lambda/domain/status-event';
+import { compactPartition, DEFAULT_MAX_FILES, historyPartitions, removeLeftovers } from './compact';
 import { appendHistoryRows, historyTableSql, sqlString } from './duckdb';
 
 export interface HistoryWriterOptions {
@@ -25,7 +30,9 @@ export interface HistoryWriterOptions {
   pseudonymise: Pseudonymise;
   /** Longest a row waits in memory (2000 ms). */
   flushEveryMs?: number;
-  /** Told when a flush fails; its rows are kept and written by the next flush. */
+  /** More files than this in a day's partition and it is compacted into one (64). */
+  maxFilesPerDay?: number;
+  /** Told when a flush fails (its rows are kept and written by the next flush) or a compaction does. */
   onError?: (error: unknown) => void;
 }
 
@@ -35,6 +42,8 @@ export interface HistoryWriterStats {
   files: number;
   /** Rows waiting for the next flush. */
   pending: number;
+  /** Files merged into one by compaction. */
+  compacted: number;
 }
 
 export interface HistoryWriter {
@@ -53,30 +62,55 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run(historyTableSql(BUFFER));
+  removeLeftovers(options.dir);
 
   let pending: HistoryRow[] = [];
   let written = 0;
   let files = 0;
+  let compacted = 0;
   let stopped = false;
-  // One flush at a time: each waits for the one before it.
+  // One flush or compaction at a time: each waits for the one before it.
   let flushing: Promise<void> = Promise.resolve();
+  // The days this writer has written to and not yet seen over.
+  const open = new Set<string>();
+
+  const compactLater = (days: Iterable<string>) => {
+    for (const day of days) flushing = flushing.then(() => compactDay(day));
+  };
+  const compactDay = async (day: string) => {
+    if (stopped) return;
+    try {
+      compacted += await compactPartition(connection, options.dir, day, {
+        maxFiles: options.maxFilesPerDay ?? DEFAULT_MAX_FILES,
+      });
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
 
   const flushOnce = async () => {
     if (pending.length === 0) return;
     const rows = pending;
     pending = [];
     try {
-      files += await writeParquet(connection, options.dir, rows, files);
+      const days = await writeParquet(connection, options.dir, rows, files);
+      files += days.length;
       written += rows.length;
+      for (const day of days) open.add(day);
+      compactLater(open);
+      const today = new Date().toISOString().slice(0, 10);
+      for (const day of open) if (day < today) open.delete(day);
     } catch (error) {
       // Kept for the next flush. A day's file written before the failure is written again then: the
-      // queries count distinct messages, so only `history_rows` would see the duplicate rows.
+      // queries count distinct messages, so only `history_rows` would see the duplicate rows (until a
+      // compaction of the day merges them).
       pending = [...rows, ...pending];
       await connection.run(`DELETE FROM ${BUFFER}`).catch(() => undefined);
       options.onError?.(error);
     }
   };
   const flush = () => (flushing = flushing.then(flushOnce));
+  compactLater(historyPartitions(options.dir));
 
   const timer = setInterval(() => void flush(), options.flushEveryMs ?? 2000);
   timer.unref();
@@ -87,7 +121,7 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
       pending.push(historyRowOf(detail, options.pseudonymise, Date.now()));
     },
     flush,
-    stats: () => ({ written, files, pending: pending.length }),
+    stats: () => ({ written, files, pending: pending.length, compacted }),
     stop: async () => {
       if (stopped) return flushing;
       stopped = true;
@@ -99,13 +133,13 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
   };
 }
 
-/** Writes rows as one new Parquet file per day they were recorded on; answers how many files. */
+/** Writes rows as one new Parquet file per day they were recorded on; answers the days. */
 async function writeParquet(
   connection: DuckDBConnection,
   dir: string,
   rows: readonly HistoryRow[],
   filesSoFar: number,
-): Promise<number> {
+): Promise<string[]> {
   await appendHistoryRows(connection, BUFFER, rows);
   const days = await connection.runAndReadAll(
     `SELECT DISTINCT ${HISTORY_PARTITION} FROM ${BUFFER} ORDER BY 1`,
@@ -113,16 +147,19 @@ async function writeParquet(
   const columns = HISTORY_COLUMNS.map((c) => c.name).join(', ');
   const time = Date.now();
   let n = filesSoFar;
-  for (const [day] of days.getRowsJS()) {
-    const folder = path.join(dir, `${HISTORY_PARTITION}=${String(day)}`);
+  const written: string[] = [];
+  for (const [value] of days.getRowsJS()) {
+    const day = String(value);
+    const folder = path.join(dir, `${HISTORY_PARTITION}=${day}`);
     mkdirSync(folder, { recursive: true });
     const file = path.join(folder, `part-${time}-${++n}.parquet`);
     await connection.run(
-      `COPY (SELECT ${columns} FROM ${BUFFER} WHERE ${HISTORY_PARTITION} = ${sqlString(String(day))} ORDER BY recorded_at_ms)
+      `COPY (SELECT ${columns} FROM ${BUFFER} WHERE ${HISTORY_PARTITION} = ${sqlString(day)} ORDER BY recorded_at_ms)
        TO ${sqlString(`${file}.tmp`)} (FORMAT parquet)`,
     );
     renameSync(`${file}.tmp`, file);
+    written.push(day);
   }
   await connection.run(`DELETE FROM ${BUFFER}`);
-  return n - filesSoFar;
+  return written;
 }

@@ -117,7 +117,7 @@ describe('a storm through the local pipeline, then npm run report -- --json', ()
     expect(pipeline.counts.stale + pipeline.counts.duplicate).toBeGreaterThan(30);
 
     const writer = pipeline.history!.writer;
-    expect(writer.stats()).toEqual({ written: 0, files: 0, pending: details.length });
+    expect(writer.stats()).toEqual({ written: 0, files: 0, pending: details.length, compacted: 0 });
     expect(readdirSync(dir)).toEqual([]);
   }, 180_000);
 
