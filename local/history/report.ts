@@ -39,17 +39,22 @@ export async function computeHistoryReport(
   }
 }
 
+const FILES_MOVED = /No such file or directory|No files found that match the pattern/;
+
 /**
- * Runs a query again when a file it listed was gone when it came to open it: compaction (compact.ts),
- * maybe in `npm start` while this runs elsewhere, deletes the files it merged right after their rows
- * are in place in a new file, which the next run's listing finds.
+ * Runs a query again when a file it listed was gone when it came to open it, or its listing caught a
+ * folder mid-change and found no file at all (a directory listing is not atomic against a rename and
+ * deletes in the same folder): compaction (compact.ts), maybe in `npm start` while this runs elsewhere,
+ * deletes the files it merged right after their rows are in place in a new file, which the next run's
+ * listing finds.
  */
 async function againIfFilesVanish<T>(query: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await query();
     } catch (error) {
-      if (attempt >= attempts || !/No such file or directory/.test(String(error))) throw error;
+      if (attempt >= attempts || !FILES_MOVED.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
 }
