@@ -134,7 +134,7 @@ export async function writeCost(endpoint: string, options: WriteCostOptions): Pr
     600_000,
   );
   const sizes = await itemSizes(client, tableName);
-  // DynamoDB Local slows as its tables pile up: each run leaves nothing behind.
+  // Each run leaves nothing behind in the shared DynamoDB Local.
   await client.send(new DeleteTableCommand({ TableName: tableName }));
   client.destroy();
   const indexTotal = Object.values(capacity.indexes).reduce((a, b) => a + b, 0);
