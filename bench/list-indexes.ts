@@ -16,7 +16,7 @@ import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createListHandler } from '../lambda/adapters/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
 import { LIST_INDEX_NAMES, type ListIndexName } from '../lambda/domain/contract';
-import { MAX_TAG_BYTES, MAX_TAGS, type Tags } from '../lambda/domain/tags';
+import { MAX_TAG_BYTES, MAX_TAGS, tagBytes, type Tags } from '../lambda/domain/tags';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { buildHttpApiEvent } from '../local/http-api-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
@@ -33,7 +33,7 @@ const THREE_TAGS = { tenant: 'acme', campaign: 'spring-2026', region: 'eu-west' 
 async function tagSweep(endpoint: string, messages: number): Promise<string[][]> {
   const sizes: Array<[string, Tags]> = [
     ['none', {}],
-    [`3 tags, ${tagBytes(THREE_TAGS)} B`, THREE_TAGS],
+    [`3 tags, ${bytesOf(THREE_TAGS)} B`, THREE_TAGS],
     ...[200, 300, MAX_TAG_BYTES].map((bytes): [string, Tags] => [
       `${MAX_TAGS} tags, ${bytes} B`,
       tagsOfBytes(bytes, MAX_TAGS),
@@ -53,9 +53,7 @@ async function tagSweep(endpoint: string, messages: number): Promise<string[][]>
   return rows;
 }
 
-function tagBytes(tags: Tags): number {
-  return Object.entries(tags).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-}
+const bytesOf = (tags: Tags) => Object.entries(tags).reduce((sum, [k, v]) => sum + tagBytes(k, v), 0);
 
 async function listLatency(endpoint: string, count: number) {
   const tableName = `bench-list-${Date.now()}`;

@@ -47,7 +47,8 @@ export function tagProblem(key: string, value: unknown): string | undefined {
 
 // TextEncoder, not Node's Buffer: the domain also runs in the web console's bundle.
 const UTF8 = new TextEncoder();
-function tagBytes(key: string, value: string): number {
+/** What one tag counts against MAX_TAG_BYTES: its key and value in UTF-8 bytes. */
+export function tagBytes(key: string, value: string): number {
   return UTF8.encode(key).length + UTF8.encode(value).length;
 }
 

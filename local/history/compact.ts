@@ -16,7 +16,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/row';
+import { HISTORY_COLUMNS, HISTORY_PARTITION, historyDayAt } from '../../lambda/domain/history/row';
 import { sqlString } from './duckdb';
 
 /** More files than this in a day's partition and it is compacted, even on the day itself. */
@@ -62,7 +62,7 @@ export async function compactPartition(
 ): Promise<number> {
   const folder = partitionFolder(dir, day);
   const inputs = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.parquet')) : [];
-  const over = day < (options.today ?? new Date().toISOString().slice(0, 10));
+  const over = day < (options.today ?? historyDayAt(Date.now()));
   if (inputs.length <= (over ? 1 : (options.maxFiles ?? DEFAULT_MAX_FILES))) return 0;
 
   const files = inputs.map((f) => sqlString(path.join(folder, f))).join(', ');

@@ -17,6 +17,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   HISTORY_COLUMNS,
   HISTORY_PARTITION,
+  historyDayAt,
   historyRowOf,
   type HistoryRow,
   type Pseudonymise,
@@ -98,7 +99,7 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
       written += rows.length;
       for (const day of days) open.add(day);
       compactLater(open);
-      const today = new Date().toISOString().slice(0, 10);
+      const today = historyDayAt(Date.now());
       for (const day of open) if (day < today) open.delete(day);
     } catch (error) {
       // Kept for the next flush. A day's file written before the failure is written again then: the

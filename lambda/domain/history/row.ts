@@ -63,7 +63,12 @@ export function historyRowOf(
  * window starting at `since` never needs partitions before `since`'s day.
  */
 export function historyDayOf(row: HistoryRow): string {
-  return new Date(row.recorded_at_ms).toISOString().slice(0, 10);
+  return historyDayAt(row.recorded_at_ms);
+}
+
+/** The history partition (`YYYY-MM-DD`, UTC) of an instant: `historyDayAt(Date.now())` is today's. */
+export function historyDayAt(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
 }
 
 /**
