@@ -10,18 +10,18 @@
  * message says by whom), 2 a mistyped command or option (the message says what was wrong). Results go
  * to stdout, everything else to stderr, so a command's output can be piped.
  */
+import './node-version-notice';
 import { closestName } from '../lambda/domain/closest-name';
 import { describeError } from '../lambda/domain/describe-error';
 import { consoleCommand } from './cli/console';
 import { Failure, UsageError } from './cli/errors';
+import { defaultLocalUrl } from './cli/local-url';
 import { messages } from './cli/messages';
-import type { Command, Io } from './cli/options';
+import { STANDARD_IO, type Command, type Io } from './cli/options';
 import { send } from './cli/send';
 import { status } from './cli/status';
 
 const COMMANDS: Record<string, Command> = { send, status, messages, console: consoleCommand };
-
-const STANDARD_IO: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
 export async function runCli(argv: string[], io: Io = STANDARD_IO): Promise<number> {
   const [name, ...args] = argv;
@@ -57,7 +57,7 @@ function overview(): string[] {
     'commands:',
     ...Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(9)} ${c.spec.summary}`),
     '',
-    'Each command takes --help. Against `npm start` by default (http://127.0.0.1:3000, --url or',
+    `Each command takes --help. Against \`npm start\` by default (${defaultLocalUrl()}; --url or`,
     'TRACKER_URL to change); against a deployed stack with --stack NAME [--region R] [--profile P].',
   ];
 }

@@ -8,17 +8,19 @@
  * parent and K-1 subaccounts, each signing its callbacks with its own token. It ends with the history
  * report (`npm run report`) over the Parquet rows its events became, kept in a temporary folder.
  */
+import { nodeVersionNote } from './node-version-notice';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
 import { freePort } from './ports';
 import { UsageError } from './cli/errors';
 import { localBaseUrl } from './cli/tracker';
+import { defaultLocalUrl } from './cli/local-url';
+import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from './cli/options';
 import { describeError } from '../lambda/domain/describe-error';
 import { settledEvents, subscribeEvents, type ReceivedEvent } from './events/sse-client';
 import type { MessageRecord } from '../lambda/domain/message';
@@ -27,18 +29,38 @@ import { computeHistoryReport } from './history/report';
 import { historyReportText } from './history/text';
 import { textTable } from './text-table';
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: 'string', short: 'n', default: '200' },
-      seed: { type: 'string' },
-      'out-of-order': { type: 'string' },
-      duplicates: { type: 'string' },
-      accounts: { type: 'string' },
-      url: { type: 'string' },
+const DEMO = {
+  name: 'demo',
+  usage: '[--messages N] [--seed N] [--out-of-order R] [--duplicates R] [--accounts K] | [--url URL]',
+  summary:
+    "Send N messages through its own pipeline and Twilio simulator, then check every stored status against the simulator's truth.",
+  options: {
+    messages: { type: 'string', short: 'n', value: 'N', help: 'how many messages to send (default 200)' },
+    seed: { type: 'string', value: 'N', help: "the simulator's random seed, to repeat a run" },
+    'out-of-order': {
+      type: 'string',
+      value: 'R',
+      help: 'share of callbacks delivered out of order, 0-1 (default 0.1)',
     },
-    strict: true,
-  });
+    duplicates: { type: 'string', value: 'R', help: 'share of callbacks sent twice, 0-1 (default 0.05)' },
+    accounts: { type: 'string', value: 'K', help: 'spread the messages over a parent and K-1 subaccounts' },
+    url: {
+      type: 'string',
+      value: 'URL',
+      help: `send to a tracker already running instead, e.g. ${defaultLocalUrl()} (watch it in its console)`,
+    },
+  },
+  examples: [
+    'npm run demo',
+    'npm run demo -- --messages 1000 --seed 42 --accounts 3',
+    `npm run demo -- --url ${defaultLocalUrl()} --messages 50`,
+  ],
+} as const satisfies CommandSpec<OptionSpecs>;
+
+async function main(): Promise<number> {
+  const parsed = readCommandLine(DEMO, process.argv.slice(2), STANDARD_IO);
+  if (!parsed) return 0;
+  const values = { ...parsed.values, messages: parsed.values.messages ?? '200' };
   const count = positiveInt(values.messages, '--messages');
   if (values.url !== undefined) {
     // The simulator is the running tracker's: the options that shape the demo's own simulator do not apply.
@@ -53,6 +75,8 @@ async function main(): Promise<number> {
   const accounts = demoAccounts(positiveInt(values.accounts ?? '1', '--accounts'));
 
   console.log(`Starting DynamoDB Local, the Twilio simulator (seed ${seed}) and the local server...`);
+  const note = nodeVersionNote();
+  if (note) console.log(note);
   const historyDir = path.join(mkdtempSync(path.join(tmpdir(), 'twilio-status-tracker-demo-')), 'history');
   const since = new Date(Date.now() - 60_000).toISOString();
   let reportHistory = false;
@@ -196,16 +220,19 @@ async function demoAgainst(url: string, count: number): Promise<number> {
     } finally {
       clearInterval(ticker);
     }
-    progress.draw(final.count(), count);
+    // The bar ends on what the tracker stored, the same records the table below counts: the events that
+    // drove it so far can trail the store by the stream's delay.
+    const stored = await storedMessages(url, sids, since);
+    progress.draw(stored.filter((message) => message.final).length, count);
     progress.done();
 
     const byStatus = new Map<string, number>();
     const byErrorCode = new Map<string, number>();
-    for (const stored of await storedMessages(url, sids, since)) {
-      const status = stored.status ?? '(none)';
+    for (const message of stored) {
+      const status = message.status ?? '(none)';
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-      if (stored.errorCode !== undefined)
-        byErrorCode.set(String(stored.errorCode), (byErrorCode.get(String(stored.errorCode)) ?? 0) + 1);
+      if (message.errorCode !== undefined)
+        byErrorCode.set(String(message.errorCode), (byErrorCode.get(String(message.errorCode)) ?? 0) + 1);
     }
     console.log(`\n${count} messages sent to ${url}\n`);
     printTable(
@@ -308,21 +335,30 @@ function demoAccounts(count: number): Array<{ accountSid: string; authToken: str
 class ProgressBar {
   private readonly tty = process.stdout.isTTY === true;
   private last = -1;
+  private drawn = '';
+  private printed = '';
   constructor(private readonly total: number) {}
 
   draw(done: number, sent: number): void {
     const width = 30;
     const filled = Math.round((done / this.total) * width);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} finished, ${sent} sent`;
-    if (this.tty) process.stdout.write(`\r${line}`);
+    this.drawn = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} finished, ${sent} sent`;
+    if (this.tty) process.stdout.write(`\r${this.drawn}`);
     else if (Math.floor((done / this.total) * 10) !== this.last) {
       this.last = Math.floor((done / this.total) * 10);
-      console.log(line);
+      this.print();
     }
   }
 
+  /** Ends the bar on the last figures drawn (without a terminal, printed if a decile line skipped them). */
   done(): void {
     if (this.tty) process.stdout.write('\n');
+    else if (this.printed !== this.drawn) this.print();
+  }
+
+  private print(): void {
+    console.log(this.drawn);
+    this.printed = this.drawn;
   }
 }
 
@@ -351,6 +387,7 @@ main().then(
   (error: unknown) => {
     const message = describeError(error).message;
     console.error(`demo: ${message}`);
+    if (error instanceof UsageError) console.error('see: npm run demo -- --help');
     if (!(error instanceof UsageError || error instanceof JavaMissingError) && process.env.DEBUG)
       console.error(error);
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -8,9 +8,9 @@
  *
  * Exit codes: 0 done, 1 the report could not be made (no such folder, unreadable files), 2 bad usage.
  */
+import './node-version-notice';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeError } from '../lambda/domain/describe-error';
 import { HistoryQueryError, reportWindowOf } from '../lambda/domain/history/queries';
 import { DEFAULT_HISTORY_DIR } from './history/defaults';
@@ -18,16 +18,46 @@ import { historyReportHtml } from './history/html';
 import { computeHistoryReport, HistoryDirError } from './history/report';
 import { historyReportText } from './history/text';
 import { Failure, UsageError } from './cli/errors';
+import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from './cli/options';
 
-const USAGE =
-  'usage: npm run report -- [--dir DIR | --stack NAME [--region R] [--profile P]] [--since ISO|7d] [--until ISO] [--json] [--html FILE]';
+const REPORT = {
+  name: 'report',
+  usage:
+    '[--dir DIR | --stack NAME [--region R] [--profile P]] [--since TIME] [--until TIME] [--json] [--html FILE]',
+  summary: 'The history report: the named queries over the Parquet rows of every status change.',
+  options: {
+    dir: {
+      type: 'string',
+      value: 'DIR',
+      help: `the history folder (default: $HISTORY_DIR, else ${DEFAULT_HISTORY_DIR})`,
+    },
+    stack: {
+      type: 'string',
+      value: 'NAME',
+      help: 'a deployed stack instead: the queries run on its Athena workgroup',
+    },
+    region: { type: 'string', value: 'REGION', help: "with --stack: the stack's region" },
+    profile: { type: 'string', value: 'PROFILE', help: 'with --stack: the AWS profile' },
+    since: {
+      type: 'string',
+      value: 'TIME',
+      help: 'window start: ISO 8601 date or time, or ago: 24h, 7d (default 7d)',
+    },
+    until: { type: 'string', value: 'TIME', help: 'window end: ISO 8601 date or time (default: now)' },
+    json: { type: 'boolean', help: 'print the report as JSON (what GET /history/report answers)' },
+    html: { type: 'string', value: 'FILE', help: 'write a self-contained page with charts' },
+  },
+  examples: [
+    'npm run report',
+    'npm run report -- --since 2026-12-01 --until 2026-12-06 --json',
+    'npm run report -- --stack TwilioStatusTracker-prod --profile my-sso-profile --html report.html',
+  ],
+} as const satisfies CommandSpec<OptionSpecs>;
 
 async function main(): Promise<number> {
-  const values = flags();
-  if (values.help) {
-    console.log(`${USAGE}\n(see README, "History")`);
-    return 0;
-  }
+  const parsed = readCommandLine(REPORT, process.argv.slice(2), STANDARD_IO);
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.html === '') throw new UsageError('--html needs a file name');
   let window: { since: string; until: string };
   try {
@@ -47,7 +77,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function localReport(values: ReturnType<typeof flags>, window: { since: string; until: string }) {
+async function localReport(values: ReportValues, window: { since: string; until: string }) {
   if (values.region !== undefined || values.profile !== undefined)
     throw new UsageError('--region and --profile go with --stack NAME');
   const dir = values.dir ?? (process.env.HISTORY_DIR || DEFAULT_HISTORY_DIR);
@@ -61,7 +91,7 @@ async function localReport(values: ReturnType<typeof flags>, window: { since: st
 }
 
 /** The same report from a deployed stack's Athena workgroup (loaded only then: the SDK is not small). */
-async function stackReport(values: ReturnType<typeof flags>, window: { since: string; until: string }) {
+async function stackReport(values: ReportValues, window: { since: string; until: string }) {
   if (values.dir !== undefined) throw new UsageError('give --dir or --stack, not both');
   const { connectToStack } = await import('./cli/stack');
   const tracker = await connectToStack({
@@ -78,25 +108,7 @@ async function stackReport(values: ReturnType<typeof flags>, window: { since: st
   }
 }
 
-const OPTIONS = {
-  dir: { type: 'string' },
-  stack: { type: 'string' },
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  json: { type: 'boolean' },
-  html: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function flags() {
-  try {
-    return parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(describeError(error).message);
-  }
-}
+type ReportValues = NonNullable<ReturnType<typeof readCommandLine<(typeof REPORT)['options']>>>['values'];
 
 main().then(
   (code) => process.exit(code),
@@ -104,7 +116,7 @@ main().then(
     const message = describeError(error).message;
     console.error(`npm run report: ${message}`);
     if (error instanceof UsageError) {
-      console.error(USAGE);
+      console.error('see: npm run report -- --help');
       process.exit(2);
     }
     if (!(error instanceof HistoryDirError || error instanceof Failure) && process.env.DEBUG)

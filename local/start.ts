@@ -18,9 +18,9 @@
  * above it dies (local/processes.ts), and on Linux DynamoDB Local dies with it (local/dynamodb-local.ts);
  * elsewhere the next start names a leftover DynamoDB Local, its PID and how to stop it.
  */
+import { nodeVersionNote } from './node-version-notice';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
 import { describeProcess, isPortFree, JavaMissingError, PortInUseError } from './dynamodb-local';
 import { DEFAULT_TABLE, PipelineConfigError, startLocalPipeline } from './pipeline';
@@ -30,21 +30,27 @@ import { listeningProcess, whenLaunchersGone } from './processes';
 import type { Delivery } from './events';
 import { buildConsole } from '../scripts/bundle-console';
 import { historyDirFromEnv } from './history/defaults';
+import { UsageError } from './cli/errors';
+import { DEFAULT_PORT } from './cli/local-url';
+import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from './cli/options';
+
+const START = {
+  name: 'start',
+  usage: '[--persist] [--verbose]',
+  summary:
+    'Run the whole tracker on this machine: DynamoDB Local, the Twilio simulator and the local server.',
+  options: {
+    persist: { type: 'boolean', help: "keep DynamoDB Local's data and the stream position in .local-data/" },
+    verbose: { type: 'boolean', help: 'log every request as the Lambdas would' },
+  },
+  examples: ['npm start', 'npm start -- --persist', 'PORT=3300 npm start -- --verbose'],
+} as const satisfies CommandSpec<OptionSpecs>;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      persist: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log('usage: npm start [-- --persist] [-- --verbose]   (see README, "Run it on your machine")');
-    return 0;
-  }
-  const port = envPort('PORT', 3000);
+  const parsed = readCommandLine(START, process.argv.slice(2), STANDARD_IO);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const port = envPort('PORT', DEFAULT_PORT);
   const dynamodbPort = envPort('DYNAMODB_PORT', 8000);
   const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
   const authToken = process.env.TWILIO_AUTH_TOKEN || undefined;
@@ -101,6 +107,7 @@ async function main(): Promise<number> {
     `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
     `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,
     `  token      ${pipeline.tokenSource}`,
+    ...(nodeVersionNote() ? [`  runtime    ${nodeVersionNote()}`] : []),
     'Ctrl-C stops everything.',
   ];
   console.log(lines.join('\n'));
@@ -175,6 +182,10 @@ main().then(
       error instanceof JavaMissingError ||
       error instanceof PortInUseError;
     console.error(`npm start: ${describeError(error).message}`);
+    if (error instanceof UsageError) {
+      console.error('see: npm start -- --help');
+      process.exit(2);
+    }
     if (!known && error instanceof Error && process.env.DEBUG) console.error(error.stack);
     process.exit(1);
   },

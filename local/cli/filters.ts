@@ -4,8 +4,10 @@
  * exit code 2 with the option's name; what only the server can judge (a status, a number) goes as typed,
  * and its 400 names the parameter.
  */
+import { closestName } from '../../lambda/domain/closest-name';
 import { SID_PATTERNS } from '../../lambda/domain/contract';
-import { MAX_LIST_LIMIT, TAG_PARAMETER } from '../../lambda/domain/list-query';
+import { isKnownStatus, KNOWN_STATUSES } from '../../lambda/domain/lifecycle';
+import { MAX_LIST_LIMIT, parseListRequest, TAG_PARAMETER } from '../../lambda/domain/list-query';
 import { UsageError } from './errors';
 import type { OptionSpecs } from './options';
 
@@ -83,7 +85,47 @@ export function filterParams(values: FilterValues, now = Date.now()): [string, s
     add('limit', String(limit));
   }
   add('cursor', values.cursor);
+  checkAsTheServerWould(params);
   return params;
+}
+
+/** The option each list parameter comes from, to name it when the list API's own rule refuses a value. */
+const OPTION_OF_PARAMETER: Record<string, string> = {
+  status: '--status',
+  final: '--final',
+  errorCode: '--error-code',
+  since: '--since',
+  until: '--until',
+  to: '--to',
+  from: '--from',
+  messagingServiceSid: '--service',
+  accountSid: '--account',
+  clientReference: '--ref',
+  limit: '--limit',
+  cursor: '--cursor',
+};
+
+/**
+ * Runs the list API's own parser (the same function the server answers with) over the parameters, so a
+ * value it would refuse (`--status faild`, `--to 4155551234`) is exit code 2 here, named by its option,
+ * before any request.
+ */
+function checkAsTheServerWould(params: [string, string][]): void {
+  const grouped: Record<string, string[]> = {};
+  for (const [name, value] of params) (grouped[name] ??= []).push(value);
+  const parsed = parseListRequest(grouped);
+  if (parsed.ok) return;
+  const { parameter, message } = parsed.error;
+  const option = parameter.startsWith(TAG_PARAMETER) ? '--tag' : OPTION_OF_PARAMETER[parameter];
+  throw new UsageError((option ? `${option}: ${message}` : message) + statusGuess(parameter, grouped));
+}
+
+/** `--status faild`: the known status closest to the one that is not. */
+function statusGuess(parameter: string, grouped: Record<string, string[]>): string {
+  if (parameter !== 'status') return '';
+  const unknown = (grouped.status?.[0] ?? '').split(',').find((s) => !isKnownStatus(s.trim().toLowerCase()));
+  const guess = unknown === undefined ? undefined : closestName(unknown.trim().toLowerCase(), KNOWN_STATUSES);
+  return guess ? `; did you mean "${guess}"?` : '';
 }
 
 /**
@@ -103,11 +145,18 @@ export function time(option: string, value: string, now: number): string {
   const at = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
     ? Date.parse(value)
     : NaN;
-  if (Number.isNaN(at))
+  if (Number.isNaN(at) || !isCalendarDay(value))
     throw new UsageError(
       `${option} wants an ISO 8601 time (2026-11-23T07:28:14Z) or a time ago (30m, 1h, 7d), got "${value}"`,
     );
   return new Date(at).toISOString();
+}
+
+/** Whether the date part names a day of the calendar: Date.parse rolls 2026-02-30 over to March 2. */
+function isCalendarDay(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function whole(option: string, value: string): string {

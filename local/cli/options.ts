@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { closestName } from '../../lambda/domain/closest-name';
 import { UsageError } from './errors';
+import { defaultLocalUrl } from './local-url';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -35,7 +36,7 @@ export const TARGET_OPTIONS = {
   url: {
     type: 'string',
     value: 'URL',
-    help: 'the local server (default: $TRACKER_URL, else http://127.0.0.1:$PORT, PORT 3000)',
+    help: `the local server (default: ${defaultLocalUrl()}, from $TRACKER_URL or $PORT)`,
   },
   stack: {
     type: 'string',
@@ -98,20 +99,35 @@ export function defineCommand<const O extends OptionSpecs>(
   return {
     spec,
     async run(args, io) {
-      if (args.includes('--help') || args.includes('-h')) {
-        for (const line of helpText(spec)) io.out(line);
-        return 0;
-      }
-      let parsed: Parsed<O>;
-      try {
-        parsed = parseArgs({ args, options: spec.options, allowPositionals: true, strict: true });
-      } catch (error) {
-        throw new UsageError(explainParseError(error, spec.name, [...Object.keys(spec.options), 'help']));
-      }
-      positionalsAtMost(parsed.positionals, spec.positionals ?? 0, spec.name);
-      return run(parsed, io);
+      const parsed = readCommandLine(spec, args, io);
+      return parsed ? run(parsed, io) : 0;
     },
   };
+}
+
+/**
+ * The arguments parsed by the spec, or undefined once `--help` (anywhere on the line) has printed the
+ * help. A mistyped option or a missing value is a UsageError (exit code 2) that names the option and
+ * the closest one the command takes. Every command line of the project goes through here: the CLI's
+ * commands, `npm start`, `npm run demo` and `npm run report`.
+ */
+export function readCommandLine<const O extends OptionSpecs>(
+  spec: CommandSpec<O>,
+  args: string[],
+  io: Io,
+): Parsed<O> | undefined {
+  if (args.includes('--help') || args.includes('-h')) {
+    for (const line of helpText(spec)) io.out(line);
+    return undefined;
+  }
+  let parsed: Parsed<O>;
+  try {
+    parsed = parseArgs({ args, options: spec.options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(explainParseError(error, spec.name, [...Object.keys(spec.options), 'help']));
+  }
+  positionalsAtMost(parsed.positionals, spec.positionals ?? 0, spec.name);
+  return parsed;
 }
 
 /** parseArgs' own messages are long and generic: say which option and what is wrong with it. */
@@ -146,3 +162,6 @@ export interface Io {
   out(line: string): void;
   err(line: string): void;
 }
+
+/** The process's own streams. */
+export const STANDARD_IO: Io = { out: (line) => console.log(line), err: (line) => console.error(line) };

@@ -2,7 +2,7 @@
  * `npm run send`: one message through the tracker's sender, which records it the moment Twilio accepts
  * it. Locally `POST /messages`; with --stack an invocation of the sender function.
  */
-import type { SendRequest } from '../../lambda/domain/send-request';
+import { validateSendRequest, type SendRequest } from '../../lambda/domain/send-request';
 import { UsageError } from './errors';
 import { defineCommand, TARGET_OPTIONS } from './options';
 import { describeErrorAnswer, withTracker } from './tracker';
@@ -58,6 +58,7 @@ export const send = defineCommand(
       clientReference: values.ref,
       idempotencyKey: values.key,
     };
+    checkAsTheSenderWould(request);
     const answer = await withTracker(values, (tracker) => tracker.send(request));
     if (!answer.ok) {
       const status = answer.httpStatus === undefined ? '' : ` (${answer.httpStatus})`;
@@ -72,3 +73,29 @@ export const send = defineCommand(
     return 0;
   },
 );
+
+/** The option each request field comes from. */
+const OPTION_OF_FIELD: Record<string, string> = {
+  to: '--to',
+  body: '--body',
+  mediaUrls: '--media',
+  messagingServiceSid: '--service',
+  clientReference: '--ref',
+  idempotencyKey: '--key',
+};
+
+/**
+ * Runs the sender's own validation (the function the server answers with) before any request, so a
+ * value it would refuse (`--to 4155551234`) is exit code 2 named by its option. Only the fields whose
+ * rule does not depend on the server's settings: the default sender and whether http media is allowed
+ * are the server's to judge, so the check passes a sender and allows http here.
+ */
+/** Twilio's magic test number, standing in for whatever default sender the server has (or not). */
+const STAND_IN_DEFAULT_SENDER = '+15005550006';
+
+function checkAsTheSenderWould(request: SendRequest): void {
+  const checked = validateSendRequest(request, { allowHttpMedia: true, from: STAND_IN_DEFAULT_SENDER });
+  if (checked.ok) return;
+  const option = OPTION_OF_FIELD[checked.error.field];
+  if (option) throw new UsageError(`${option}: ${checked.error.message}`);
+}

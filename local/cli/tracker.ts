@@ -5,6 +5,7 @@
  */
 import type { SendRequest } from '../../lambda/domain/send-request';
 import { UnreachableError, UsageError } from './errors';
+import { defaultLocalUrl } from './local-url';
 
 /** The sender's answer, from `POST /messages` locally or the sender Lambda in AWS. */
 export type SendAnswer =
@@ -52,7 +53,7 @@ export async function withTracker<T>(
 
 /** --url, else TRACKER_URL, else the port `npm start` uses. Read at call time so tests can set them. */
 export function localBaseUrl(url: string | undefined): string {
-  const value = url ?? process.env.TRACKER_URL ?? `http://127.0.0.1:${process.env.PORT || 3000}`;
+  const value = url ?? defaultLocalUrl();
   let parsed: URL;
   try {
     parsed = new URL(value);

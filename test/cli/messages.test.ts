@@ -24,8 +24,9 @@ let api: StandIn;
 beforeAll(async () => {
   api = await startStandIn((request, response) => {
     if (request.url.pathname !== '/messages') return answerJson(response, 404, { error: 'no such route' });
-    if (request.url.searchParams.get('status') === 'nope')
-      return answerJson(response, 400, { error: 'status: "nope" is not a message status' });
+    // A refusal only the server can make (the CLI checks what the list API's own parser refuses).
+    if (request.url.searchParams.get('clientReference') === 'nope')
+      return answerJson(response, 400, { error: 'clientReference: "nope" is refused here' });
     const page = Number(request.url.searchParams.get('cursor') ?? '0');
     const next = page + 1 < PAGES.length ? String(page + 1) : null;
     const messages = PAGES[page] ?? [];
@@ -143,10 +144,10 @@ it('passes the CSV through, one header row, following X-Next-Cursor with --all',
 });
 
 it("shows the server's 400 and exits 1", async () => {
-  const { code, out, err } = await run('--status', 'nope');
+  const { code, out, err } = await run('--ref', 'nope');
   expect(code).toBe(1);
   expect(out).toEqual([]);
-  expect(err).toEqual(['error (400): status: "nope" is not a message status']);
+  expect(err).toEqual(['error (400): clientReference: "nope" is refused here']);
 });
 
 it.each([
@@ -158,6 +159,12 @@ it.each([
   [['--service', 'MG123'], '--service must be MG followed by 32 hex characters'],
   [['--json', '--csv'], 'give --json or --csv, not both'],
   [['--stauts', 'failed'], 'unknown option --stauts for messages; did you mean --status?'],
+  // Checked by the list API's own parser before any request, named by the option.
+  [['--status', 'faild'], '--status: "faild" is not a status of the lifecycle; did you mean "failed"?'],
+  [['--status', 'delivered,sent,undelivred'], 'did you mean "undelivered"?'],
+  [['--to', '+14155551234\t'], '--to: "to" must be non-empty text without control characters'],
+  [['--since', '2026-02-30'], '--since wants an ISO 8601 time'],
+  [['--until', '2026-13-01T00:00:00Z'], '--until wants an ISO 8601 time'],
   [['--region', 'eu-west-1'], '--region goes with --stack NAME'],
 ])('refuses %j before asking the server (exit 2)', async (args, message) => {
   api.requests.length = 0;

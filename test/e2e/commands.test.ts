@@ -98,8 +98,8 @@ describe('npm start, send and status', () => {
     expect(await cli(['messages', '--ref', 'no-such-reference'])).toBe(0);
     expect(lines).toEqual(['no messages match']);
     lines.length = 0;
-    expect(await cli(['messages', '--status', 'delivred'])).toBe(1);
-    expect(lines.join('\n')).toMatch(/status/);
+    expect(await cli(['messages', '--status', 'delivred'])).toBe(2);
+    expect(lines.join('\n')).toContain('did you mean "delivered"?');
   });
 
   it('sends to WhatsApp as the README writes it, from the default number on WhatsApp', async () => {
@@ -122,8 +122,9 @@ describe('npm start, send and status', () => {
 
   it('says what was wrong with bad input, without a stack trace', async () => {
     lines.length = 0;
-    expect(await cli(['send', '--to', '4155550100', '--body', 'x'])).toBe(1);
-    expect(lines).toEqual([expect.stringMatching(/^send failed \(400\): .*E\.164/)]);
+    // The sender's own rule, checked before any request: a mistyped value, exit 2.
+    expect(await cli(['send', '--to', '4155550100', '--body', 'x'])).toBe(2);
+    expect(lines[0]).toMatch(/^error: --to: .*E\.164/);
     lines.length = 0;
     expect(await cli(['send', '--to', '+15005550004', '--body', 'x'])).toBe(1);
     expect(lines).toEqual(['send failed (422): Twilio 21610: Attempt to send to unsubscribed recipient']);
@@ -305,4 +306,44 @@ it.each([
     '--help',
   ])
     expect(stdout).toContain(option);
+});
+
+it.each([
+  ['local/start.ts', 'start', ['--persist', '--verbose'], '--persit', '--persist'],
+  [
+    'local/demo.ts',
+    'demo',
+    ['--messages N', '--seed N', '--accounts K', '--url URL'],
+    '--mesages',
+    '--messages',
+  ],
+  [
+    'local/report.ts',
+    'report',
+    ['--dir DIR', '--since TIME', '--json', '--stack NAME'],
+    '--sinse',
+    '--since',
+  ],
+])(
+  '%s: --help lists its options and an example; a mistyped option exits 2 naming the closest',
+  async (script, name, options, typo, meant) => {
+    const help = await runToEnd(script, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain(`usage: npm run ${name} -- `);
+    for (const option of options) expect(help.stdout).toContain(option);
+    expect(help.stdout).toContain('examples:');
+    const mistyped = await runToEnd(script, [typo]);
+    expect(mistyped.code).toBe(2);
+    expect(mistyped.output).toContain(`unknown option ${typo} for ${name}; did you mean ${meant}?`);
+    expect(mistyped.output).not.toMatch(/\n\s+at /);
+  },
+);
+
+it('help texts name the URL the commands use, from PORT or TRACKER_URL', async () => {
+  const byPort = await runToEnd('local/cli.ts', ['send', '--help'], { PORT: '3300', TRACKER_URL: undefined });
+  expect(byPort.stdout).toContain('default: http://127.0.0.1:3300');
+  const overview = await runToEnd('local/cli.ts', ['--help'], { TRACKER_URL: 'http://127.0.0.1:4400' });
+  expect(overview.stdout).toContain('(http://127.0.0.1:4400;');
+  const demo = await runToEnd('local/demo.ts', ['--help'], { PORT: '3300', TRACKER_URL: undefined });
+  expect(demo.stdout).toContain('--url http://127.0.0.1:3300');
 });

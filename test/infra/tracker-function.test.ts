@@ -2,7 +2,8 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { TrackerFunction } from '../../lib/constructs/tracker-function';
+import { TRACKER_RUNTIME, TrackerFunction } from '../../lib/constructs/tracker-function';
+import { LAMBDA_NODE_MAJOR } from '../../local/node-version-notice';
 
 // The house construct on its own, as the sender and reconciler will use it: a function that queries the
 // pending index must get that one index, not `table/index/*`.
@@ -120,4 +121,8 @@ describe('TrackerFunction', () => {
       },
     });
   });
+});
+
+it("the local tools' note names the Lambdas' own Node.js version", () => {
+  expect(TRACKER_RUNTIME.name).toBe(`nodejs${LAMBDA_NODE_MAJOR}.x`);
 });

@@ -192,3 +192,10 @@ it('installs from npm pack and synthesises without esbuild or Docker; the callba
 
   timings.push(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }, 480_000);
+
+it('a plain `npm pack` writes its tarball under dist/ (git-ignored), not into the working tree', () => {
+  const destination = run('npm', ['config', 'get', 'pack-destination'], { cwd: ROOT }).trim();
+  expect(destination).toBe('dist');
+  const ignored = run('git', ['check-ignore', 'dist/twilio-status-tracker-9.9.9.tgz'], { cwd: ROOT }).trim();
+  expect(ignored).toBe('dist/twilio-status-tracker-9.9.9.tgz');
+});
