@@ -48,5 +48,3 @@ export const DESCRIPTIVE_FIELDS = [
   'channelInstallSid',
   'clientReference',
 ] as const satisfies ReadonlyArray<keyof StatusObservation>;
-
-export type DescriptiveField = (typeof DESCRIPTIVE_FIELDS)[number];

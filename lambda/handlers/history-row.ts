@@ -23,7 +23,7 @@ import { historyLinesOf } from '../use-cases/history-rows';
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.history });
 
-export interface HistoryRowHandlerDeps {
+interface HistoryRowHandlerDeps {
   /** The pseudonymiser under the current key (read and cached by the caller). */
   readonly pseudonymiser: () => Promise<Pseudonymise>;
   readonly now?: () => number;
@@ -31,8 +31,8 @@ export interface HistoryRowHandlerDeps {
   readonly onRejected?: (count: number) => void;
 }
 
-/** The handler over its dependencies: the Lambda's own below, a test's key in tests. */
-export function createHistoryRowHandler(deps: HistoryRowHandlerDeps) {
+/** The handler over its dependencies (the Lambda's own below). */
+function createHistoryRowHandler(deps: HistoryRowHandlerDeps) {
   return async (event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> => {
     const pseudonymise = await deps.pseudonymiser();
     const input = event.records.map((record) => ({
