@@ -116,6 +116,7 @@ main().then(
     const message = describeError(error).message;
     console.error(`npm run report: ${message}`);
     if (error instanceof UsageError) {
+      console.error(`usage: npm run report -- ${REPORT.usage}`);
       console.error('see: npm run report -- --help');
       process.exit(2);
     }

@@ -11,6 +11,10 @@ import type { CallbackResult } from './status-callback-endpoint';
 export function recordCallbackMetrics(metrics: Metrics, result: CallbackResult): void {
   switch (result.kind) {
     case 'rejected':
+      if (result.accountMismatch) {
+        metrics.addMetric(MetricName.AccountMismatch, MetricUnit.Count, 1);
+        return;
+      }
       metrics.addMetric(
         result.statusCode === 403 ? MetricName.SignatureRejections : MetricName.CallbackRejections,
         MetricUnit.Count,

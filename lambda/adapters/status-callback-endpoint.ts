@@ -4,7 +4,8 @@
  *   API Gateway event --> checks, cheapest first --> applyCallback (use-cases/apply-callback.ts)
  *
  * method (405), content type (415), size (413), signature (403; checked with the token of the request's
- * AccountSid, see callback-signature.ts), fields (400); then 200, or 503 when the store or a secret cannot
+ * AccountSid, see callback-signature.ts), fields (400), the message's account (403 when it is recorded
+ * under another account than the one the callback is signed for); then 200, or 503 when the store or a secret cannot
  * be reached, or lookups of unseen accounts are being throttled, so that Twilio retries. No 4xx writes anything; no response
  * carries a secret or a stack trace.
  */
@@ -41,8 +42,8 @@ export interface StatusCallbackDeps extends SignatureKeys {
 
 /** What the endpoint answered: the use case's outcome for an accepted request, or why not. */
 export type CallbackResult =
-  | { kind: 'rejected'; statusCode: number; reason: string; unknownAccount?: true }
-  | Exclude<CallbackOutcome, { kind: 'invalid' }>
+  | { kind: 'rejected'; statusCode: number; reason: string; unknownAccount?: true; accountMismatch?: true }
+  | Exclude<CallbackOutcome, { kind: 'invalid' } | { kind: 'foreign' }>
   | { kind: 'unavailable'; reason: string };
 
 export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
@@ -61,10 +62,10 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     statusCode: number,
     reason: string,
     headers?: Record<string, string>,
-    unknownAccount?: true,
+    flag?: { unknownAccount: true } | { accountMismatch: true },
   ): HttpResponse => {
     deps.logger.warn('status callback rejected', { statusCode, reason });
-    deps.onResult?.({ kind: 'rejected', statusCode, reason, ...(unknownAccount ? { unknownAccount } : {}) });
+    deps.onResult?.({ kind: 'rejected', statusCode, reason, ...flag });
     return jsonResponse(statusCode, { error: reason }, headers);
   };
 
@@ -84,7 +85,8 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
 
     try {
       const verdict = await verifySignature(signature, url, fields);
-      if (verdict === 'unknown-account') return reject(403, 'no auth token for this AccountSid', {}, true);
+      if (verdict === 'unknown-account')
+        return reject(403, 'no auth token for this AccountSid', {}, { unknownAccount: true });
       if (verdict === 'invalid') return reject(403, 'X-Twilio-Signature does not match this request');
     } catch (error) {
       return unavailable(deps, error);
@@ -93,6 +95,8 @@ export function createStatusCallbackHandler(deps: StatusCallbackDeps) {
     try {
       const outcome = await applyCallback(fields, event.rawQueryString);
       if (outcome.kind === 'invalid') return reject(400, outcome.reason);
+      if (outcome.kind === 'foreign')
+        return reject(403, 'message belongs to another account', {}, { accountMismatch: true });
       deps.onResult?.(outcome);
       return outcome.kind === 'inbound'
         ? jsonResponse(200, { outcome: 'ignored', reason: 'inbound message status' })

@@ -53,12 +53,14 @@ export interface ApplyOptions {
  * - `advanced`: the current status moved to the observation's status.
  * - `stale`: it ranked no higher than the stored status; only what was new (its time, fields) was kept.
  * - `duplicate`: nothing new; nothing was written.
+ * - `foreign`: the message is recorded under another account than the observation's; nothing was
+ *   written (`previous` holds the stored item, whose `accountSid` says whose it is).
  */
-export type ApplyOutcome = 'advanced' | 'stale' | 'duplicate';
+export type ApplyOutcome = 'advanced' | 'stale' | 'duplicate' | 'foreign';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
-  /** The item before an `advanced` write; absent when the message was new. */
+  /** The item before an `advanced` write (absent when the message was new), or the other account's item. */
   previous?: Item;
   /** Requests sent to the store (1 or 2; more only when other writers changed the item meanwhile). */
   requests: number;
@@ -83,6 +85,7 @@ export async function applyStatusObservation(
     requests++;
     if (result.written) return { outcome: 'advanced', previous: result.previous, requests };
     current = result.current;
+    if (belongsToAnother(current, observation)) return { outcome: 'foreign', previous: current, requests };
   }
   for (let attempt = 0; attempt < MAX_RECORD_WRITES; attempt++) {
     const record = planRecord(observation, current, options);
@@ -92,8 +95,34 @@ export async function applyStatusObservation(
     if (result.written) return { outcome: 'stale', requests };
     // A failed condition hands back the item; nothing handed back means there is no item yet.
     current = result.current ?? {};
+    if (belongsToAnother(current, observation)) return { outcome: 'foreign', previous: current, requests };
   }
   return { outcome: 'duplicate', requests };
+}
+
+/**
+ * Every write carries this condition: an observation made for one account (a callback signed with its
+ * token, a poll under it, a send from it) changes only a message recorded under that account, or under
+ * none yet. It is part of the same conditional write, so it costs no read and no race can slip past it;
+ * an observation that names no account (a deployment with one account) has nothing to check against.
+ */
+function guardAccount(
+  expr: UpdateExpressionBuilder,
+  observation: StatusObservation,
+  condition: string,
+): string {
+  if (observation.accountSid === undefined) return condition;
+  const account = expr.name('accountSid');
+  return `(attribute_not_exists(${account}) OR ${account} = ${expr.value(observation.accountSid)}) AND (${condition})`;
+}
+
+/** The item a failed condition handed back is another account's message. */
+function belongsToAnother(current: Item | undefined, observation: StatusObservation): boolean {
+  return (
+    observation.accountSid !== undefined &&
+    typeof current?.accountSid === 'string' &&
+    current.accountSid !== observation.accountSid
+  );
 }
 
 /** The write that moves the status; its condition holds only when the observation ranks higher. */
@@ -141,7 +170,11 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
 
   const statusRank = expr.name('statusRank');
   return expr.build(observation.messageSid, {
-    condition: `attribute_not_exists(${statusRank}) OR ${statusRank} < ${expr.value(rank)}`,
+    condition: guardAccount(
+      expr,
+      observation,
+      `attribute_not_exists(${statusRank}) OR ${statusRank} < ${expr.value(rank)}`,
+    ),
     returnPrevious: true,
   });
 }
@@ -206,7 +239,10 @@ export function planRecord(
   expr.set('expiresAt', expiresAt(observation.observedAt, options.retentionDays));
   const teachesSomething = teaches.join(' OR ');
   const condition = guards.length ? `${guards.join(' AND ')} AND (${teachesSomething})` : teachesSomething;
-  return expr.build(observation.messageSid, { condition, returnPrevious: false });
+  return expr.build(observation.messageSid, {
+    condition: guardAccount(expr, observation, condition),
+    returnPrevious: false,
+  });
 }
 
 /**

@@ -21,11 +21,18 @@ const ERROR_CODE_PATTERN = /^\d{1,6}$/;
 const MAX_FIELD_LENGTH = 1024;
 
 export function parseStatusCallback(fields: FormFields, receivedAt: Date): ParsedCallback {
-  const sid = single(fields, 'MessageSid');
+  const sid = identifier(fields, 'MessageSid', SID_PATTERNS.message, 'a message SID (SM/MM + 32 hex)');
   if (sid.kind === 'invalid') return sid;
   if (sid.value === undefined) return invalid('MessageSid is missing');
-  if (!SID_PATTERNS.message.test(sid.value))
-    return invalid('MessageSid is not a message SID (SM/MM + 32 hex)');
+  const accountSid = identifier(fields, 'AccountSid', SID_PATTERNS.account, 'an account SID (AC + 32 hex)');
+  if (accountSid.kind === 'invalid') return accountSid;
+  const serviceSid = identifier(
+    fields,
+    'MessagingServiceSid',
+    SID_PATTERNS.messagingService,
+    'a Messaging Service SID (MG + 32 hex)',
+  );
+  if (serviceSid.kind === 'invalid') return serviceSid;
 
   const rawStatus = single(fields, 'MessageStatus');
   if (rawStatus.kind === 'invalid') return rawStatus;
@@ -45,12 +52,8 @@ export function parseStatusCallback(fields: FormFields, receivedAt: Date): Parse
   if (errorCode !== undefined && ERROR_CODE_PATTERN.test(errorCode) && Number(errorCode) !== 0) {
     observation.errorCode = Number(errorCode);
   }
-  const accountSid = optional(fields, 'AccountSid');
-  if (accountSid !== undefined && SID_PATTERNS.account.test(accountSid)) observation.accountSid = accountSid;
-  const serviceSid = optional(fields, 'MessagingServiceSid');
-  if (serviceSid !== undefined && SID_PATTERNS.messagingService.test(serviceSid)) {
-    observation.messagingServiceSid = serviceSid;
-  }
+  assign(observation, 'accountSid', accountSid.value);
+  assign(observation, 'messagingServiceSid', serviceSid.value);
   assign(observation, 'from', optional(fields, 'From'));
   assign(observation, 'to', optional(fields, 'To'));
   assign(observation, 'rawDlrDoneDate', optional(fields, 'RawDlrDoneDate'));
@@ -72,6 +75,30 @@ function single(
   const value = values[0] ?? '';
   if (value.trim() === '') return { kind: 'value', value: undefined };
   return { kind: 'value', value: value.trim() };
+}
+
+/**
+ * An identifier, matched exactly as sent: `SM...%0A` or ` AC...` is not the SID it resembles, and taking
+ * it for one would write under (or check against) a key the sender never named. Absent or empty is
+ * undefined; repeated with different values, or not matching `pattern`, is invalid.
+ */
+function identifier(
+  fields: FormFields,
+  name: string,
+  pattern: RegExp,
+  what: string,
+): { kind: 'value'; value: string | undefined } | { kind: 'invalid'; reason: string } {
+  const values = fields[name];
+  if (values === undefined || values.length === 0 || values.every((v) => v === '')) {
+    return { kind: 'value', value: undefined };
+  }
+  if (new Set(values).size > 1) return invalid(`${name} is given more than once with different values`);
+  const value = values[0]!;
+  if (!pattern.test(value)) {
+    const spaced = value.trim() !== value ? ' (it has surrounding whitespace)' : '';
+    return invalid(`${name} is not ${what}${spaced}`);
+  }
+  return { kind: 'value', value };
 }
 
 /** An optional field: the first value, bounded in length; ill-formed optional fields are dropped. */

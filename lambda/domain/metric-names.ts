@@ -13,6 +13,11 @@ export const MetricName = {
   UnknownAccounts: 'UnknownAccounts',
   /** 503s because lookups of accounts not seen yet were rate limited (a storm of forged AccountSids). */
   AccountLookupsThrottled: 'AccountLookupsThrottled',
+  /**
+   * Writes refused because the message is recorded under another account than the one the observation
+   * is for (a callback signed with account B's token for account A's message: 403). Any is suspect.
+   */
+  AccountMismatch: 'AccountMismatch',
   /** Other 4xx answers (method, content type, size, fields). */
   CallbackRejections: 'CallbackRejections',
   /** Callbacks that arrived after a higher status: kept in the history, status unchanged. */

@@ -4,7 +4,7 @@
  * apply rule. Inbound statuses are acknowledged and ignored; malformed fields are refused before any
  * write. A store failure is thrown: the endpoint answers 503 so that Twilio retries.
  */
-import type { ApplyResult } from '../domain/apply-observation';
+import type { ApplyOutcome, ApplyResult } from '../domain/apply-observation';
 import { parseStatusCallback, type FormFields } from '../domain/callback';
 import { maskAddress } from '../domain/masking';
 import type { StatusObservation } from '../domain/observation';
@@ -14,7 +14,12 @@ import type { Log, ObservationStore } from './ports';
 export type CallbackOutcome =
   | { kind: 'invalid'; reason: string }
   | { kind: 'inbound' }
-  | { kind: 'applied'; observation: StatusObservation; result: ApplyResult };
+  /** The message is another account's: nothing was written (the endpoint answers 403). */
+  | { kind: 'foreign'; observation: StatusObservation }
+  | { kind: 'applied'; observation: StatusObservation; result: AppliedResult };
+
+/** An apply that did not meet another account's message. */
+export type AppliedResult = ApplyResult & { outcome: Exclude<ApplyOutcome, 'foreign'> };
 
 export interface CallbackApplierDeps {
   store: ObservationStore;
@@ -46,14 +51,23 @@ export function createCallbackApplier(deps: CallbackApplierDeps) {
       });
     }
     const result = await deps.store.apply(observation);
+    const { outcome } = result;
+    if (outcome === 'foreign') {
+      deps.logger.warn('status callback for a message of another account refused', {
+        messageSid: observation.messageSid,
+        signedFor: observation.accountSid,
+        recordedUnder: result.previous?.accountSid,
+      });
+      return { kind: 'foreign', observation };
+    }
     deps.logger.info('status callback applied', {
       messageSid: observation.messageSid,
       status: observation.status,
-      outcome: result.outcome,
+      outcome,
       errorCode: observation.errorCode,
       to: maskAddress(observation.to),
       from: maskAddress(observation.from),
     });
-    return { kind: 'applied', observation, result };
+    return { kind: 'applied', observation, result: { ...result, outcome } };
   };
 }

@@ -135,7 +135,11 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
       try {
         const message = await fetchWithBackoff(entry.messageSid);
         report.polled++;
-        await deps.store.apply(toObservation(message, now));
+        const applied = await deps.store.apply(toObservation(message, now));
+        if (applied.outcome === 'foreign') {
+          // Twilio answered under another account than the item names: nothing was written.
+          throw new Error(`Twilio reports account ${message.accountSid}, the item another`);
+        }
         if (isFinal(message.status)) {
           report.resolved++;
           return;

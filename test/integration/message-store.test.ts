@@ -376,3 +376,43 @@ describe('a message seen only with statuses this version does not know', () => {
     expect(item?.statusAt_beamed).toBe(observation(sid, 'beamed', 3).observedAt);
   });
 });
+
+describe('a message is changed only for the account it is recorded under', () => {
+  const A = `AC${'a'.repeat(32)}`;
+  const B = `AC${'b'.repeat(32)}`;
+
+  it("refuses another account's observation of every kind in the same write, leaving the item as it was", async () => {
+    const sid = newSid();
+    await db.store.apply(observation(sid, 'sent', 1, { accountSid: A, to: '+14155550100' }));
+    const before = await rawItem(sid);
+    // Higher (would advance), lower (would record a time), and a duplicate of the stored status.
+    for (const [status, second] of [
+      ['delivered', 2],
+      ['read', 3],
+      ['queued', 0],
+      ['sent', 1],
+    ] as const) {
+      const result = await db.store.apply(
+        observation(sid, status, second, { accountSid: B, to: '+14155550199', tags: { spoofed: 'yes' } }),
+      );
+      expect(result.outcome).toBe('foreign');
+      expect(result.previous?.accountSid).toBe(A);
+    }
+    expect(await rawItem(sid)).toEqual(before);
+    // The account's own observations still move it.
+    expect((await db.store.apply(observation(sid, 'delivered', 4, { accountSid: A }))).outcome).toBe(
+      'advanced',
+    );
+  });
+
+  it('an observation naming no account, or an item recorded without one, is not refused', async () => {
+    const sid = newSid();
+    await db.store.apply(observation(sid, 'sent', 1));
+    expect((await db.store.apply(observation(sid, 'delivered', 2, { accountSid: A }))).outcome).toBe(
+      'advanced',
+    );
+    expect((await rawItem(sid))?.accountSid).toBe(A);
+    expect((await db.store.apply(observation(sid, 'read', 3))).outcome).toBe('advanced');
+    expect((await db.store.apply(observation(sid, 'read', 4, { accountSid: B }))).outcome).toBe('foreign');
+  });
+});

@@ -71,8 +71,14 @@ beforeEach(() => {
   reads = [];
 });
 
-async function post(accountSid: string, token: string, messageSid = uniqueSid(), baseUrl = server.url) {
-  const params = statusParams(messageSid, 'delivered').map(([k, v]): [string, string] =>
+async function post(
+  accountSid: string,
+  token: string,
+  messageSid = uniqueSid(),
+  baseUrl = server.url,
+  status = 'delivered',
+) {
+  const params = statusParams(messageSid, status).map(([k, v]): [string, string] =>
     k === 'AccountSid' ? [k, accountSid] : [k, v],
   );
   const answer = await rawRequest(baseUrl, {
@@ -107,6 +113,23 @@ it('a callback signed with another account’s token is refused (403) and writes
     expect((await post(claimed.sid, signer.token)).status).toBe(403);
   }
   expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
+});
+
+it("an account signing with its own valid token cannot move another account's message (403)", async () => {
+  const sid = uniqueSid();
+  expect((await post(OWN.sid, OWN.token, sid, server.url, 'sent')).status).toBe(200);
+  const before = await tableSnapshot(db.table.client, db.table.tableName);
+  for (const status of ['delivered', 'read', 'sent', 'queued']) {
+    const answer = await post(SHARDED.sid, SHARDED.token, sid, server.url, status);
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body)).toEqual({ error: 'message belongs to another account' });
+    expect(results.at(-1)).toMatchObject({ kind: 'rejected', statusCode: 403, accountMismatch: true });
+  }
+  expect(await tableSnapshot(db.table.client, db.table.tableName)).toBe(before);
+  expect(await stored(sid)).toMatchObject({ status: 'sent', accountSid: OWN.sid });
+  // Its own account still moves it.
+  expect((await post(OWN.sid, OWN.token, sid, server.url, 'delivered')).status).toBe(200);
+  expect(await stored(sid)).toMatchObject({ status: 'delivered', accountSid: OWN.sid });
 });
 
 it('an unknown account is refused (403), writes nothing, and is not looked up again for 60 s', async () => {

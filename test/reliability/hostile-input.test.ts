@@ -204,6 +204,26 @@ const cases: Case[] = [
   overHttp(200, 'inbound status "received" (200, ignored, nothing written)', () =>
     signedForm(statusParams(sid(), 'received')),
   ),
+  // ---- identifiers matched exactly as sent, signed honestly (none is trimmed into a SID) -------
+  ...[(s: string) => `${s}\n`, (s: string) => `${s} `, (s: string) => `\t${s}`].map((variant) =>
+    overHttp(400, `MessageSid with surrounding whitespace: ${JSON.stringify(variant('SM…'))}`, () =>
+      signedForm(
+        statusParams(sid(), 'sent').map(([k, v]): [string, string] =>
+          k === 'MessageSid' ? [k, variant(v)] : [k, v],
+        ),
+      ),
+    ),
+  ),
+  overHttp(400, 'AccountSid with a trailing space', () =>
+    signedForm(
+      statusParams(sid(), 'sent').map(([k, v]): [string, string] =>
+        k === 'AccountSid' ? [k, `${v} `] : [k, v],
+      ),
+    ),
+  ),
+  overHttp(400, 'MessagingServiceSid that is not one', () =>
+    signedForm([...statusParams(sid(), 'sent'), ['MessagingServiceSid', `MG${'0'.repeat(31)}`]]),
+  ),
   // ---- size, type, method --------------------------------------------------------------------
   overHttp(413, 'body over 16 KiB (413 before any signature work)', () =>
     signedForm([...statusParams(sid(), 'sent'), ['Padding', 'x'.repeat(17 * 1024)]]),

@@ -48,6 +48,20 @@ describe('callback metrics', () => {
     expect(all.SentToDeliveredLatency).toBe(4000);
   });
 
+  it("counts a callback for another account's message as AccountMismatch, not as a bad signature", () => {
+    const docs = emitted([
+      {
+        kind: 'rejected',
+        statusCode: 403,
+        reason: 'message belongs to another account',
+        accountMismatch: true,
+      },
+    ]);
+    const all = Object.assign({}, ...docs) as Record<string, unknown>;
+    expect(all.AccountMismatch).toBe(1);
+    expect(all.SignatureRejections).toBeUndefined();
+  });
+
   it('reports error codes of failures as a dimension', () => {
     const docs = emitted([
       {

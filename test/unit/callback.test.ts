@@ -109,7 +109,6 @@ describe('parseStatusCallback', () => {
         MessageSid: SID,
         MessageStatus: 'failed',
         ErrorCode: 'abc',
-        AccountSid: 'nope',
         RawDlrDoneDate: '2613991200',
       }),
       AT,
@@ -117,8 +116,29 @@ describe('parseStatusCallback', () => {
     expect(parsed.kind).toBe('status');
     if (parsed.kind !== 'status') return;
     expect(parsed.observation.errorCode).toBeUndefined();
-    expect(parsed.observation.accountSid).toBeUndefined();
     expect(parsed.observation.rawDlrDoneDate).toBe('2613991200');
+  });
+
+  // An identifier is a key (of the item, of the account the callback is signed for): near misses are
+  // refused rather than dropped or trimmed into the SID they resemble.
+  it.each([
+    [
+      'MessageSid',
+      `${SID}\n`,
+      'MessageSid is not a message SID (SM/MM + 32 hex) (it has surrounding whitespace)',
+    ],
+    ['MessageSid', `${SID} `, 'MessageSid is not a message SID'],
+    ['MessageSid', `\t${SID}`, 'MessageSid is not a message SID'],
+    [
+      'AccountSid',
+      `AC${'a'.repeat(32)} `,
+      'AccountSid is not an account SID (AC + 32 hex) (it has surrounding whitespace)',
+    ],
+    ['AccountSid', 'nope', 'AccountSid is not an account SID (AC + 32 hex)'],
+    ['MessagingServiceSid', `MG${'b'.repeat(31)}`, 'MessagingServiceSid is not a Messaging Service SID'],
+  ])('refuses a %s that is not exactly a SID: %j', (name, value, reason) => {
+    const parsed = parseStatusCallback(fields({ MessageSid: SID, MessageStatus: 'sent', [name]: value }), AT);
+    expect(parsed).toEqual({ kind: 'invalid', reason: expect.stringContaining(reason) });
   });
 });
 

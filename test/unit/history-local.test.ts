@@ -331,10 +331,11 @@ describe('npm run report', () => {
 
   it('refuses bad flags with a clear message and exit code 2', async () => {
     for (const [args, message] of [
-      [['--bogus'], /Unknown option '--bogus'/],
+      [['--bogus'], /unknown option --bogus for report/],
+      [['--sinse', '7d'], /unknown option --sinse for report; did you mean --since\?/],
       [['--since', 'last week'], /--since must be an ISO 8601 instant/],
       [['--since', '2026-11-20', '--until', '2026-11-19'], /--since \(2026-11-20\) must be before until/],
-      [['--html'], /argument missing/],
+      [['--html'], /--html needs a value/],
     ] as const) {
       const result = await runToEnd('local/report.ts', ['--dir', dir, ...args]);
       expect(result.code).toBe(2);
