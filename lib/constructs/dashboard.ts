@@ -67,6 +67,7 @@ export function createDashboard(
     graph('Callback rejections and absorbed callbacks', {
       left: [
         MetricName.SignatureRejections,
+        MetricName.AccountMismatch,
         MetricName.CallbackRejections,
         MetricName.CallbacksUnavailable,
         MetricName.UnknownAccounts,
