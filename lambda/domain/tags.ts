@@ -19,6 +19,8 @@ export const MAX_TAG_VALUE_LENGTH = 256;
 export const MAX_TAG_BYTES = 400;
 export const TAG_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const TAG_ATTRIBUTE_PREFIX = 'tag_';
+/** The one key the pattern admits that no tag may have (see tagProblem). */
+export const RESERVED_TAG_KEY = '__proto__';
 
 /** No control characters: a tag ends up in logs, JSON, CSV and events. */
 const TAG_VALUE_PATTERN = /^[^\p{Cc}]*$/u;
@@ -37,6 +39,9 @@ export function tagAttribute(key: string): string {
 /** Why one key/value pair is not a tag, or undefined when it is one. */
 export function tagProblem(key: string, value: unknown): string | undefined {
   if (!TAG_KEY_PATTERN.test(key)) return `tag key "${key.slice(0, 70)}" must be 1-64 of A-Z a-z 0-9 _ . -`;
+  // Assigning `__proto__` on an object replaces its prototype instead of adding a key: such a tag would
+  // vanish from a message, and as a list filter it would widen the listing to every message.
+  if (key === RESERVED_TAG_KEY) return `tag key "${key}" is reserved`;
   if (typeof value !== 'string') return `tag "${key}" must be a string`;
   if (value.length > MAX_TAG_VALUE_LENGTH) {
     return `tag "${key}" is longer than ${MAX_TAG_VALUE_LENGTH} characters`;

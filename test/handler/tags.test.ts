@@ -103,6 +103,8 @@ describe('the limits', () => {
     ['more than 400 bytes in all', { a: 'é'.repeat(120), b: 'é'.repeat(120) }],
     ['a control character', { tenant: 'a\u0000b' }],
     ['an array', ['tenant']],
+    // What JSON.parse makes of a request body: an own key named __proto__.
+    ['the key __proto__', JSON.parse('{"__proto__":"x"}') as unknown],
   ])('refuses a send request whose tags hold %s, before anything is sent', (_name, tags) => {
     const result = validateSendRequest({ ...ok, tags });
     expect(result).toMatchObject({ ok: false, error: { type: 'ValidationError', field: 'tags' } });
@@ -117,5 +119,11 @@ describe('the limits', () => {
   it('reads tags from the query before the retry fragment (Twilio strips the fragment)', () => {
     expect(tagsFromQueryString('tenant=acme')).toEqual({ tags: { tenant: 'acme' }, ignored: [] });
     expect(tagsFromQueryString(undefined)).toEqual({ tags: {}, ignored: [] });
+  });
+
+  it('ignores a URL parameter named __proto__ and names it, keeping the other tags', () => {
+    const { tags, ignored } = tagsFromQueryString('__proto__=x&tenant=acme');
+    expect(ignored).toEqual(['__proto__']);
+    expect(Object.entries(tags)).toEqual([['tenant', 'acme']]);
   });
 });

@@ -110,6 +110,7 @@ const cases: Array<[name: string, path: () => string, parameter: string]> = [
     () => '/messages?tag.a%20OR%20attribute_exists(x)=1',
     'tag.a OR attribute_exists(x)',
   ],
+  ['a tag key that is the prototype', () => '/messages?tag.__proto__=x', 'tag.__proto__'],
   ['a tag value too long', () => `/messages?tag.tenant=${'x'.repeat(300)}`, 'tag.tenant'],
   ['a forged account SID', () => '/messages?accountSid=AC%27%20OR%201%3D1', 'accountSid'],
   [
