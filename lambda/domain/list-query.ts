@@ -5,6 +5,7 @@
  * query. Pure: no I/O.
  */
 import { SID_PATTERNS } from './contract';
+import { isoInstantMs } from './instant';
 import { isKnownStatus } from './lifecycle';
 import type { MessageRecord } from './message';
 import { hasNoControlCharacters, tagProblem, type Tags } from './tags';
@@ -15,8 +16,6 @@ export const MAX_LIST_LIMIT = 1000;
 const MAX_VALUE_LENGTH = 1024;
 const MAX_CURSOR_LENGTH = 8192;
 export const TAG_PARAMETER = 'tag.';
-/** `YYYY-MM-DD`, optionally with a time and then a zone (an instant needs one: Z or an offset). */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 export const LIST_PARAMETERS = [
   'status',
@@ -129,10 +128,9 @@ function set(request: ListRequest, name: string, value: string): string | undefi
       return undefined;
     case 'since':
     case 'until': {
-      const instant = isoInstant(value);
-      if (instant === undefined)
-        return `"${name}" must be an ISO 8601 date or instant (2026-01-31T12:00:00Z)`;
-      filters[name] = instant;
+      const ms = isoInstantMs(value);
+      if (ms === undefined) return `"${name}" must be an ISO 8601 date or instant (2026-01-31T12:00:00Z)`;
+      filters[name] = new Date(ms).toISOString();
       return undefined;
     }
     case 'messagingServiceSid':
@@ -175,17 +173,6 @@ function setTag(filters: ListFilters, key: string, value: string): string | unde
   if (problem !== undefined) return problem;
   filters.tags[key] = value;
   return undefined;
-}
-
-/** The instant an ISO 8601 text names, normalised; undefined for anything else (2026-02-30 included). */
-function isoInstant(value: string): string | undefined {
-  if (!ISO_8601.test(value)) return undefined;
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  // Date.parse would roll 2026-02-30 over to March: the day must exist as written.
-  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day || month < 1 || month > 12)
-    return undefined;
-  const time = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
 
 function invalid(parameter: string, message: string): { ok: false; error: ListValidationError } {

@@ -6,6 +6,7 @@
  */
 import { closestName } from '../../lambda/domain/closest-name';
 import { SID_PATTERNS } from '../../lambda/domain/contract';
+import { isCalendarDate } from '../../lambda/domain/instant';
 import { isKnownStatus, KNOWN_STATUSES } from '../../lambda/domain/lifecycle';
 import { MAX_LIST_LIMIT, parseListRequest, TAG_PARAMETER } from '../../lambda/domain/list-query';
 import { UsageError } from './errors';
@@ -145,18 +146,11 @@ export function time(option: string, value: string, now: number): string {
   const at = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
     ? Date.parse(value)
     : NaN;
-  if (Number.isNaN(at) || !isCalendarDay(value))
+  if (Number.isNaN(at) || !isCalendarDate(value))
     throw new UsageError(
       `${option} wants an ISO 8601 time (2026-11-23T07:28:14Z) or a time ago (30m, 1h, 7d), got "${value}"`,
     );
   return new Date(at).toISOString();
-}
-
-/** Whether the date part names a day of the calendar: Date.parse rolls 2026-02-30 over to March 2. */
-function isCalendarDay(value: string): boolean {
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function whole(option: string, value: string): string {

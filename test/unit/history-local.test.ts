@@ -218,6 +218,10 @@ describe('GET /history/report', () => {
       ['since=yesterday', /^since must be/],
       ['since=1d&until=soon', /^until must be/],
       ['since=0d', /^since must be from 1d/],
+      // Days the calendar does not have are refused, not rolled over into the next month.
+      ['since=2026-02-30', /^since must be/],
+      ['since=2026-13-01', /^since must be/],
+      ['since=2026-02-01&until=2026-02-29T00:00:00Z', /^until must be/],
       ['sinse=1d', /unknown parameter "sinse"/],
     ] as const) {
       const response = await fetch(`${server.url}/history/report?${query}`);

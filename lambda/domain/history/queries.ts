@@ -26,6 +26,7 @@
  * reads the hive partition as VARCHAR: local/history/duckdb.ts).
  */
 import { closestName } from '../closest-name';
+import { isoInstantMs } from '../instant';
 import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal, rankOf } from '../lifecycle';
 import { HISTORY_PARTITION } from './columns';
 
@@ -344,12 +345,10 @@ function windowBounds(
 
 /** An ISO 8601 instant with a time zone (`2026-01-02T03:04:05Z`) or a UTC day (`2026-01-02`), as epoch ms. */
 function instantMs(value: string, name: string, alsoAccepted = ''): number {
-  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms))
+  const ms = isoInstantMs(value);
+  if (ms === undefined)
     throw new HistoryQueryError(
       `${name} must be an ISO 8601 instant such as 2026-01-02T00:00:00Z (or a UTC day, 2026-01-02${alsoAccepted}), got "${value}"`,
     );
   return ms;
 }
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
