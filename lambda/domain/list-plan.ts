@@ -21,7 +21,7 @@ import type { ListFilters } from './list-query';
 
 export const LOOKBACK_DAYS = 7;
 const DAY_MS = 86_400_000;
-/** Clock skew allowed between Twilio's creation times and ours when no `until` is given. */
+/** Clock skew allowed between Twilio's creation times and ours: the latest a window can end. */
 const FUTURE_SLACK_MS = 5 * 60_000;
 
 export interface ListIndexSetup {
@@ -90,6 +90,13 @@ export function planList(
   if (!cursorWindow && window.since === undefined && (byDay || itemFiltered)) {
     window.since = new Date(now.getTime() - LOOKBACK_DAYS * DAY_MS).toISOString();
   }
+  // No message is created in the future: a day-partitioned walk starts at today (plus clock skew),
+  // whatever `until` says, instead of walking empty days first. The cursor keeps this end, so every page
+  // counts its days from the same one (even across midnight).
+  const latest = now.getTime() + FUTURE_SLACK_MS;
+  if (!cursorWindow && byDay && (window.until === undefined || Date.parse(window.until) > latest)) {
+    window.until = new Date(latest).toISOString();
+  }
   let tierCount = 1;
   let partitionsOf: (tier: number) => string[];
   if (index === 'byClientReference') partitionsOf = () => [filters.clientReference!];
@@ -99,7 +106,8 @@ export function planList(
     partitionsOf = () => shards;
   } else {
     // Newest day first: from the day of `until` (exclusive, so its last millisecond) down to `since`'s.
-    const last = dayNumber(window.until ? Date.parse(window.until) - 1 : now.getTime() + FUTURE_SLACK_MS);
+    // A cursor from before the window's end was kept has none: today, as it was then.
+    const last = dayNumber((window.until ? Date.parse(window.until) : latest) - 1);
     const first = dayNumber(Date.parse(window.since!));
     tierCount = Math.max(0, last - first + 1);
     partitionsOf = (tier) => {
