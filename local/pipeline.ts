@@ -4,6 +4,9 @@
  * server, and the Twilio simulator unless real Twilio credentials are given. Used by `npm start`,
  * `npm run demo`, the end-to-end tests and the benchmarks.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createLogger } from '../lambda/adapters/logger';
 import { MessageStore } from '../lambda/adapters/message-store';
@@ -28,6 +31,7 @@ import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { isConsolePath, serveConsoleFile } from './console/assets';
+import type { FileOutbox } from './record-outbox';
 import { createLocalSendHandler } from './send-endpoint';
 import { startLocalEvents, type LocalEvents, type LocalEventsOptions } from './events';
 import { webhookUrlProblem } from './events/webhook';
@@ -59,7 +63,11 @@ export interface PipelineOptions {
   dynamodbEndpoint?: string;
   /** Port of the DynamoDB Local this starts. */
   dynamodbPort?: number;
-  /** Keep DynamoDB Local's data in this folder instead of in memory. */
+  /**
+   * Keep DynamoDB Local's data in this folder instead of in memory; the sender's outbox file (records
+   * the store could not take after Twilio accepted the message) lives beside it. In memory, the outbox
+   * lives in a temporary folder removed on stop, like the data.
+   */
   persistPath?: string;
   tableName?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -111,6 +119,8 @@ export interface LocalPipeline {
   simulator?: TwilioSimulator;
   /** The history writer, when history is on. */
   history?: { dir: string; writer: HistoryWriter };
+  /** The sender's outbox (records written once the store is back), when there is a sender. */
+  sendOutbox?: FileOutbox;
   stop(): Promise<void>;
 }
 
@@ -238,6 +248,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 
     // The sender needs the callback URL, which needs the port: bind first, then attach the sender.
     let sendHandler: EventHandler | undefined;
+    let sendOutbox: FileOutbox | undefined;
     const server = await startLocalServer({
       port: options.port ?? 3000,
       publicOrigin,
@@ -259,12 +270,19 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const base = publicOrigin ?? server.url;
     const callbackUrl = `${base}/message-status`;
     if (twilio) {
+      let outboxDir = options.persistPath;
+      if (outboxDir === undefined) {
+        const temporary = await mkdtemp(join(tmpdir(), 'tracker-outbox-'));
+        stops.push(() => rm(temporary, { recursive: true, force: true }));
+        outboxDir = temporary;
+      }
       const sender = await createLocalSendHandler({
         store,
         // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.
         callbackUrl: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
         dynamodbEndpoint,
         idempotencyTableName: `${tableName}-idempotency`,
+        outboxPath: join(outboxDir, `send-outbox.${tableName}.jsonl`),
         twilio: simulator
           ? { accountSid: simulator.accountSid, authToken: simulator.authToken, baseUrl: simulator.url }
           : (twilio as { accountSid: string; authToken: string }),
@@ -274,6 +292,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       });
       stops.push(async () => sender.close());
       sendHandler = sender.handler;
+      sendOutbox = sender.outbox;
     }
 
     return {
@@ -286,6 +305,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       events,
       simulator,
       history,
+      sendOutbox,
       tokenSource: options.accounts
         ? `${options.accounts.length} accounts from TWILIO_ACCOUNTS_FILE${options.authToken ? ' (TWILIO_AUTH_TOKEN serves any other)' : ''}`
         : options.authToken

@@ -2,6 +2,8 @@
  * POST /messages for the local server: the sender use case (the same one the sender Lambda runs) behind
  * an HTTP route, with its idempotency table in the same DynamoDB. JSON in, JSON out:
  * 201 `{ messageSid, status }`, or the sender's `{ error }` with a status that says what kind it is.
+ * While the store is down a send is a 503 and nothing reaches Twilio; a record the store refused after
+ * Twilio accepted the message waits in the outbox file (local/record-outbox.ts) until it is written.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/http';
@@ -13,12 +15,17 @@ import { isSendFailure, type SendError } from '../lambda/use-cases/send-results'
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { createTwilioMessages } from '../lambda/adapters/twilio-messages';
 import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+import { startFileOutbox, type FileOutbox } from './record-outbox';
 
 export interface LocalSenderOptions {
   store: MessageStore;
   callbackUrl: string;
   dynamodbEndpoint: string;
   idempotencyTableName: string;
+  /** The outbox file: records the store could not take after Twilio accepted the message. */
+  outboxPath: string;
+  /** How often a non-empty outbox is written to the store. Default 2 s. */
+  outboxDrainEveryMs?: number;
   twilio: { accountSid: string; authToken: string; baseUrl?: string };
   /** Rely on the Messaging Service's own status callback instead of a per-message one. */
   useServiceCallback?: boolean;
@@ -39,6 +46,7 @@ const STATUS_BY_ERROR: Record<SendError['type'], number> = {
 
 export async function createLocalSendHandler(options: LocalSenderOptions): Promise<{
   handler: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+  outbox: FileOutbox;
   close(): void;
 }> {
   const dynamo = createDynamoClient({ endpoint: options.dynamodbEndpoint });
@@ -47,11 +55,19 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
     TWILIO_ACCOUNT_SID: options.twilio.accountSid,
     TWILIO_AUTH_TOKEN: options.twilio.authToken,
   })!;
+  const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
+  const outbox = startFileOutbox({
+    path: options.outboxPath,
+    write: (observation) => sender.recordDeferred(observation),
+    logger,
+    everyMs: options.outboxDrainEveryMs,
+  });
   const sender = createSender({
     messages: createTwilioMessages({ credentials, baseUrl: options.twilio.baseUrl }),
     store: options.store,
+    outbox,
     idempotency: createIdempotencyStore({ tableName: options.idempotencyTableName, client: dynamo }),
-    logger: createLogger({ logLevel: options.logLevel ?? 'WARN' }),
+    logger,
     config: {
       defaults: {
         from: options.defaultFrom,
@@ -77,9 +93,18 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
       return jsonResponse(400, { error: 'body is not JSON' });
     }
     const result = await sender.send(request);
-    if (isSendFailure(result))
-      return jsonResponse(STATUS_BY_ERROR[result.error.type], { error: result.error });
+    if (isSendFailure(result)) {
+      const status = STATUS_BY_ERROR[result.error.type];
+      return jsonResponse(status, { error: result.error }, status === 503 ? { 'retry-after': '5' } : {});
+    }
     return jsonResponse(201, { ...result });
   };
-  return { handler, close: () => dynamo.destroy() };
+  return {
+    handler,
+    outbox,
+    close: () => {
+      outbox.stop();
+      dynamo.destroy();
+    },
+  };
 }

@@ -77,6 +77,25 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 
+  /**
+   * Whether the table answers: an eventually consistent read of a key no message has (half a read
+   * unit). The sender calls it before Twilio, so nothing is sent that could not be recorded.
+   */
+  async checkReachable(): Promise<void> {
+    try {
+      await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [MESSAGES_TABLE.partitionKey]: { S: REACHABILITY_KEY } },
+          ProjectionExpression: '#key',
+          ExpressionAttributeNames: { '#key': MESSAGES_TABLE.partitionKey },
+        }),
+      );
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
   /** The account a message belongs to, as recorded (a reconciler read: the pending index keeps keys only). */
   async accountOf(messageSid: string): Promise<string | undefined> {
     // Only the one attribute: a run reads this for every pending message it polls.
@@ -174,6 +193,9 @@ export class MessageStore implements MessageWriter, ReconcilerStore {
     }
   }
 }
+
+/** Not a message SID (SM/MM and 32 hex), so no message is ever stored under it. */
+const REACHABILITY_KEY = 'reachability-check';
 
 /** The stored attribute of MessageRecord.accountSid. */
 const ACCOUNT_ATTRIBUTE = 'accountSid' satisfies keyof MessageRecord;

@@ -1,6 +1,7 @@
 /** The sender Lambda's two ways in (a direct invocation, the SQS send queue) around the send use case. */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { DEFERRED_RECORD_KEY, deferredObservationOf, isDeferredRecord } from '../domain/deferred-record';
 import type { Log } from '../use-cases/ports';
 import type { Sender } from '../use-cases/send';
 import { isSendFailure, type SendResult } from '../use-cases/send-results';
@@ -23,6 +24,8 @@ export function isSqsEvent(event: unknown): event is SQSEvent {
  * - an SQS event: each record's body is a JSON send request. A record whose error is `retryable` is
  *   reported in `batchItemFailures` (SQS redelivers it, then dead-letters it); a record that can never
  *   succeed (invalid, rejected by Twilio, key conflict) is logged and removed from the queue.
+ *   A record `{"recordAfterSend": ...}` is the sender's own outbox (adapters/send-queue-outbox.ts): the
+ *   record of a sent message is written, and stays on the queue while the store cannot take it.
  */
 export function createSenderHandler(deps: { sender: Sender; logger: Log }) {
   const { sender, logger } = deps;
@@ -38,6 +41,7 @@ export function createSenderHandler(deps: { sender: Sender; logger: Log }) {
         error: { type: 'ValidationError', field: 'request', message: 'body is not JSON', retryable: false },
       };
     }
+    if (isDeferredRecord(payload)) return recordDeferred(record, payload[DEFERRED_RECORD_KEY]);
     const result = await sender.send(payload);
     if (!isSendFailure(result)) return result;
     const { error } = result;
@@ -54,6 +58,27 @@ export function createSenderHandler(deps: { sender: Sender; logger: Log }) {
     if (error.type === 'TwilioRejected') logger.warn('send request dropped: Twilio rejected it', details);
     else logger.error('send request dropped: it can never succeed', details);
     return result;
+  };
+
+  const recordDeferred = async (record: SQSRecord, value: unknown): Promise<SendResult> => {
+    const parsed = deferredObservationOf(value);
+    if (!parsed.ok) {
+      logger.error('deferred record dropped: not one the sender wrote', {
+        messageId: record.messageId,
+        reason: parsed.reason,
+      });
+      return {
+        error: {
+          type: 'ValidationError',
+          field: DEFERRED_RECORD_KEY,
+          message: parsed.reason,
+          retryable: false,
+        },
+      };
+    }
+    // A store error propagates: the record is a batch item failure and comes back later.
+    await sender.recordDeferred(parsed.observation);
+    return { messageSid: parsed.observation.messageSid, status: parsed.observation.status };
   };
 
   return async function handleSenderEvent(

@@ -41,6 +41,9 @@ export const MetricName = {
   /** Sender: messages accepted by Twilio, and sends that failed permanently. */
   MessagesSent: 'MessagesSent',
   SendFailures: 'SendFailures',
+  /** Sender: records that went to the outbox (the store failed after Twilio accepted), and those written from it. */
+  RecordsDeferred: 'RecordsDeferred',
+  DeferredRecordsWritten: 'DeferredRecordsWritten',
   /** Status-change events put on the event bus. */
   EventsPublished: 'EventsPublished',
   /** Milliseconds from the write (the stream record's creation time) to its event being accepted. */

@@ -10,7 +10,8 @@
  * - STATUS_CALLBACK_URL, and/or USE_SERVICE_CALLBACK=true (one of them is required);
  * - DEFAULT_FROM or DEFAULT_MESSAGING_SERVICE_SID (optional, not both);
  * - TWILIO_SECRET_ID, or TWILIO_AUTH_TOKEN + TWILIO_ACCOUNT_SID (local); TWILIO_API_BASE_URL (simulator);
- * - ALLOW_HTTP_MEDIA_URLS=true (local only), IDEMPOTENCY_TTL_SECONDS (default 86400).
+ * - ALLOW_HTTP_MEDIA_URLS=true (local only), IDEMPOTENCY_TTL_SECONDS (default 86400);
+ * - SEND_QUEUE_URL: the send queue, where a record the store refused after a send waits (the outbox).
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -24,6 +25,7 @@ import { createLogger } from '../adapters/logger';
 import { createSenderHandler, type SenderEvent } from '../adapters/sender-events';
 import { senderConfigFromEnv } from '../adapters/sender-config';
 import { recordSendMetrics } from '../adapters/send-metrics';
+import { sendQueueOutbox } from '../adapters/send-queue-outbox';
 import { createSender } from '../use-cases/send';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
@@ -36,6 +38,7 @@ const sender = createSender({
     baseUrl: process.env.TWILIO_API_BASE_URL || undefined,
   }),
   store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  outbox: sendQueueOutbox(requiredEnv('SEND_QUEUE_URL')),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
     client: createDynamoClient(),

@@ -18,6 +18,21 @@ export interface ObservationStore {
   apply(observation: StatusObservation): Promise<ApplyResult>;
 }
 
+/** What the sender needs of the store: the write, and a check that one would be taken now. */
+export interface SendStore extends ObservationStore {
+  /** Resolves when the store answers a cheap read; throws when it cannot be reached. */
+  checkReachable(): Promise<void>;
+}
+
+/**
+ * A durable place for the record of a message Twilio accepted while the store could not take it: the
+ * send queue in Lambda, a file next to the local data on `npm start`. What it keeps is written to the
+ * store later, once the store answers again (retried until then), so no sent message goes unrecorded.
+ */
+export interface RecordOutbox {
+  put(observation: StatusObservation): Promise<void>;
+}
+
 /** The part of a Lambda context a use case reads: how long the invocation may still run. */
 export interface InvocationTime {
   getRemainingTimeInMillis(): number;

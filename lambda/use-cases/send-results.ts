@@ -88,4 +88,8 @@ export function isSendFailure(result: SendResult): result is SendFailure {
  */
 export type SendOutcome =
   | { kind: 'sent'; messageSid: string; status: string; attempts: number }
-  | { kind: 'failed'; error: SendError };
+  | { kind: 'failed'; error: SendError }
+  /** Sent, but its record went to the outbox (the store failed after Twilio accepted it). */
+  | { kind: 'deferred'; messageSid: string }
+  /** A record the outbox kept was written. */
+  | { kind: 'deferred-written'; messageSid: string };

@@ -1,8 +1,9 @@
 /**
  * The send use case: one send request in, one answer out.
  *
- *   request --> validateSendRequest --(key? IdempotencyPort)--> MessagesPort.create, retried with backoff
- *     --> ObservationStore.apply({ source: 'send' })
+ *   request --> validateSendRequest --> SendStore.checkReachable --(key? IdempotencyPort)-->
+ *     MessagesPort.create, retried with backoff --> SendStore.apply({ source: 'send' })
+ *                                                     \--(store failed)--> RecordOutbox.put
  *
  * Rules a caller can rely on:
  * - Bad input is answered with a ValidationError and never reaches Twilio, the idempotency table or the
@@ -16,9 +17,11 @@
  *   21614...) is returned with Twilio's code and message after one request.
  * - Every error carries `retryable`: true means "the same request may succeed later" (and the SQS record
  *   is reported as a batch item failure so SQS redelivers it and, in the end, dead-letters it).
- * - Once Twilio has accepted a message the call succeeds: a store write that fails is logged, and the
- *   item is still created by the message's first status callback. Failing instead would make an SQS
- *   redelivery send the message a second time.
+ * - A send the tracker could not record is refused before Twilio is called: when the store does not
+ *   answer, the answer is DependencyUnavailable (retryable, 503) and nothing is sent.
+ * - Once Twilio has accepted a message the call succeeds: a store write that fails then (the store went
+ *   down in between) puts the record in the RecordOutbox, a durable place it is written from once the
+ *   store is back (`recordDeferred`). Failing instead would make an SQS redelivery send it a second time.
  */
 import { describeError } from '../domain/describe-error';
 import { maskAddress } from '../domain/masking';
@@ -37,7 +40,8 @@ import {
   RepeatInProgressError,
   type IdempotencyPort,
 } from './idempotency-port';
-import type { InvocationTime, Log, ObservationStore } from './ports';
+import type { ApplyResult } from '../domain/apply-observation';
+import type { InvocationTime, Log, RecordOutbox, SendStore } from './ports';
 import {
   isSendFailure,
   type SendError,
@@ -66,7 +70,9 @@ export interface SenderConfig {
 
 export interface SenderDeps {
   messages: MessagesPort;
-  store: ObservationStore;
+  store: SendStore;
+  /** Where a record the store refused after Twilio accepted the message waits (without: only logged). */
+  outbox?: RecordOutbox;
   /** Remembers idempotency keys (adapters/idempotency.ts). */
   idempotency: IdempotencyPort;
   logger: Log;
@@ -83,6 +89,8 @@ export interface SenderDeps {
 
 export interface Sender {
   send(request: unknown): Promise<SendResult>;
+  /** Writes a record the outbox kept; throws (to be retried) while the store still cannot take it. */
+  recordDeferred(observation: StatusObservation): Promise<ApplyResult>;
   /** In Lambda: bounds an in-progress idempotency record by this invocation's remaining time. */
   registerLambdaContext(context: InvocationTime): void;
 }
@@ -189,10 +197,43 @@ export function createSender(deps: SenderDeps): Sender {
     try {
       await deps.store.apply(observation);
     } catch (error) {
-      logger.error('message sent but not recorded; its first status callback will create the item', {
-        messageSid: created.sid,
-        error: describeError(error),
-      });
+      await keepForLater(observation, error);
+    }
+  }
+
+  async function keepForLater(observation: StatusObservation, error: unknown): Promise<void> {
+    const messageSid = observation.messageSid;
+    if (deps.outbox) {
+      try {
+        await deps.outbox.put(observation);
+        logger.warn('message sent; its record waits in the outbox until the store takes it', {
+          messageSid,
+          error: describeError(error),
+        });
+        deps.onOutcome?.({ kind: 'deferred', messageSid });
+        return;
+      } catch (outboxError) {
+        error = outboxError;
+      }
+    }
+    logger.error('message sent but not recorded; its first status callback will create the item', {
+      messageSid,
+      error: describeError(error),
+    });
+  }
+
+  /** Nothing is sent that could not be recorded: the store must answer before Twilio is called. */
+  async function storeDown(): Promise<SendError | undefined> {
+    try {
+      await deps.store.checkReachable();
+      return undefined;
+    } catch (error) {
+      logger.error('message store unavailable; nothing sent', { error: describeError(error) });
+      return {
+        type: 'DependencyUnavailable',
+        message: 'message store unavailable: nothing was sent; retry later',
+        retryable: true,
+      };
     }
   }
 
@@ -206,6 +247,8 @@ export function createSender(deps: SenderDeps): Sender {
     const validated = validateSendRequest(request, deps.config.defaults);
     if (!validated.ok) return { error: validated.error };
     const { command } = validated;
+    const down = await storeDown();
+    if (down) return { error: down };
     const sent: { result?: SendSuccess } = {};
     try {
       if (command.idempotencyKey === undefined) return await sendNow(command, sent);
@@ -250,6 +293,11 @@ export function createSender(deps: SenderDeps): Sender {
 
   return {
     send,
+    async recordDeferred(observation) {
+      const applied = await deps.store.apply(observation);
+      deps.onOutcome?.({ kind: 'deferred-written', messageSid: observation.messageSid });
+      return applied;
+    },
     registerLambdaContext(context) {
       lambdaContext = context;
     },

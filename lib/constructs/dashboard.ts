@@ -162,9 +162,12 @@ export function createDashboard(
       ],
     }),
     graph('Sender', {
-      left: [MetricName.MessagesSent, MetricName.SendFailures].map((name) =>
-        metric(name, METRIC_SERVICES.sender, { label: name }),
-      ),
+      left: [
+        MetricName.MessagesSent,
+        MetricName.SendFailures,
+        MetricName.RecordsDeferred,
+        MetricName.DeferredRecordsWritten,
+      ].map((name) => metric(name, METRIC_SERVICES.sender, { label: name })),
     }),
   );
   dashboard.addWidgets(

@@ -5,6 +5,7 @@
  *
  * A record that fails with a retryable error is reported in `batchItemFailures` and comes back after the
  * visibility timeout; after SEND_MAX_RECEIVE_COUNT receives it goes to the dead-letter queue (alarmed).
+ * The queue is also the sender's outbox: the record of a message sent while the store failed waits on it.
  * Both queues are encrypted (SSE-SQS, so no KMS grant is needed) and refuse anything but TLS.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -69,6 +70,8 @@ export class SendPipeline extends Construct {
           environment,
         }),
       )
+      // The reachability check before Twilio is called: a read of one key no message has.
+      .grantTable(props.messages.table, ['dynamodb:GetItem'])
       .grantTable(
         this.idempotencyTable,
         ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -89,6 +92,13 @@ export class SendPipeline extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: SEND_MAX_RECEIVE_COUNT },
     });
+    // The sender's outbox: a record the store refused after Twilio accepted the message goes back on
+    // the queue, and is written when it comes round (redelivered while the store is still down).
+    this.sender.addEnvironment('SEND_QUEUE_URL', this.queue.queueUrl);
+    // SendMessage only: grantSendMessages would add GetQueueUrl and GetQueueAttributes, which it never calls.
+    this.sender.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     this.sender.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: 10,

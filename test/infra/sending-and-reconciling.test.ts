@@ -77,6 +77,8 @@ describe('sender and reconciler (default context)', () => {
         STATUS_CALLBACK_URL: callbackWithRetries(s),
         RETENTION_DAYS: '400',
         PENDING_SHARDS: '16',
+        // Its outbox: a record the store refused after Twilio accepted the message waits on the queue.
+        SEND_QUEUE_URL: { Ref: ids.queue },
       });
     });
 
@@ -91,6 +93,8 @@ describe('sender and reconciler (default context)', () => {
           Resource: getAtt(ids.sender.logs),
         },
         { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.table) },
+        // The check that the store answers before Twilio is called.
+        { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: getAtt(ids.table) },
         {
           Effect: 'Allow',
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -101,6 +105,8 @@ describe('sender and reconciler (default context)', () => {
           Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           Resource: { Ref: ids.secret },
         },
+        // The outbox: only putting a record back on its own queue.
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.queue) },
         {
           Effect: 'Allow',
           Action: [

@@ -16,6 +16,8 @@ import {
   type RecordingProxy,
 } from './support';
 import { STORE_ENV } from '../support/lambda-env';
+import type { MessageStore } from '../../lambda/adapters/message-store';
+import { deferredRecordBody } from '../../lambda/domain/deferred-record';
 
 const FROM = '+15005550006';
 const TO = '+14155551234';
@@ -44,11 +46,11 @@ beforeEach(() => {
   proxy.requests.length = 0;
 });
 
-function handlerWith() {
+function handlerWith(store: MessageStore = db.store) {
   const { sender, logger, logs } = testSender({
     sim,
     proxy,
-    store: db.store,
+    store,
     idempotencyTable,
     from: FROM,
     // The simulator's callbacks go nowhere useful here; these tests are about the send.
@@ -183,6 +185,60 @@ describe('SQS send queue', () => {
   });
 });
 
+describe('a deferred record on the send queue (the outbox of a send the store missed)', () => {
+  const sid = () => `SM${Date.now().toString(16).padStart(32, '0')}`;
+  const deferred = (messageSid: string, more: Record<string, unknown> = {}) => ({
+    messageSid,
+    status: 'queued',
+    observedAt: new Date().toISOString(),
+    source: 'send',
+    to: TO,
+    from: FROM,
+    clientReference: 'from-the-outbox',
+    tags: { tenant: 'acme' },
+    ...more,
+  });
+
+  it('is written to the store, with no request to Twilio', async () => {
+    const { handler } = handlerWith();
+    const messageSid = sid();
+    const record = sqsRecord(deferredRecordBody(deferred(messageSid) as never));
+    const response = (await handler(sqsEvent(record), context)) as SQSBatchResponse;
+    expect(response.batchItemFailures).toEqual([]);
+    expect(proxy.requests).toHaveLength(0);
+    expect(await db.store.get(messageSid)).toMatchObject({
+      source: 'send',
+      to: TO,
+      clientReference: 'from-the-outbox',
+      tags: { tenant: 'acme' },
+    });
+  });
+
+  it('stays on the queue (a batch item failure) while the store is still down', async () => {
+    const { handler } = handlerWith(db.unreachableStore());
+    const record = sqsRecord(deferredRecordBody(deferred(sid()) as never));
+    const response = (await handler(sqsEvent(record), context)) as SQSBatchResponse;
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+  });
+
+  it('is dropped, and logged, when it is not one the sender wrote', async () => {
+    const { handler, logs } = handlerWith();
+    const messageSid = sid();
+    const forged = sqsRecord({
+      recordAfterSend: deferred(messageSid, { source: 'callback', status: 'read' }),
+    });
+    const response = (await handler(sqsEvent(forged), context)) as SQSBatchResponse;
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await db.store.get(messageSid)).toBeUndefined();
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'deferred record dropped: not one the sender wrote',
+      }),
+    );
+  });
+});
+
 describe('the Lambda module (handlers/sender.ts) wired from the environment', () => {
   const saved = { ...process.env };
   afterEach(() => {
@@ -199,6 +255,7 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
       TWILIO_API_BASE_URL: proxy.url,
       STATUS_CALLBACK_URL: 'http://127.0.0.1:9/message-status',
       DEFAULT_FROM: FROM,
+      SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send-queue',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     // Powertools Metrics writes EMF lines to stdout; keep them to check what the dashboard reads.
@@ -246,6 +303,7 @@ describe('the Lambda module (handlers/sender.ts) wired from the environment', ()
       ...STORE_ENV,
       IDEMPOTENCY_TABLE_NAME: idempotencyTable.tableName,
       TWILIO_AUTH_TOKEN: 't',
+      SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send-queue',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     delete process.env.STATUS_CALLBACK_URL;

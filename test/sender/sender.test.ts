@@ -122,6 +122,7 @@ describe('the early-callback race: a callback recorded before the sender writes'
     async (status) => {
       // The callback lands between Twilio's answer and the sender's own write.
       const racingStore = {
+        checkReachable: () => db.store.checkReachable(),
         apply: async (observation: StatusObservation) => {
           await db.store.apply({
             messageSid: observation.messageSid,
@@ -237,8 +238,49 @@ describe('idempotency', () => {
     expect(proxy.creates()).toHaveLength(2);
   });
 
-  it('keeps the success when the store write fails after Twilio accepted (no second send)', async () => {
+  it('refuses a send with DependencyUnavailable while the store does not answer, before Twilio', async () => {
+    const { sender } = senderWith({ store: db.unreachableStore() });
+    const error = failure(await sender.send({ to: TO, body: 'store down' }));
+    expect(error).toMatchObject({ type: 'DependencyUnavailable', retryable: true });
+    expect(proxy.creates()).toHaveLength(0);
+  });
+
+  it('keeps the record in the outbox when the write fails after Twilio accepted, and writes it later', async () => {
     const failingStore = {
+      checkReachable: () => db.store.checkReachable(),
+      apply: async () => {
+        throw new StoreUnavailableError(new Error('connection reset'));
+      },
+    };
+    const kept: StatusObservation[] = [];
+    const outcomes: SendOutcome[] = [];
+    const { sender } = senderWith({
+      store: failingStore,
+      outbox: { put: async (observation) => void kept.push(observation) },
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    const clientReference = nextReference();
+    const result = success(await sender.send({ to: TO, body: 'kept', clientReference, tags: { a: 'b' } }));
+    expect(kept).toEqual([expect.objectContaining({ messageSid: result.messageSid, clientReference })]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'deferred']);
+    expect(await db.store.get(result.messageSid)).toBeUndefined();
+
+    // The store is back: what the outbox kept is written as the send would have written it.
+    const { sender: later } = senderWith();
+    await later.recordDeferred(kept[0]!);
+    expect(await db.store.get(result.messageSid)).toMatchObject({
+      source: 'send',
+      to: TO,
+      from: FROM,
+      clientReference,
+      tags: { a: 'b' },
+    });
+  });
+
+  it('keeps the success when the store write fails after Twilio accepted (no second send)', async () => {
+    // The store answers the check before Twilio, then fails the write after it.
+    const failingStore = {
+      checkReachable: () => db.store.checkReachable(),
       apply: async () => {
         throw new StoreUnavailableError(new Error('ProvisionedThroughputExceededException'));
       },
