@@ -73,7 +73,8 @@ export interface StatusTrackerProps {
   readonly accountSecretPrefix?: string;
   /**
    * Map secrets `<prefix>shard-0` ... `<prefix>shard-<n-1>` an account's token is looked for first (about
-   * 450 accounts fit in one); 0 looks only for one secret per account. Never lower it once in use.
+   * 450 accounts fit in one); 0 looks only for one secret per account. Never lower it once in use. Needs
+   * `accountSecretPrefix`: set without it, synth stops with a ConfigError.
    * @default 0
    */
   readonly accountSecretShards?: number;

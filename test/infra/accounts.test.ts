@@ -85,4 +85,13 @@ describe('accountSecretKey', () => {
     expect(() => new StatusTracker(stack, 'T', { accountSecretPrefix: 'accounts/*' })).toThrow(ConfigError);
     expect(() => new StatusTracker(stack, 'U', { accountSecretPrefix: '' })).toThrow(/accountSecretPrefix/);
   });
+
+  it('refuses shards without a prefix, naming both, before building anything', () => {
+    const stack = new Stack(new App({ analyticsReporting: false }), 'Shards');
+    expect(() => new StatusTracker(stack, 'T', { accountSecretShards: 64 })).toThrow(ConfigError);
+    expect(() => new StatusTracker(stack, 'U', { accountSecretShards: 0 })).toThrow(
+      '"accountSecretShards" is set but "accountSecretPrefix" is not: the shard secrets are named <accountSecretPrefix>shard-<n>; set "accountSecretPrefix" too, or leave "accountSecretShards" out',
+    );
+    expect(stack.node.tryFindChild('T')?.node.children).toHaveLength(0);
+  });
 });

@@ -239,6 +239,8 @@ describe("the app's context", () => {
     [{ historyBufferSeconds: 59 }, /"historyBufferSeconds" must be a whole number between 60 and 900/],
     [{ historyScanLimitBytes: 9_999_999 }, /"historyScanLimitBytes" must be a whole number >= 10000000/],
     [{ history: false, historyBufferSeconds: 60 }, /"historyBufferSeconds" is set but "history" is off/],
+    [{ accountSecretShards: 64 }, /"accountSecretShards" is set but "accountSecretPrefix" is not/],
+    [{ accountSecretShards: '0' }, /"accountSecretShards" is set but "accountSecretPrefix" is not/],
   ])('rejects %j with a message naming the key', (context, message) => {
     const error = errorOf(context);
     expect(error).toMatch(message);
