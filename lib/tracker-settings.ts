@@ -19,6 +19,7 @@ import {
 export interface TrackerSettings {
   readonly retentionDays: number;
   readonly logRetention: RetentionDays;
+  readonly tracing: boolean;
   readonly apiThrottleRateLimit: number;
   readonly apiThrottleBurstLimit: number;
   readonly pendingShards: number;
@@ -61,6 +62,7 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
   return {
     retentionDays,
     logRetention: props.logRetention ?? d.logRetention,
+    tracing: props.tracing ?? d.tracing,
     apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit, d, 1),
     apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit, d, 1),
     pendingShards: whole('pendingShards', props.pendingShards, d, 1, 256),

@@ -11,7 +11,9 @@ import {
   functionEnvironment,
   logicalId,
   rolePermissions,
+  findingsOf,
   runAwsSolutionsChecks,
+  runServerlessChecks,
   secretArn,
   synthStack,
   type Statement,
@@ -57,6 +59,7 @@ describe('accountSecretPrefix from context', () => {
   it('keeps cdk-nag clean: the prefix grant is acknowledged on the callback role only', () => {
     const report = runAwsSolutionsChecks(s.stack);
     expect(report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.description}`)).toEqual([]);
+    expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
   });
 });
 
