@@ -5,7 +5,7 @@
  * from the CLI's credentials (CDK_DEFAULT_ACCOUNT/REGION); nothing account-specific lives in the code.
  */
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigError, readAppConfig } from '../lib/config';
 import { StatusTrackerStack } from '../lib/status-tracker-stack';
 
@@ -24,6 +24,9 @@ try {
   process.exit(1);
 }
 
-// Every synth is checked against the AWS Solutions rules (cdk-nag 3 is a CDK policy-validation plugin,
-// not an Aspect): a finding that is not acknowledged on its resource fails the synth.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+// Every synth is checked against the AWS Solutions and the Serverless rules (cdk-nag 3 packs are CDK
+// policy-validation plugins, not Aspects): a finding that is not acknowledged on its resource fails the synth.
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app, { verbose: true }),
+  new ServerlessChecks(app, { verbose: true }),
+);

@@ -5,7 +5,7 @@
  *   Twilio --POST form + X-Twilio-Signature--> HTTP API POST /message-status --> status-callback λ --> table
  *   caller --SigV4 (AWS_IAM)-->               HTTP API GET /messages/{sid}   --> query λ           --> table
  *   your app --invoke, or SQS send queue (DLQ)--> sender λ --Twilio--> table (+ idempotency table)
- *   EventBridge schedule --> reconciler λ --pending index, Twilio fetch--> table
+ *   EventBridge schedule --> reconciler λ --pending index, Twilio fetch--> table (runs lost: DLQ)
  *   (opt-in) custom resource --> Messaging Service's Delivery Status Callback = this tracker's URL
  *   every alarm --> SNS topic (created encrypted, or yours); one CloudWatch dashboard
  *   (history) event bus --> Firehose --> Parquet in S3 (Glue table, partition projection) --> Athena workgroup
@@ -105,7 +105,7 @@ export class StatusTracker extends Construct {
     const settings = resolveTrackerSettings(props);
     this.settings = settings;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const defaults = { logRetention: settings.logRetention, removalPolicy };
+    const defaults = { logRetention: settings.logRetention, removalPolicy, tracing: settings.tracing };
 
     this.messages = new MessagesTable(this, 'Table', {
       removalPolicy,
@@ -195,6 +195,7 @@ export class StatusTracker extends Construct {
       },
       events: this.statusEvents,
       reconciler: this.reconciling.reconciler,
+      reconcilerDeadLetterQueue: this.reconciling.deadLetterQueue,
       tables: { messages: this.table, idempotency: this.sending.idempotencyTable },
       pendingIndex: { table: this.table, indexName: this.messages.pendingIndexName },
       sendQueue: this.sendQueue,

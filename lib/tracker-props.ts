@@ -73,10 +73,20 @@ export interface StatusTrackerProps {
   readonly accountSecretPrefix?: string;
   /**
    * Map secrets `<prefix>shard-0` ... `<prefix>shard-<n-1>` an account's token is looked for first (about
-   * 450 accounts fit in one); 0 looks only for one secret per account. Never lower it once in use.
+   * 450 accounts fit in one); 0 looks only for one secret per account. Never lower it once in use. Needs
+   * `accountSecretPrefix`: set without it, synth stops with a ConfigError.
    * @default 0
    */
   readonly accountSecretShards?: number;
+  /**
+   * Whether every function of the tracker sends traces to AWS X-Ray (Lambda active tracing): Lambda's own
+   * segments of each invocation (initialisation, the handler's duration, errors), linked to the caller's
+   * trace. The functions' roles then get xray:PutTraceSegments and xray:PutTelemetryRecords, which take
+   * no resource but `*`. Off by default: the API access logs and the structured logs already say where
+   * a request went, and X-Ray bills per trace recorded.
+   * @default false
+   */
+  readonly tracing?: boolean;
   /**
    * The customer managed KMS key the account secrets are encrypted with (the callback gets kms:Decrypt).
    * @default the account secrets use the AWS managed key
@@ -193,6 +203,7 @@ export interface StatusTrackerProps {
 export const TRACKER_DEFAULTS = {
   retentionDays: STORE_DEFAULTS.retentionDays,
   logRetention: RetentionDays.ONE_MONTH,
+  tracing: false,
   apiThrottleRateLimit: 1000,
   apiThrottleBurstLimit: 2000,
   pendingShards: STORE_DEFAULTS.pendingShards,

@@ -19,6 +19,7 @@ import {
 export interface TrackerSettings {
   readonly retentionDays: number;
   readonly logRetention: RetentionDays;
+  readonly tracing: boolean;
   readonly apiThrottleRateLimit: number;
   readonly apiThrottleBurstLimit: number;
   readonly pendingShards: number;
@@ -61,6 +62,7 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
   return {
     retentionDays,
     logRetention: props.logRetention ?? d.logRetention,
+    tracing: props.tracing ?? d.tracing,
     apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit, d, 1),
     apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit, d, 1),
     pendingShards: whole('pendingShards', props.pendingShards, d, 1, 256),
@@ -81,19 +83,30 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
     failureRateThreshold: failureRateThreshold(props.failureRateThreshold),
     events,
     ...historySettings(props, events, retentionDays),
-    accountSecretPrefix: accountSecretPrefix(props.accountSecretPrefix),
-    accountSecretShards: whole('accountSecretShards', props.accountSecretShards, d, 0, 1000),
+    ...accountSettings(props),
   };
 }
 
-/** Secret-name characters only, and not empty: `*` after it in the IAM policy must match no more. */
-function accountSecretPrefix(value: string | undefined): string | undefined {
-  if (value !== undefined && !Token.isUnresolved(value) && !/^[A-Za-z0-9/_+=.@-]{1,400}$/.test(value)) {
+/**
+ * The account secrets: a prefix of secret-name characters only, and not empty (`*` after it in the IAM
+ * policy must match no more); shards only with a prefix, since the shard secrets are named after it.
+ */
+function accountSettings(props: StatusTrackerProps) {
+  const prefix = props.accountSecretPrefix;
+  if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[A-Za-z0-9/_+=.@-]{1,400}$/.test(prefix)) {
     throw new ConfigError(
-      `"accountSecretPrefix" must be 1-400 characters of a secret name (letters, digits, /_+=.@-), e.g. twilio/accounts/; got "${value}"`,
+      `"accountSecretPrefix" must be 1-400 characters of a secret name (letters, digits, /_+=.@-), e.g. twilio/accounts/; got "${prefix}"`,
     );
   }
-  return value;
+  if (prefix === undefined && props.accountSecretShards !== undefined) {
+    throw new ConfigError(
+      '"accountSecretShards" is set but "accountSecretPrefix" is not: the shard secrets are named <accountSecretPrefix>shard-<n>; set "accountSecretPrefix" too, or leave "accountSecretShards" out',
+    );
+  }
+  return {
+    accountSecretPrefix: prefix,
+    accountSecretShards: whole('accountSecretShards', props.accountSecretShards, TRACKER_DEFAULTS, 0, 1000),
+  };
 }
 
 function senderSettings(props: StatusTrackerProps) {

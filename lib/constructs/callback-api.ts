@@ -36,7 +36,15 @@ export class CallbackApi extends Construct {
 
   constructor(scope: Construct, id: string, props: CallbackApiProps) {
     super(scope, id);
-    const defaults = { logRetention: props.logRetention, removalPolicy: props.removalPolicy };
+    const defaults = {
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      tracing: props.tracing,
+    };
+    // API Gateway invokes both functions synchronously and answers with what they return.
+    const synchronousOnly = (routes: string, failure: string) =>
+      `Only API Gateway invokes it, synchronously (${routes}), and ${failure}; a dead-letter queue ` +
+      'serves asynchronous invocations only, so it would never receive anything.';
 
     this.statusCallback = props.messages
       .grantRecordWrites(
@@ -47,15 +55,26 @@ export class CallbackApi extends Construct {
           environment: props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {},
         }),
       )
-      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
+      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId)
+      .noDeadLetterQueue(
+        synchronousOnly(
+          'POST /message-status',
+          'a failure is answered 503, so Twilio retries the callback (and the reconciler polls any ' +
+            'message whose final callback never arrives)',
+        ),
+      );
 
-    this.query = props.messages.grantListReads(
-      new TrackerFunction(this, 'Query', {
-        ...defaults,
-        bundle: 'query',
-        description: 'Returns tracked messages (GET /messages, GET /messages/{messageSid})',
-      }),
-    );
+    this.query = props.messages
+      .grantListReads(
+        new TrackerFunction(this, 'Query', {
+          ...defaults,
+          bundle: 'query',
+          description: 'Returns tracked messages (GET /messages, GET /messages/{messageSid})',
+        }),
+      )
+      .noDeadLetterQueue(
+        synchronousOnly('GET /messages, GET /messages/{messageSid}', 'a failure is answered to the caller'),
+      );
 
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Twilio message status tracker',

@@ -184,6 +184,11 @@ export function createDashboard(
           period: hour,
           label: 'Runs out of time (backlog)',
         }),
+        props.reconcilerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: hour,
+          statistic: 'Maximum',
+          label: 'Dead-lettered runs',
+        }),
       ],
       right: [
         props.reconciler.function.metricDuration({

@@ -8,7 +8,7 @@
  * write to its own log group. Its runtime is CDK's choice (the newest Node.js CDK knows), which is what
  * cdk-nag's L1 asks for, so nothing is acknowledged.
  */
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { CustomResource, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -34,10 +34,17 @@ export class MessagingServiceWiring extends Construct {
     this.handler = new TrackerFunction(this, 'Handler', {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      tracing: props.tracing,
       bundle: 'messaging-service-callback',
       description: "Sets the Messaging Service's Delivery Status Callback (CloudFormation custom resource)",
       timeout: Duration.seconds(30),
-    }).grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
+    })
+      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId)
+      .noDeadLetterQueue(
+        "Only the custom resource provider's framework function invokes it, synchronously, and reports " +
+          'a failure to CloudFormation, which fails the deployment (the error in the stack events). A ' +
+          'dead-letter queue serves asynchronous invocations only.',
+      );
 
     const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', {
       retention: props.logRetention,
@@ -61,6 +68,29 @@ export class MessagingServiceWiring extends Construct {
       logGroup: frameworkLogs,
       frameworkOnEventRole: frameworkRole.withoutPolicyUpdates(),
     });
+    // CDK's own function: its code, runtime and sizing are the framework's, so what the serverless rules
+    // ask of it is acknowledged here rather than changed underneath CDK.
+    Validations.of(this.provider.node.findChild('framework-onEvent')).acknowledge(
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'CloudFormation invokes it once per custom-resource event, and the framework answers CloudFormation ' +
+          'itself, with the error when the handler fails, so the deployment fails and rolls back: a ' +
+          'dead-lettered request would be one nobody is waiting for any more.',
+      },
+      {
+        id: 'Serverless-LambdaTracing',
+        reason:
+          "CDK's framework code, run only during deployments: it relays CloudFormation's request to the " +
+          'handler (traced with the "tracing" setting) and logs to its own log group.',
+      },
+      {
+        id: 'Serverless-LambdaDefaultMemorySize',
+        reason:
+          "The Provider construct does not expose the framework function's memory: CDK sizes it (128 MB) for " +
+          'relaying one small request per deployment.',
+      },
+    );
     this.resource = new CustomResource(this, 'StatusCallback', {
       serviceToken: this.provider.serviceToken,
       resourceType: 'Custom::TwilioMessagingServiceCallback',

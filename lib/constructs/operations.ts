@@ -6,7 +6,7 @@
  * Metrics adds a `service` dimension to every one of them, so each metric here names its service too:
  * a CloudWatch metric is identified by its full dimension set, and one dimension short finds nothing.
  */
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -35,6 +35,8 @@ export interface OperationsProps {
   /** Every function of the app, by the name the dashboard shows. */
   readonly functions: Readonly<Record<string, TrackerFunction>>;
   readonly reconciler: TrackerFunction;
+  /** Reconciler runs that failed or never ran. */
+  readonly reconcilerDeadLetterQueue: sqs.Queue;
   readonly tables: Readonly<Record<string, dynamodb.Table>>;
   /** The messages table's pending index: its write throttles hold back writes to the table itself. */
   readonly pendingIndex: { table: dynamodb.Table; indexName: string };
@@ -62,6 +64,8 @@ export class TrackerOperations extends Construct {
     readonly callbacksUnavailable: cloudwatch.Alarm;
     readonly deadLetters: cloudwatch.Alarm;
     readonly reconcilerErrors: cloudwatch.Alarm;
+    /** Scheduled runs that failed or never ran wait in the reconciler's dead-letter queue. */
+    readonly reconcilerDeadLetters: cloudwatch.Alarm;
     /** With events on: stream records that could not be published went to the failure queue. */
     readonly eventFailures?: cloudwatch.Alarm;
     /** With events on: events fall behind the writes. */
@@ -153,6 +157,17 @@ export class TrackerOperations extends Construct {
         evaluationPeriods: 1,
         notifyOk: false,
       }),
+      // Also the runs that never started, which no Errors metric counts: EventBridge could not invoke the
+      // function, or the run waited in Lambda's queue (throttled) for longer than an hour.
+      reconcilerDeadLetters: alarm('ReconcilerDeadLetters', {
+        alarmDescription:
+          'Scheduled reconciler runs failed or never ran (EventBridge could not invoke the function, or the ' +
+          `run waited over an hour to start): their records, with the error, are in ` +
+          `${props.reconcilerDeadLetterQueue.queueName}. Messages whose callback was lost stay unknown until ` +
+          'a run succeeds; the next one picks up where the last stopped. Purge the queue once the cause is fixed.',
+        ...anyWaitingIn(props.reconcilerDeadLetterQueue),
+        notifyOk: true,
+      }),
       ...(props.events ? this.eventAlarms(props.events, alarm) : {}),
     };
 
@@ -232,7 +247,17 @@ export class TrackerOperations extends Construct {
         },
       }),
     );
-    if (email) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    if (email) {
+      const subscription = topic.addSubscription(new subscriptions.EmailSubscription(email));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'The alarmEmail subscription is a convenience for one address: an alarm notification SNS could ' +
+          'not deliver to it would wait in a dead-letter queue that only another alarm on this same topic ' +
+          'and address could report. A dependable page subscribes its own endpoint to the topic (output ' +
+          'AlarmTopicArn); SNS counts failed deliveries in its NumberOfNotificationsFailed metric.',
+      });
+    }
     return topic;
   }
 

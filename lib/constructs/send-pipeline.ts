@@ -8,9 +8,10 @@
  * The queue is also the sender's outbox: the record of a message sent while the store failed waits on it.
  * Both queues are encrypted (SSE-SQS, so no KMS grant is needed) and refuse anything but TLS.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -63,6 +64,7 @@ export class SendPipeline extends Construct {
         new TrackerFunction(this, 'Sender', {
           logRetention: props.logRetention,
           removalPolicy: props.removalPolicy,
+          tracing: props.tracing,
           bundle: 'sender',
           description:
             'Sends messages through Twilio and records each one (direct invocation or the send queue)',
@@ -77,12 +79,25 @@ export class SendPipeline extends Construct {
         ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         { environmentKey: 'IDEMPOTENCY_TABLE_NAME' },
       )
-      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId);
+      .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId)
+      .noDeadLetterQueue(
+        'It is invoked synchronously: directly (RequestResponse, the caller gets the SID or the error ' +
+          "back) or by the send queue's event source mapping, whose failed requests return to the queue " +
+          'and, after SEND_MAX_RECEIVE_COUNT receives, go to its dead-letter queue (alarmed). The send ' +
+          'queue is the asynchronous way in, so a dead-letter config here would never be used.',
+      );
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        "This queue is the send queue's dead-letter queue: the end of the failure path, where requests " +
+        'wait (alarmed) for an operator to redrive them to the send queue once the cause is fixed. Nothing ' +
+        'consumes it, so there is no receive count after which a dead-letter queue of its own would apply.',
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -107,6 +122,17 @@ export class SendPipeline extends Construct {
         maxConcurrency: props.maxConcurrency,
       }),
     );
+    const mapping = this.sender.function.node.children.find(
+      (child): child is lambda.EventSourceMapping => child instanceof lambda.EventSourceMapping,
+    );
+    if (!mapping) throw new Error('the send queue added no event source mapping');
+    Validations.of(mapping).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'Lambda supports on-failure destinations for stream and Kafka event sources only, not SQS: a ' +
+        "failed send request returns to the send queue, and after SEND_MAX_RECEIVE_COUNT receives the queue's " +
+        'redrive policy moves it to the dead-letter queue (alarmed).',
+    });
   }
 
   /** Lets the grantee send: put requests on the send queue, or invoke the sender for a synchronous answer. */

@@ -56,6 +56,7 @@ export class StatusEvents extends Construct {
     this.consumer = new TrackerFunction(this, 'Consumer', {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      tracing: props.tracing,
       bundle: 'stream-consumer',
       description: 'Turns status changes in the messages table stream into EventBridge events',
       timeout: Duration.seconds(60),
@@ -75,6 +76,19 @@ export class StatusEvents extends Construct {
         'records that could not be published, for an operator to inspect (alarmed). It is the end of the ' +
         'failure path, like a dead-letter queue; nothing consumes it automatically.',
     });
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        "This queue is the stream consumer's on-failure destination, the end of the failure path (alarmed): " +
+        'nothing receives from it, so there is no receive count after which a dead-letter queue of its own ' +
+        'would apply.',
+    });
+    this.consumer.noDeadLetterQueue(
+      "Only the table stream's event source mapping invokes it, synchronously; a batch that keeps failing " +
+        'is retried, bisected and, after MAX_RETRY_ATTEMPTS or MAX_RECORD_AGE, its position goes to the ' +
+        "mapping's on-failure destination (the failure queue, alarmed). A dead-letter queue serves " +
+        'asynchronous invocations only.',
+    );
     this.consumer.function.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

@@ -177,12 +177,19 @@ export class StatusHistory extends Construct {
     this.processor = new TrackerFunction(this, 'Processor', {
       logRetention: props.logRetention,
       removalPolicy,
+      tracing: props.tracing,
       bundle: 'history-row',
       description: 'Turns status-change events into pseudonymised history rows for Firehose',
       timeout: Duration.seconds(60),
       environment: { HISTORY_KEY_SECRET_ID: this.hashKey.secretArn },
     });
     this.hashKey.grantRead(this.processor.role);
+    this.processor.noDeadLetterQueue(
+      "Only Firehose invokes it, synchronously, as the delivery stream's data-transformation processor: " +
+        'Firehose retries a failed invocation (NumberOfRetries) and then writes the records under ' +
+        'history-errors/processing-failed/ (alarmed: ProcessorFailing). A dead-letter queue serves ' +
+        'asynchronous invocations only.',
+    );
 
     this.deliveryStream = this.createDeliveryStream(table, props);
 
@@ -197,6 +204,12 @@ export class StatusHistory extends Construct {
         "This queue is the history rule's dead-letter queue: it holds the events EventBridge could not put " +
         'on the delivery stream after its retries, for an operator to inspect and replay (alarmed). It is ' +
         'the end of the failure path; nothing consumes it automatically.',
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        "This queue is the history rule's dead-letter queue, the end of the failure path (alarmed): nothing " +
+        'receives from it, so there is no receive count after which a dead-letter queue of its own would apply.',
     });
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,

@@ -8,8 +8,10 @@
  * - An explicit log group with a retention, and a role written here rather than the default one
  *   lambda.Function would create: that one carries the AWSLambdaBasicExecutionRole managed policy (logs on `*`). This
  *   role starts empty and may write only to its own log group; everything else is granted by name.
- * - No X-Ray: its managed actions need `Resource: *`, and API Gateway access logs plus Powertools
- *   structured logs already say where a request went.
+ * - X-Ray only with the tracker's `tracing` setting (off by default): its write actions take no resource
+ *   but `*`, and API Gateway access logs plus Powertools structured logs already say where a request went.
+ *   Either way the one finding left is acknowledged here: cdk-nag's Serverless tracing rule with it off,
+ *   the AwsSolutions IAM5 rule on the X-Ray grant's `*` with it on.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -99,6 +101,8 @@ export interface TrackerFunctionProps {
   readonly memorySize?: number;
   /** Caps (and reserves) the function's concurrency; 1 makes runs strictly one at a time. */
   readonly reservedConcurrentExecutions?: number;
+  /** Lambda active tracing (X-Ray); the tracker's `tracing` setting. Off by default. */
+  readonly tracing?: boolean;
 }
 
 export class TrackerFunction extends Construct {
@@ -132,11 +136,37 @@ export class TrackerFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       role: this.role,
       logGroup: this.logGroup,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : undefined,
       environment: {
         NODE_OPTIONS: TRACKER_NODE_OPTIONS,
         ...props.environment,
       },
     });
+    if (props.tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing (the tracker setting "tracing") grants xray:PutTraceSegments and ' +
+          'xray:PutTelemetryRecords, which support no resource-level permission: X-Ray accepts them on * only.',
+      });
+    } else {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'X-Ray tracing is the tracker\'s "tracing" setting (context -c tracing=true), off by default: ' +
+          'the API access logs and the structured logs (request ids, outcomes, metrics) already say where ' +
+          'a request went, without the per-trace charge or the xray:* grant on * it needs.',
+      });
+    }
+  }
+
+  /**
+   * Acknowledges that the function has no dead-letter queue (DeadLetterConfig), which only asynchronous
+   * invocations use, saying why none is needed: how the function is invoked and where its failures go.
+   */
+  noDeadLetterQueue(reason: string): this {
+    Validations.of(this.function).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
+    return this;
   }
 
   /** Sets an environment variable on the function. */

@@ -11,7 +11,9 @@ import {
   functionEnvironment,
   logicalId,
   rolePermissions,
+  findingsOf,
   runAwsSolutionsChecks,
+  runServerlessChecks,
   secretArn,
   synthStack,
   type Statement,
@@ -57,6 +59,7 @@ describe('accountSecretPrefix from context', () => {
   it('keeps cdk-nag clean: the prefix grant is acknowledged on the callback role only', () => {
     const report = runAwsSolutionsChecks(s.stack);
     expect(report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.description}`)).toEqual([]);
+    expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
   });
 });
 
@@ -84,5 +87,14 @@ describe('accountSecretKey', () => {
     const stack = new Stack(new App({ analyticsReporting: false }), 'Bad');
     expect(() => new StatusTracker(stack, 'T', { accountSecretPrefix: 'accounts/*' })).toThrow(ConfigError);
     expect(() => new StatusTracker(stack, 'U', { accountSecretPrefix: '' })).toThrow(/accountSecretPrefix/);
+  });
+
+  it('refuses shards without a prefix, naming both, before building anything', () => {
+    const stack = new Stack(new App({ analyticsReporting: false }), 'Shards');
+    expect(() => new StatusTracker(stack, 'T', { accountSecretShards: 64 })).toThrow(ConfigError);
+    expect(() => new StatusTracker(stack, 'U', { accountSecretShards: 0 })).toThrow(
+      '"accountSecretShards" is set but "accountSecretPrefix" is not: the shard secrets are named <accountSecretPrefix>shard-<n>; set "accountSecretPrefix" too, or leave "accountSecretShards" out',
+    );
+    expect(stack.node.tryFindChild('T')?.node.children).toHaveLength(0);
   });
 });

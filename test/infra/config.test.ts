@@ -35,6 +35,7 @@ describe("the app's context", () => {
       stage: 'prod',
       retentionDays: 400,
       logRetention: RetentionDays.ONE_MONTH,
+      tracing: false,
       apiThrottleRateLimit: 1000,
       apiThrottleBurstLimit: 2000,
       pendingShards: 16,
@@ -132,6 +133,12 @@ describe("the app's context", () => {
     ['cron(0 * ? * MON-FRI *)'],
   ])('accepts the schedule %s', (reconcileSchedule) => {
     expect(read({ reconcileSchedule }).reconcileSchedule).toBe(reconcileSchedule);
+  });
+
+  it('turns X-Ray tracing on from a command-line string or a JSON boolean', () => {
+    expect(read({ tracing: 'true' }).tracing).toBe(true);
+    expect(read({ tracing: true }).tracing).toBe(true);
+    expect(read({ tracing: 'false' }).tracing).toBe(false);
   });
 
   it('takes JSON booleans for useServiceCallback', () => {
@@ -233,12 +240,15 @@ describe("the app's context", () => {
     ],
     [{ failureRateThreshold: -0.1 }, /"failureRateThreshold" must be a fraction/],
     [{ history: 'yes' }, /"history" must be true or false; got "yes"/],
+    [{ tracing: 'on' }, /"tracing" must be true or false; got "on"/],
     [{ events: 'false', history: 'true' }, /"history" needs "events"/],
     [{ historyRetentionDays: 'a year' }, /"historyRetentionDays" must be a whole number/],
     [{ historyRetentionDays: 40000 }, /"historyRetentionDays" must be a whole number between 1 and 36500/],
     [{ historyBufferSeconds: 59 }, /"historyBufferSeconds" must be a whole number between 60 and 900/],
     [{ historyScanLimitBytes: 9_999_999 }, /"historyScanLimitBytes" must be a whole number >= 10000000/],
     [{ history: false, historyBufferSeconds: 60 }, /"historyBufferSeconds" is set but "history" is off/],
+    [{ accountSecretShards: 64 }, /"accountSecretShards" is set but "accountSecretPrefix" is not/],
+    [{ accountSecretShards: '0' }, /"accountSecretShards" is set but "accountSecretPrefix" is not/],
   ])('rejects %j with a message naming the key', (context, message) => {
     const error = errorOf(context);
     expect(error).toMatch(message);

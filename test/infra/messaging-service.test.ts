@@ -1,5 +1,6 @@
 import {
   acknowledgedRules,
+  findingsOf,
   functionEnvironment,
   getAtt,
   logicalId,
@@ -7,6 +8,7 @@ import {
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
+  runServerlessChecks,
   synthStack,
   trackerIds,
   type SynthesisedStack,
@@ -134,9 +136,10 @@ describe('Messaging Service callback wiring', () => {
     it('is clean under cdk-nag with no new acknowledgement', () => {
       const report = runAwsSolutionsChecks(s.stack);
       expect(report.violations.map((v) => `${v.ruleName}: ${v.description}`)).toEqual([]);
-      expect(acknowledgedRules(s.stack)).toEqual({
+      expect(acknowledgedRules(s.stack, 'AwsSolutions')).toEqual({
         'TwilioStatusTracker-prod/Tracker/Events/Consumer/Role': ['AwsSolutions-IAM5[Resource::*]'],
         'TwilioStatusTracker-prod/Tracker/Events/FailureQueue': ['AwsSolutions-SQS3'],
+        'TwilioStatusTracker-prod/Tracker/Reconciler/DeadLetterQueue': ['AwsSolutions-SQS3'],
         'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
         'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
         'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
@@ -144,6 +147,27 @@ describe('Messaging Service callback wiring', () => {
         'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
         'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
           `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
+        ],
+      });
+    });
+
+    it('is clean under the Serverless rules, the two functions of the wiring acknowledged on each', () => {
+      expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
+      const wiring = Object.fromEntries(
+        Object.entries(acknowledgedRules(s.stack, 'Serverless')).filter(([at]) =>
+          at.includes('/MessagingService/'),
+        ),
+      );
+      expect(wiring).toEqual({
+        'TwilioStatusTracker-prod/Tracker/MessagingService/Handler/Function': [
+          'Serverless-LambdaDLQ',
+          'Serverless-LambdaTracing',
+        ],
+        // CDK's own function: its memory is not a prop of the Provider.
+        'TwilioStatusTracker-prod/Tracker/MessagingService/Provider/framework-onEvent': [
+          'Serverless-LambdaDLQ',
+          'Serverless-LambdaDefaultMemorySize',
+          'Serverless-LambdaTracing',
         ],
       });
     });

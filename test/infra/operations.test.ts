@@ -88,7 +88,7 @@ describe('operations', () => {
   describe('alarms', () => {
     const callbackDims = [{ Name: 'service', Value: 'status-callback' }];
 
-    it('are the eight documented ones, each notifying the topic', () => {
+    it('are the nine documented ones, each notifying the topic', () => {
       expect(Object.keys(alarms).sort()).toEqual(
         [
           'api5xx',
@@ -97,12 +97,13 @@ describe('operations', () => {
           'eventFailures',
           'eventLag',
           'failureRate',
+          'reconcilerDeadLetters',
           'reconcilerErrors',
           'signatureRejections',
         ].sort(),
       );
       // and the six of the history part (test/infra/status-history.test.ts)
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 6);
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + 6);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');
@@ -218,6 +219,23 @@ describe('operations', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         OKActions: [{ Ref: topic }],
       });
+    });
+
+    it("reconciler dead letters: any run in the reconciler's dead-letter queue, named in the description", () => {
+      const queue = s.stack.tracker.reconciling.deadLetterQueue;
+      expect(alarms.reconcilerDeadLetters).toMatchObject({
+        AlarmName: 'TwilioStatusTracker-prod-Tracker-ReconcilerDeadLetters',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(logicalId(s.stack, queue), 'QueueName') }],
+        Statistic: 'Maximum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        OKActions: [{ Ref: topic }],
+      });
+      expect(JSON.stringify(alarms.reconcilerDeadLetters!.AlarmDescription)).toContain(
+        JSON.stringify(getAtt(logicalId(s.stack, queue), 'QueueName')),
+      );
     });
 
     it('reconciler errors: any, alarm only (the next run is the retry)', () => {

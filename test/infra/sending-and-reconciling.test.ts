@@ -212,6 +212,12 @@ describe('sender and reconciler (default context)', () => {
           Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
           Resource: { Ref: ids.secret },
         },
+        // Its on-failure destination: a failed run leaves a record there.
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+          Resource: getAtt(logicalId(s.stack, s.stack.tracker.reconciling.deadLetterQueue)),
+        },
       ]);
       // No Query on the table itself, and no index wildcard.
       const queryResources = statements
@@ -248,6 +254,45 @@ describe('sender and reconciler (default context)', () => {
         Qualifier: '$LATEST',
         MaximumRetryAttempts: 0,
         MaximumEventAgeInSeconds: 3600,
+      });
+    });
+
+    it('files a run that failed, or never started within the hour, in its dead-letter queue', () => {
+      const queue = logicalId(s.stack, s.stack.tracker.reconciling.deadLetterQueue);
+      // Lambda: a failed run, or one that waited an hour in the async queue (throttled).
+      s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids.reconciler.fn },
+        DestinationConfig: { OnFailure: { Destination: getAtt(queue) } },
+      });
+      // EventBridge: a scheduled event it could not deliver within the hour.
+      const rule = resource(s, logicalId(s.stack, s.stack.tracker.reconciling.schedule));
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Arn: getAtt(ids.reconciler.fn),
+          Id: 'Target0',
+          DeadLetterConfig: { Arn: getAtt(queue) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 3600 },
+        },
+      ]);
+      // Only this rule may send to it; the queue is encrypted and TLS-only like the others.
+      expect(resource(s, queue).Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': getAtt(logicalId(s.stack, s.stack.tracker.reconciling.schedule)),
+                },
+              },
+            }),
+          ]),
+        },
       });
     });
   });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { readAppConfig } from '../../lib/config';
@@ -44,19 +44,46 @@ export function runAwsSolutionsChecks(scope: IConstruct): PolicyValidationPlugin
   return new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
 }
 
-/** Every rule acknowledged anywhere under the scope, as `construct path -> rule ids`. */
-export function acknowledgedRules(scope: IConstruct): Record<string, string[]> {
+/** Runs the Serverless pack over the scope, as `cdk synth` does through Validations beside AwsSolutions. */
+export function runServerlessChecks(scope: IConstruct): PolicyValidationPluginReport {
+  return new ServerlessChecks(undefined, { verbose: true }).validateScope(scope);
+}
+
+/** Each unacknowledged finding of a report as `severity rule: construct paths`, for a readable diff. */
+export function findingsOf(report: PolicyValidationPluginReport): string[] {
+  return report.violations.map(
+    (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  );
+}
+
+/**
+ * Every rule acknowledged anywhere under the scope, as `construct path -> rule ids`; with `pack`, only
+ * that pack's rules (`AwsSolutions`, `Serverless`).
+ */
+export function acknowledgedRules(scope: IConstruct, pack?: string): Record<string, string[]> {
   const found: Record<string, string[]> = {};
   for (const construct of scope.node.findAll()) {
     for (const entry of construct.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      const ids = Object.keys(entry.data as Record<string, unknown>).map((id) =>
-        id.replace(/^annotation::/i, ''),
-      );
+      const ids = Object.keys(entry.data as Record<string, unknown>)
+        .map((id) => id.replace(/^annotation::/i, ''))
+        .filter((id) => pack === undefined || id.startsWith(`${pack}-`));
+      if (ids.length === 0) continue;
       found[construct.node.path] = [...(found[construct.node.path] ?? []), ...ids].sort();
     }
   }
   return found;
+}
+
+/** The reason given for each acknowledgement of `ruleId` on the construct. */
+export function acknowledgementReasons(construct: IConstruct, ruleId: string): string[] {
+  return construct.node.metadata
+    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((entry) =>
+      Object.entries(entry.data as Record<string, string>)
+        .filter(([id]) => id.replace(/^annotation::/i, '') === ruleId)
+        .map(([, reason]) => reason),
+    );
 }
 
 /**

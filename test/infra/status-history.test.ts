@@ -22,6 +22,8 @@ import {
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
+  runServerlessChecks,
+  findingsOf,
   synthStack,
   trackerIds,
   type Resource,
@@ -525,8 +527,11 @@ describe('history, on by default', () => {
 
   it('is clean under cdk-nag, with its acknowledgements on their one resource each', () => {
     expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
+    expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
     const history = Object.fromEntries(
-      Object.entries(acknowledgedRules(s.stack)).filter(([pathName]) => pathName.includes('/History/')),
+      Object.entries(acknowledgedRules(s.stack, 'AwsSolutions')).filter(([pathName]) =>
+        pathName.includes('/History/'),
+      ),
     );
     expect(history).toEqual({
       'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
@@ -535,6 +540,20 @@ describe('history, on by default', () => {
       'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
         `AwsSolutions-IAM5[Resource::<${ids.bucket}.Arn>/*]`,
       ],
+    });
+    expect(
+      Object.fromEntries(
+        Object.entries(acknowledgedRules(s.stack, 'Serverless')).filter(([pathName]) =>
+          pathName.includes('/History/'),
+        ),
+      ),
+    ).toEqual({
+      // Firehose invokes the processor synchronously; the rule's dead-letter queue ends the failure path.
+      'TwilioStatusTracker-prod/Tracker/History/Processor/Function': [
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaTracing',
+      ],
+      'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['Serverless-SQSRedrivePolicy'],
     });
   });
 });

@@ -1,8 +1,11 @@
 import * as fs from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   acknowledgedRules,
+  acknowledgementReasons,
   actionsOf,
+  findingsOf,
   bundlePath,
   functionEnvironment,
   getAtt,
@@ -12,6 +15,7 @@ import {
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
+  runServerlessChecks,
   secretArn,
   synthStack,
   type Statement,
@@ -366,9 +370,10 @@ describe('StatusTrackerStack', () => {
       });
 
       it('has only the reviewed acknowledgements, each on its one resource', () => {
-        expect(acknowledgedRules(s.stack)).toEqual({
+        expect(acknowledgedRules(s.stack, 'AwsSolutions')).toEqual({
           'TwilioStatusTracker-prod/Tracker/Events/Consumer/Role': ['AwsSolutions-IAM5[Resource::*]'],
           'TwilioStatusTracker-prod/Tracker/Events/FailureQueue': ['AwsSolutions-SQS3'],
+          'TwilioStatusTracker-prod/Tracker/Reconciler/DeadLetterQueue': ['AwsSolutions-SQS3'],
           'TwilioStatusTracker-prod/Tracker/TwilioCredentials': ['AwsSolutions-SMG4'],
           'TwilioStatusTracker-prod/Tracker/Api/Api/POST--message-status/Resource': ['AwsSolutions-APIG4'],
           'TwilioStatusTracker-prod/Tracker/History/AccessLogs': ['AwsSolutions-S1'],
@@ -379,6 +384,49 @@ describe('StatusTrackerStack', () => {
           ],
         });
       });
+    });
+
+    describe('cdk-nag Serverless', () => {
+      it('finds no error and no warning', () => {
+        const report = runServerlessChecks(s.stack);
+        expect(findingsOf(report)).toEqual([]);
+        expect(report.success).toBe(true);
+      });
+
+      it('has only the reviewed acknowledgements, each on its one resource, each with its reason', () => {
+        const at = (path: string) => `TwilioStatusTracker-prod/Tracker/${path}`;
+        const unused = ['Serverless-LambdaDLQ', 'Serverless-LambdaTracing'];
+        expect(acknowledgedRules(s.stack, 'Serverless')).toEqual({
+          // No async invoker (or, for the reconciler, an on-failure destination instead); tracing is a setting.
+          [at('Api/StatusCallback/Function')]: unused,
+          [at('Api/Query/Function')]: unused,
+          [at('Sending/Sender/Function')]: unused,
+          [at('Reconciler/Function/Function')]: unused,
+          [at('Events/Consumer/Function')]: unused,
+          [at('History/Processor/Function')]: unused,
+          // SQS event sources take no on-failure destination: the queue's redrive policy is it.
+          [sendQueueMapping().node.path]: ['Serverless-LambdaEventSourceMappingDestination'],
+          // The ends of the failure paths: nothing receives from them.
+          [at('Sending/DeadLetterQueue')]: ['Serverless-SQSRedrivePolicy'],
+          [at('Reconciler/DeadLetterQueue')]: ['Serverless-SQSRedrivePolicy'],
+          [at('Events/FailureQueue')]: ['Serverless-SQSRedrivePolicy'],
+          [at('History/DeadLetters')]: ['Serverless-SQSRedrivePolicy'],
+        });
+        const byPath = new Map(s.stack.node.findAll().map((c) => [c.node.path, c]));
+        for (const [path, rules] of Object.entries(acknowledgedRules(s.stack, 'Serverless'))) {
+          for (const rule of rules) {
+            // One concrete reason each, not a placeholder.
+            const reasons = acknowledgementReasons(byPath.get(path)!, rule);
+            expect(reasons).toHaveLength(1);
+            expect(reasons[0]!.length).toBeGreaterThan(80);
+          }
+        }
+      });
+
+      const sendQueueMapping = () =>
+        s.stack.tracker.sending.sender.function.node.children.find(
+          (child) => child instanceof lambda.EventSourceMapping,
+        )!;
     });
 
     it('matches the template snapshot (asset hashes normalised)', () => {
@@ -413,6 +461,7 @@ describe('StatusTrackerStack', () => {
 
     it('is still clean under cdk-nag', () => {
       expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
+      expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
     });
   });
 
@@ -453,6 +502,7 @@ describe('StatusTrackerStack', () => {
 
     it('is still clean under cdk-nag, with no acknowledgement left for a secret it does not own', () => {
       expect(runAwsSolutionsChecks(s.stack).violations).toEqual([]);
+      expect(findingsOf(runServerlessChecks(s.stack))).toEqual([]);
       // SMG4 stays for the history hash key only, which the tracker does own.
       expect(
         acknowledgedRules(s.stack)['TwilioStatusTracker-prod/Tracker/TwilioCredentials'],
@@ -461,11 +511,16 @@ describe('StatusTrackerStack', () => {
         'AwsSolutions-SMG4',
       ]);
       expect(
-        Object.entries(acknowledgedRules(s.stack))
+        Object.entries(acknowledgedRules(s.stack, 'AwsSolutions'))
           .filter(([at]) => !at.includes('/History/'))
           .flatMap(([, rules]) => rules)
           .sort(),
-      ).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-SQS3']);
+      ).toEqual([
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-SQS3',
+        'AwsSolutions-SQS3', // the reconciler's dead-letter queue
+      ]);
     });
   });
 });

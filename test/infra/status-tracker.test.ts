@@ -28,9 +28,9 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      // Eight each, and six each for history.
-      expect(alarmNames).toHaveLength(28);
-      expect(new Set(alarmNames).size).toBe(28);
+      // Nine each, and six each for history.
+      expect(alarmNames).toHaveLength(30);
+      expect(new Set(alarmNames).size).toBe(30);
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
       expect(alarmNames).toContain('Shared-Eu-HistoryDeliveryFailing');
