@@ -16,13 +16,14 @@
  * It binds loopback, and answers only requests addressed to it: a `Host` of its own loopback address and
  * port (or the public origin's host, for a tunnel), so a web page whose name resolves to 127.0.0.1 (DNS
  * rebinding) reads nothing; and no `Origin` but its own, so another site's page cannot send messages
- * through it (Twilio sends no Origin). Anything else is a 403 saying which header was wrong.
+ * through it (Twilio sends no Origin). Anything else is a 403 saying which header was wrong; a request
+ * carrying Host or Origin twice is a 400 naming it (local/http-guard.ts), before any handler runs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpResponse } from '../lambda/adapters/http';
-import { addressGuard } from './http-guard';
+import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from './http-guard';
 import { buildHttpApiEvent, safeDecode } from './http-api-event';
 
 export type EventHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
@@ -100,6 +101,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let misaddressed = guardFor(0);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const repeated = repeatedAddressHeader(req);
+    if (repeated) {
+      await drain(req);
+      return send(res, json(400, repeatedHeaderRefusal(repeated)));
+    }
     const refused = misaddressed(req);
     if (refused) {
       await drain(req);

@@ -10,15 +10,16 @@
  *   - requests without an Origin, or with its own (another site's page cannot read or send through it);
  *   - API calls carrying the random token it printed in the URL (X-Console-Token), compared in constant
  *     time: another local user or process does not know it.
- * Anything else is a 403 with a message saying which check failed, and nothing is forwarded. Only GETs of
- * the routes the page uses are forwarded.
+ * Anything else is a 403 with a message saying which check failed, and nothing is forwarded; a request
+ * carrying Host or Origin twice is a 400 naming it (local/http-guard.ts). Only GETs of the routes the
+ * page uses are forwarded.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
-import { addressGuard } from '../http-guard';
+import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import {
   answer,
@@ -81,6 +82,13 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
+    const repeated = repeatedAddressHeader(req);
+    if (repeated) {
+      const refusal = repeatedHeaderRefusal(repeated);
+      req.resume();
+      options.onRefused?.(400, refusal.error);
+      return answer(res, 400, refusal);
+    }
     const refused = misaddressed(req);
     if (refused) return refuse(res, 403, refused);
     if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
