@@ -22,7 +22,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../lambda/adapters/http';
+import { NOSNIFF, type HttpResponse } from '../lambda/adapters/http';
 import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from './http-guard';
 import { buildHttpApiEvent, safeDecode } from './http-api-event';
 
@@ -167,7 +167,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 }
 
 function json(statusCode: number, body: unknown): HttpResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...NOSNIFF },
+    body: JSON.stringify(body),
+  };
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {

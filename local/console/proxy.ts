@@ -19,6 +19,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
+import type { SignedGet } from '../cli/stack';
+import { fetchOrExplain } from '../cli/tracker';
 import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import {
@@ -36,9 +38,25 @@ import {
  */
 const API_PATH = /^\/messages(\/[A-Za-z0-9]{1,64})?$|^\/history\/report$/;
 
+/**
+ * What the proxy does with a forwarded call, in order: sign it (SigV4, with the user's credentials),
+ * send it to the stack's API, read the answer. A failure is a 502 naming the step, never the exception's
+ * text (it may name a profile, a key id, an account, an internal address): that goes to `onFailed`.
+ */
+export type ProxyStep = 'sign' | 'forward' | 'read';
+
+const STEP_FAILED: Record<ProxyStep, string> = {
+  sign: 'signing failed: see the terminal running npm run console',
+  forward: "the stack's API could not be reached: see the terminal running npm run console",
+  read: "the stack's API answer broke off: see the terminal running npm run console",
+};
+
 export interface ConsoleProxyOptions {
-  /** GETs a path (and query) of the deployed API, signed: Tracker.get of local/cli/stack.ts. */
-  get(pathAndQuery: string): Promise<Response>;
+  /**
+   * Signs a GET of a path (and query) of the deployed API, not sending it: StackTracker.signGet of
+   * local/cli/stack.ts. The proxy sends it.
+   */
+  sign(pathAndQuery: string): Promise<SignedGet>;
   /**
    * GET /history/report, answered here (the stack's HTTP API has no such route): by Athena in the stack's
    * workgroup; undefined when the stack keeps no history (then 404, and the page shows no charts).
@@ -51,6 +69,8 @@ export interface ConsoleProxyOptions {
   consoleDir?: string;
   /** Told of every refused request (npm run console prints them). */
   onRefused?: (status: number, reason: string) => void;
+  /** Told of every 502: the step and what went wrong (npm run console prints them). */
+  onFailed?: (step: ProxyStep, error: unknown) => void;
 }
 
 export interface ConsoleProxy {
@@ -119,14 +139,29 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
     const params = [...new URLSearchParams(query ?? '')];
 
-    let response: Response;
+    const failed = (step: ProxyStep, error: unknown) => {
+      options.onFailed?.(step, error);
+      answer(res, 502, { error: STEP_FAILED[step], step });
+    };
+    let signed: SignedGet;
     try {
       // Re-encoded in SigV4's own encoding, so the query signed is the query sent.
-      response = await options.get(params.length ? `${path}?${queryString(params)}` : path);
+      signed = await options.sign(params.length ? `${path}?${queryString(params)}` : path);
     } catch (error) {
-      return answer(res, 502, { error: error instanceof Error ? error.message : String(error) });
+      return failed('sign', error);
     }
-    const body = Buffer.from(await response.arrayBuffer());
+    let response: Response;
+    try {
+      response = await fetchOrExplain(signed.url, { headers: signed.headers });
+    } catch (error) {
+      return failed('forward', error);
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      return failed('read', error);
+    }
     res.writeHead(response.status, {
       ...SECURITY_HEADERS,
       'content-type': response.headers.get('content-type') ?? 'application/json',
