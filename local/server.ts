@@ -7,7 +7,7 @@
  *   GET  /messages?filters      the list API (the query Lambda's handler; no IAM locally)
  *   GET  /messages/:messageSid  a message's record (the query Lambda's handler; no IAM locally)
  *   POST /messages              send one message through the sender (JSON body)
- *   GET  /health                200 once the store is ready
+ *   GET  /health                200 when every part answers, else 503 naming what is down (local/health.ts)
  *   GET  /events                status-change events as Server-Sent Events (local/events/sse.ts)
  *   GET  /events/failures       stream records that could not become events
  *   GET  /, /console/*          the web console (local/console/assets.ts)
@@ -39,6 +39,8 @@ export interface LocalServerOptions {
   raw?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
   /** GET /history/report?since&until; absent: 404. */
   historyReport?: (params: URLSearchParams) => Promise<HttpResponse>;
+  /** GET /health: local/health.ts's answer; absent: 200 with no checks. */
+  health?: () => Promise<HttpResponse>;
   /** Bytes read from a request body before answering 413 without reading more. */
   maxBodyBytes?: number;
   /** PUBLIC_BASE_URL's origin (a tunnel): its host is accepted besides the loopback addresses. */
@@ -114,7 +116,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    if (path === '/health') return send(res, json(200, { status: 'ok' }));
+    if (path === '/health') {
+      await drain(req);
+      return send(res, options.health ? await options.health() : json(200, { status: 'ok', checks: {} }));
+    }
     if (path === '/history/report') {
       await drain(req);
       if (method !== 'GET') return send(res, json(405, { error: 'GET only' }));

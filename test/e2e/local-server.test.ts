@@ -24,6 +24,11 @@ describe('local server', () => {
   it('answers /health once the store is ready', async () => {
     const response = await fetch(`${pipeline.url}/health`);
     expect(response.status).toBe(200);
+    // History is off here: named so, and no reason for a 503 (test/e2e/health.test.ts has the rest).
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      checks: { store: { status: 'ok' }, streamReader: { status: 'ok' }, historyWriter: { status: 'off' } },
+    });
   });
 
   it('stores a signed callback and serves the message', async () => {
