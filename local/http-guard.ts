@@ -2,6 +2,11 @@
  * The Host/Origin check of the servers that bind loopback (`npm start`'s server, local/server.ts, and the
  * `--stack` console proxy, local/console/proxy.ts). A web page whose name resolves to 127.0.0.1 (DNS
  * rebinding) sends its own name as Host; another site's page sends its own Origin. Either is refused.
+ *
+ * A request carrying Host or Origin more than once is refused before either is compared: Node keeps
+ * only the first Host in `req.headers` (and joins repeated Origins), so `Host: 127.0.0.1:PORT` followed
+ * by `Host: evil.example` would pass a check of `req.headers.host` while a proxy or framework in front
+ * might read the other one. Only `req.rawHeaders` shows every line as sent.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -20,6 +25,30 @@ export interface AddressGuardOptions {
 
 /** Why a request is not for this server (its Host, then its Origin), or undefined when it is. */
 export type AddressGuard = (req: IncomingMessage) => string | undefined;
+
+/** The headers that say who a request is for: each may be sent once at most. */
+const ADDRESS_HEADERS = ['Host', 'Origin'] as const;
+
+export type AddressHeader = (typeof ADDRESS_HEADERS)[number];
+
+/**
+ * The first of Host and Origin that the request carries more than once (counted in `req.rawHeaders`,
+ * names in any case), or undefined. Servers answer it 400 before their guard runs.
+ */
+export function repeatedAddressHeader(req: IncomingMessage): AddressHeader | undefined {
+  const counts = new Map<string, number>();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return ADDRESS_HEADERS.find((name) => (counts.get(name.toLowerCase()) ?? 0) > 1);
+}
+
+/** The 400 answer's body for a repeated Host or Origin: it names the header. */
+export function repeatedHeaderRefusal(header: AddressHeader): { error: string; header: AddressHeader } {
+  return { error: `more than one ${header} header: a request may carry ${header} once`, header };
+}
 
 /**
  * The guard of a server listening on `port`: built once, after listen (the port is known then), since

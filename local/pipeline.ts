@@ -40,6 +40,7 @@ import { createPseudonymiser } from '../lambda/adapters/pseudonymiser';
 import { startHistoryWriter, type HistoryWriter } from './history/writer';
 import { historyHashKey } from './history/key';
 import { localHistoryReportEndpoint } from './history/endpoint';
+import { down, healthAnswer, OFF, OK, storeCheck, type CheckResult } from './health';
 
 /** The development token `npm start` uses when TWILIO_AUTH_TOKEN is not set (never a real token). */
 export const DEV_AUTH_TOKEN = 'local-dev-auth-token-not-a-secret';
@@ -246,6 +247,25 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       stops.push(() => started.stop());
     }
 
+    // GET /health asks each part: the store on a client of its own that tries once, briefly.
+    const healthClient = createDynamoClient({
+      endpoint: dynamodbEndpoint,
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000 },
+    });
+    stops.push(async () => healthClient.destroy());
+    const liveness = (part: { health(): { ok: true } | { ok: false; reason: string } } | undefined) => {
+      if (!part) return OFF;
+      const health = part.health();
+      return health.ok ? OK : down(health.reason);
+    };
+    const health = () =>
+      healthAnswer({
+        store: storeCheck(healthClient, tableName),
+        streamReader: (): CheckResult => liveness(events?.consumer),
+        historyWriter: (): CheckResult => liveness(history?.writer),
+      });
+
     // The sender needs the callback URL, which needs the port: bind first, then attach the sender.
     let sendHandler: EventHandler | undefined;
     let sendOutbox: FileOutbox | undefined;
@@ -265,6 +285,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
         return events?.endpoint(req, res, path) ?? false;
       },
       historyReport: localHistoryReportEndpoint(history?.dir),
+      health,
     });
     stops.push(() => server.close());
     const base = publicOrigin ?? server.url;

@@ -7,7 +7,7 @@
  *   GET  /messages?filters      the list API (the query Lambda's handler; no IAM locally)
  *   GET  /messages/:messageSid  a message's record (the query Lambda's handler; no IAM locally)
  *   POST /messages              send one message through the sender (JSON body)
- *   GET  /health                200 once the store is ready
+ *   GET  /health                200 when every part answers, else 503 naming what is down (local/health.ts)
  *   GET  /events                status-change events as Server-Sent Events (local/events/sse.ts)
  *   GET  /events/failures       stream records that could not become events
  *   GET  /, /console/*          the web console (local/console/assets.ts)
@@ -16,13 +16,14 @@
  * It binds loopback, and answers only requests addressed to it: a `Host` of its own loopback address and
  * port (or the public origin's host, for a tunnel), so a web page whose name resolves to 127.0.0.1 (DNS
  * rebinding) reads nothing; and no `Origin` but its own, so another site's page cannot send messages
- * through it (Twilio sends no Origin). Anything else is a 403 saying which header was wrong.
+ * through it (Twilio sends no Origin). Anything else is a 403 saying which header was wrong; a request
+ * carrying Host or Origin twice is a 400 naming it (local/http-guard.ts), before any handler runs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../lambda/adapters/http';
-import { addressGuard } from './http-guard';
+import { NOSNIFF, type HttpResponse } from '../lambda/adapters/http';
+import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from './http-guard';
 import { buildHttpApiEvent, safeDecode } from './http-api-event';
 
 export type EventHandler = (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
@@ -38,6 +39,8 @@ export interface LocalServerOptions {
   raw?: (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
   /** GET /history/report?since&until; absent: 404. */
   historyReport?: (params: URLSearchParams) => Promise<HttpResponse>;
+  /** GET /health: local/health.ts's answer; absent: 200 with no checks. */
+  health?: () => Promise<HttpResponse>;
   /** Bytes read from a request body before answering 413 without reading more. */
   maxBodyBytes?: number;
   /** PUBLIC_BASE_URL's origin (a tunnel): its host is accepted besides the loopback addresses. */
@@ -100,6 +103,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let misaddressed = guardFor(0);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const repeated = repeatedAddressHeader(req);
+    if (repeated) {
+      await drain(req);
+      return send(res, json(400, repeatedHeaderRefusal(repeated)));
+    }
     const refused = misaddressed(req);
     if (refused) {
       await drain(req);
@@ -108,7 +116,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    if (path === '/health') return send(res, json(200, { status: 'ok' }));
+    if (path === '/health') {
+      await drain(req);
+      return send(res, options.health ? await options.health() : json(200, { status: 'ok', checks: {} }));
+    }
     if (path === '/history/report') {
       await drain(req);
       if (method !== 'GET') return send(res, json(405, { error: 'GET only' }));
@@ -161,7 +172,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 }
 
 function json(statusCode: number, body: unknown): HttpResponse {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...NOSNIFF },
+    body: JSON.stringify(body),
+  };
 }
 
 function send(res: ServerResponse, response: HttpResponse): void {

@@ -62,6 +62,12 @@ export function mediaType(event: APIGatewayProxyEventV2): string | undefined {
   return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
 }
 
+/**
+ * JSON (and CSV) answers say `nosniff`: a browser never reads one as HTML or script, whatever it holds
+ * (a message's `to` or tag is the sender's text).
+ */
+export const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
+
 export function jsonResponse(
   statusCode: number,
   body: Record<string, unknown>,
@@ -69,7 +75,7 @@ export function jsonResponse(
 ): HttpResponse {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...NOSNIFF, ...headers },
     body: JSON.stringify(body),
   };
 }

@@ -10,7 +10,7 @@ import { parseListRequest } from '../domain/list-query';
 import type { ListOutcome } from '../use-cases/list-messages';
 import type { ListRequest } from '../domain/list-query';
 import type { Log } from '../use-cases/ports';
-import { header, jsonResponse, parseForm, type HttpResponse } from './http';
+import { header, jsonResponse, NOSNIFF, parseForm, type HttpResponse } from './http';
 import { StoreUnavailableError } from './message-store';
 
 export interface ListEndpointDeps {
@@ -55,6 +55,7 @@ export function createListHandler(deps: ListEndpointDeps) {
       headers: {
         'content-type': 'text/csv; charset=utf-8',
         'cache-control': 'no-store',
+        ...NOSNIFF,
         ...(outcome.nextCursor ? { 'x-next-cursor': outcome.nextCursor } : {}),
       },
       body: messagesToCsv(outcome.messages),

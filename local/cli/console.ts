@@ -41,10 +41,13 @@ export const consoleCommand = defineCommand(
     });
     await buildConsole();
     const proxy = await startConsoleProxy({
-      get: (pathAndQuery) => tracker.get(pathAndQuery),
+      sign: (pathAndQuery) => tracker.signGet(pathAndQuery),
       historyReport: tracker.historyReport,
       port,
       onRefused: (status, reason) => io.err(`refused (${status}): ${reason}`),
+      // The page is told only which step failed; the reason is printed here, for the user alone.
+      onFailed: (step, error) =>
+        io.err(`502 (${step}): ${error instanceof Error ? error.message : String(error)}`),
     });
     io.out(`The console of ${values.stack}, signed with your AWS credentials (they stay in this process):`);
     io.out(`  ${proxy.openUrl}`);

@@ -25,7 +25,15 @@ export interface StackTarget {
   profile?: string;
 }
 
+/** A GET of the stack's API, signed with SigV4 and not yet sent: the URL and the headers to send. */
+export interface SignedGet {
+  url: string;
+  headers: Array<[string, string]>;
+}
+
 export interface StackTracker extends Tracker {
+  /** Signs a GET of a path (and query) of the API without sending it (the console proxy sends it). */
+  signGet(pathAndQuery: string, headers?: Record<string, string>): Promise<SignedGet>;
   /**
    * The history report, by Athena in the stack's workgroup (its History* outputs); undefined when the
    * stack keeps no history.
@@ -80,24 +88,28 @@ export async function connectToStack(target: StackTarget): Promise<StackTracker>
           return computeAthenaHistoryReport(queries, { workGroup, database, table }, window);
         }
       : undefined;
+  const signGet = async (pathAndQuery: string, headers: Record<string, string> = {}): Promise<SignedGet> => {
+    const url = new URL(`${apiBase}${pathAndQuery}`);
+    const query: Record<string, string[]> = {};
+    for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
+    const signed = await signer.sign({
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query,
+      headers: { ...headers, host: url.host },
+    });
+    // fetch sets Host itself, from the same URL, so the value signed is the value sent.
+    return { url: url.href, headers: Object.entries(signed.headers).filter(([name]) => name !== 'host') };
+  };
   return {
     historyReport,
+    signGet,
     async get(pathAndQuery, headers = {}) {
-      const url = new URL(`${apiBase}${pathAndQuery}`);
-      const query: Record<string, string[]> = {};
-      for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
-      const signed = await signer.sign({
-        method: 'GET',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path: url.pathname,
-        query,
-        headers: { ...headers, host: url.host },
-      });
-      // fetch sets Host itself, from the same URL, so the value signed is the value sent.
-      const sent = Object.entries(signed.headers).filter(([name]) => name !== 'host');
-      return fetchOrExplain(url.href, { headers: sent });
+      const signed = await signGet(pathAndQuery, headers);
+      return fetchOrExplain(signed.url, { headers: signed.headers });
     },
     async send(request): Promise<SendAnswer> {
       const functionName = output('SenderFunctionName');

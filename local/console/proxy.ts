@@ -10,15 +10,18 @@
  *   - requests without an Origin, or with its own (another site's page cannot read or send through it);
  *   - API calls carrying the random token it printed in the URL (X-Console-Token), compared in constant
  *     time: another local user or process does not know it.
- * Anything else is a 403 with a message saying which check failed, and nothing is forwarded. Only GETs of
- * the routes the page uses are forwarded.
+ * Anything else is a 403 with a message saying which check failed, and nothing is forwarded; a request
+ * carrying Host or Origin twice is a 400 naming it (local/http-guard.ts). Only GETs of the routes the
+ * page uses are forwarded.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONSOLE_TOKEN_HEADER } from '../../lambda/domain/contract';
 import { queryString } from '../cli/filters';
-import { addressGuard } from '../http-guard';
+import type { SignedGet } from '../cli/stack';
+import { fetchOrExplain } from '../cli/tracker';
+import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from '../http-guard';
 import { historyReportEndpoint, type ComputeReport } from '../history/endpoint';
 import {
   answer,
@@ -35,9 +38,25 @@ import {
  */
 const API_PATH = /^\/messages(\/[A-Za-z0-9]{1,64})?$|^\/history\/report$/;
 
+/**
+ * What the proxy does with a forwarded call, in order: sign it (SigV4, with the user's credentials),
+ * send it to the stack's API, read the answer. A failure is a 502 naming the step, never the exception's
+ * text (it may name a profile, a key id, an account, an internal address): that goes to `onFailed`.
+ */
+export type ProxyStep = 'sign' | 'forward' | 'read';
+
+const STEP_FAILED: Record<ProxyStep, string> = {
+  sign: 'signing failed: see the terminal running npm run console',
+  forward: "the stack's API could not be reached: see the terminal running npm run console",
+  read: "the stack's API answer broke off: see the terminal running npm run console",
+};
+
 export interface ConsoleProxyOptions {
-  /** GETs a path (and query) of the deployed API, signed: Tracker.get of local/cli/stack.ts. */
-  get(pathAndQuery: string): Promise<Response>;
+  /**
+   * Signs a GET of a path (and query) of the deployed API, not sending it: StackTracker.signGet of
+   * local/cli/stack.ts. The proxy sends it.
+   */
+  sign(pathAndQuery: string): Promise<SignedGet>;
   /**
    * GET /history/report, answered here (the stack's HTTP API has no such route): by Athena in the stack's
    * workgroup; undefined when the stack keeps no history (then 404, and the page shows no charts).
@@ -50,6 +69,8 @@ export interface ConsoleProxyOptions {
   consoleDir?: string;
   /** Told of every refused request (npm run console prints them). */
   onRefused?: (status: number, reason: string) => void;
+  /** Told of every 502: the step and what went wrong (npm run console prints them). */
+  onFailed?: (step: ProxyStep, error: unknown) => void;
 }
 
 export interface ConsoleProxy {
@@ -81,6 +102,13 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
+    const repeated = repeatedAddressHeader(req);
+    if (repeated) {
+      const refusal = repeatedHeaderRefusal(repeated);
+      req.resume();
+      options.onRefused?.(400, refusal.error);
+      return answer(res, 400, refusal);
+    }
     const refused = misaddressed(req);
     if (refused) return refuse(res, 403, refused);
     if (!target.startsWith('/')) return refuse(res, 400, 'the request target must be a path');
@@ -111,14 +139,29 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     // Read as the list Lambda reads its query (URLSearchParams), every pair in order.
     const params = [...new URLSearchParams(query ?? '')];
 
-    let response: Response;
+    const failed = (step: ProxyStep, error: unknown) => {
+      options.onFailed?.(step, error);
+      answer(res, 502, { error: STEP_FAILED[step], step });
+    };
+    let signed: SignedGet;
     try {
       // Re-encoded in SigV4's own encoding, so the query signed is the query sent.
-      response = await options.get(params.length ? `${path}?${queryString(params)}` : path);
+      signed = await options.sign(params.length ? `${path}?${queryString(params)}` : path);
     } catch (error) {
-      return answer(res, 502, { error: error instanceof Error ? error.message : String(error) });
+      return failed('sign', error);
     }
-    const body = Buffer.from(await response.arrayBuffer());
+    let response: Response;
+    try {
+      response = await fetchOrExplain(signed.url, { headers: signed.headers });
+    } catch (error) {
+      return failed('forward', error);
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      return failed('read', error);
+    }
     res.writeHead(response.status, {
       ...SECURITY_HEADERS,
       'content-type': response.headers.get('content-type') ?? 'application/json',

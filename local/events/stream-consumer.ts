@@ -53,7 +53,15 @@ export interface StreamConsumerOptions {
   idlePollMs?: number;
 }
 
+/** Whether the consumer is reading: not stopped, its last round read the stream, and one ended lately. */
+export type ConsumerHealth = { ok: true } | { ok: false; reason: string };
+
+/** A round that has not ended for this long means the reader is stuck. */
+const STALLED_AFTER_MS = 30_000;
+
 export interface StreamConsumer {
+  /** Liveness, for GET /health: down while the stream cannot be read, stopped, or stuck. */
+  health(): ConsumerHealth;
   /** Resolves once everything read so far is handled and no shard has more right now. */
   caughtUp(): Promise<void>;
   /** Finishes the page in hand, writes the position, and stops. */
@@ -73,6 +81,10 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
   let lastDescribe = 0;
+  /** Why the last round could not read the stream (all of it, or a shard); undefined when it could. */
+  let failing: string | undefined;
+  let roundProblem: string | undefined;
+  let lastRoundAt = Date.now();
 
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -176,6 +188,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   };
 
   const step = async (): Promise<number> => {
+    roundProblem = undefined;
     if (Date.now() - lastDescribe >= DESCRIBE_EVERY_MS || shards.size === 0) await describe();
     let read = 0;
     for (const [shardId, shard] of readable()) {
@@ -198,6 +211,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
     else if (name === 'ResourceNotFoundException') finish(shardId);
     else if (name !== 'ExpiredIteratorException') {
       logger.warn('reading the stream failed; trying again', { shardId, error: String(error) });
+      roundProblem = `reading shard ${shardId} failed: ${String(error)}`;
       await pause(500);
     }
     return 0;
@@ -210,9 +224,13 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
       let read = 0;
       try {
         read = await step();
+        failing = roundProblem;
+        lastRoundAt = Date.now();
       } catch (error) {
         // Describing the stream failed (DynamoDB unreachable, say): nothing moved, so try again later.
         logger.warn('reading the stream failed; trying again', { error: String(error) });
+        failing = `describing the stream failed: ${String(error)}`;
+        lastRoundAt = Date.now();
         idleWaiters.unshift(...waiting);
         await pause(500);
         continue;
@@ -226,6 +244,14 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
   })();
 
   return {
+    health: () => {
+      if (stopped) return { ok: false, reason: 'stopped' };
+      if (failing !== undefined) return { ok: false, reason: failing };
+      const since = Date.now() - lastRoundAt;
+      if (since > STALLED_AFTER_MS)
+        return { ok: false, reason: `no read of the stream ended for ${Math.round(since / 1000)} s` };
+      return { ok: true };
+    },
     caughtUp: () => new Promise<void>((resolve) => idleWaiters.push(resolve)),
     stop: async () => {
       stopped = true;

@@ -52,6 +52,11 @@ export interface HistoryWriter {
   /** Writes every buffered row now (after any flush under way). */
   flush(): Promise<void>;
   stats(): HistoryWriterStats;
+  /**
+   * Liveness, for GET /health: down once stopped, or while the last flush failed (its rows are kept
+   * for the next); a failed compaction loses nothing and does not count.
+   */
+  health(): { ok: true } | { ok: false; reason: string };
   /** Flushes, then closes DuckDB; writes after this are refused. */
   stop(): Promise<void>;
 }
@@ -70,6 +75,7 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
   let files = 0;
   let compacted = 0;
   let stopped = false;
+  let flushFailure: string | undefined;
   // One flush or compaction at a time: each waits for the one before it.
   let flushing: Promise<void> = Promise.resolve();
   // The days this writer has written to and not yet seen over.
@@ -101,12 +107,14 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
       compactLater(open);
       const today = historyDayAt(Date.now());
       for (const day of open) if (day < today) open.delete(day);
+      flushFailure = undefined;
     } catch (error) {
       // Kept for the next flush. A day's file written before the failure is written again then: the
       // queries count distinct messages, so only `history_rows` would see the duplicate rows (until a
       // compaction of the day merges them).
       pending = [...rows, ...pending];
       await connection.run(`DELETE FROM ${BUFFER}`).catch(() => undefined);
+      flushFailure = error instanceof Error ? error.message.split('\n')[0]! : String(error);
       options.onError?.(error);
     }
   };
@@ -123,6 +131,12 @@ export async function startHistoryWriter(options: HistoryWriterOptions): Promise
     },
     flush,
     stats: () => ({ written, files, pending: pending.length, compacted }),
+    health: () => {
+      if (stopped) return { ok: false, reason: 'stopped' };
+      if (flushFailure !== undefined)
+        return { ok: false, reason: `the last flush failed (${pending.length} rows kept): ${flushFailure}` };
+      return { ok: true };
+    },
     stop: async () => {
       if (stopped) return flushing;
       stopped = true;

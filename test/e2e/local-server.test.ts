@@ -24,6 +24,11 @@ describe('local server', () => {
   it('answers /health once the store is ready', async () => {
     const response = await fetch(`${pipeline.url}/health`);
     expect(response.status).toBe(200);
+    // History is off here: named so, and no reason for a 503 (test/e2e/health.test.ts has the rest).
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      checks: { store: { status: 'ok' }, streamReader: { status: 'ok' }, historyWriter: { status: 'off' } },
+    });
   });
 
   it('stores a signed callback and serves the message', async () => {
@@ -47,6 +52,37 @@ describe('local server', () => {
   it('answers 404 for unknown routes and 501 for sending when no sender is configured', async () => {
     expect((await fetch(`${pipeline.url}/nope`)).status).toBe(404);
     expect((await fetch(`${pipeline.url}/messages`, { method: 'POST', body: '{}' })).status).toBe(501);
+  });
+
+  it("says nosniff on every JSON and CSV answer: the handlers' and its own", async () => {
+    const sid = testSid();
+    expect(await post(statusParams(sid, 'sent'))).toBe(200);
+    const answers: Array<[string, RequestInit | undefined, number, string]> = [
+      [`/messages/${sid}`, undefined, 200, 'application/json'],
+      [`/messages/${testSid()}`, undefined, 404, 'application/json'],
+      ['/messages/not-a-sid', undefined, 400, 'application/json'],
+      ['/messages?limit=5', undefined, 200, 'application/json'],
+      ['/messages?limit=5&format=csv', undefined, 200, 'text/csv; charset=utf-8'],
+      ['/messages?limit=5', { headers: { accept: 'text/csv' } }, 200, 'text/csv; charset=utf-8'],
+      ['/messages?nope=1', undefined, 400, 'application/json'],
+      ['/message-status', { method: 'POST', body: 'a=1' }, 415, 'application/json'],
+      ['/messages', { method: 'POST', body: '{}' }, 501, 'application/json'],
+      ['/health', undefined, 200, 'application/json'],
+      ['/nope', undefined, 404, 'application/json'],
+      ['/history/report', undefined, 404, 'application/json'],
+    ];
+    for (const [path, init, status, type] of answers) {
+      const response = await fetch(`${pipeline.url}${path}`, init);
+      const seen = {
+        path,
+        status: response.status,
+        type: response.headers.get('content-type'),
+        nosniff: response.headers.get('x-content-type-options'),
+      };
+      expect(seen).toEqual({ path, status, type, nosniff: 'nosniff' });
+    }
+    const csv = await (await fetch(`${pipeline.url}/messages?limit=5&format=csv`)).text();
+    expect(csv).toContain(sid);
   });
 
   it('answers only requests addressed to it: another Host (DNS rebinding) or Origin is 403 and changes nothing', async () => {

@@ -4,7 +4,8 @@
  * and mistyped bodies, other methods. Each case states its answer; no answer is ever a 5xx, none echoes
  * the token or a stack trace, and a rejected request leaves the table exactly as it was (a full Scan
  * before and after). Invalid base64 cannot be sent over HTTP (the server encodes the body itself), so
- * those cases call the handler with an API Gateway event.
+ * those cases call the handler with an API Gateway event. Node's HTTP client cannot send Host twice either,
+ * so those cases are written on a plain socket (test/support/raw-http.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
@@ -13,6 +14,7 @@ import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { localDocumentClient } from '../../local/dynamodb-local';
 import { callbackEvent, formBody, sign, statusParams, type Params } from '../support/callbacks';
 import { dynamoEndpoint } from '../support/dynamodb';
+import { rawHttp } from '../support/raw-http';
 import {
   rawRequest,
   signBody,
@@ -54,6 +56,8 @@ afterAll(async () => {
   await pipeline.stop();
 });
 
+const port = () => Number(new URL(pipeline.url).port);
+
 function post(request: RawRequest): Promise<Answer> {
   return rawRequest(pipeline.url, request);
 }
@@ -92,6 +96,8 @@ interface Case {
   status: number;
   /** What the table must look like afterwards; default: exactly as before. */
   effect?: () => Promise<void>;
+  /** What the answer must say besides its status. */
+  says?: (answer: Answer) => void;
 }
 
 /** A case sent over HTTP: what it is, the answer it must get, the request (built when it runs). */
@@ -109,6 +115,37 @@ const sentBody = (s: string) => formBody(statusParams(s, 'sent'));
 const sentSignedWith = (signature: string | undefined) => (): RawRequest => ({
   headers: { 'content-type': FORM, ...(signature === undefined ? {} : { 'x-twilio-signature': signature }) },
   body: sentBody(sid()),
+});
+
+/**
+ * A validly signed `sent` callback carrying `name` twice (the values in this order), written on a raw
+ * socket: 400 with a JSON error naming the header. Without Host given twice, Host is its own address.
+ */
+const twice = (name: 'Host' | 'Origin', order: string, values: () => [string, string]): Case => ({
+  name: `two ${name} headers (${order}) on a validly signed callback: 400 naming ${name}`,
+  status: 400,
+  request: async () => {
+    const request = signedForm(statusParams(sid(), 'sent'));
+    const [first, second] = values();
+    const headers: Array<[string, string]> = [
+      ...(name === 'Host' ? [] : [['Host', `127.0.0.1:${port()}`] as [string, string]]),
+      [name, first],
+      ['Content-Type', FORM],
+      [name, second],
+      ['X-Twilio-Signature', String(request.headers!['x-twilio-signature'])],
+    ];
+    return rawHttp(port(), {
+      method: 'POST',
+      target: '/message-status',
+      headers,
+      body: String(request.body),
+    });
+  },
+  says: (answer) =>
+    expect(JSON.parse(answer.body)).toEqual({
+      error: `more than one ${name} header: a request may carry ${name} once`,
+      header: name,
+    }),
 });
 
 const cases: Case[] = [
@@ -255,6 +292,13 @@ const cases: Case[] = [
     })),
   ),
   overHttp(405, 'HEAD /message-status', () => ({ method: 'HEAD' })),
+  // ---- who the request is for: Host and Origin once each (raw socket: no client sends Host twice) ---
+  twice('Host', 'its own, then evil.example', () => [`127.0.0.1:${port()}`, 'evil.example']),
+  twice('Host', 'evil.example, then its own', () => ['evil.example', `127.0.0.1:${port()}`]),
+  twice('Origin', 'its own, then https://evil.example', () => [
+    `http://127.0.0.1:${port()}`,
+    'https://evil.example',
+  ]),
   // ---- invalid base64 (handler directly: HTTP cannot carry it) --------------------------------
   {
     name: 'base64 body with characters outside the alphabet (handler, API Gateway event)',
@@ -455,6 +499,7 @@ describe('hostile input over HTTP: answered as stated, never a 5xx', () => {
     checkAnswer(c.name, answer);
     expect({ case: c.name, status: answer.status }).toEqual({ case: c.name, status: c.status });
     expect(await tableSnapshot(client, pipeline.tableName)).toBe(before);
+    c.says?.(answer);
   });
 
   it.each(acceptedCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

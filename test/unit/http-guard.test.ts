@@ -3,7 +3,7 @@
  * accepts and refuses, and that each keeps its own wording.
  */
 import type { IncomingMessage } from 'node:http';
-import { addressGuard } from '../../local/http-guard';
+import { addressGuard, repeatedAddressHeader } from '../../local/http-guard';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 
@@ -49,4 +49,17 @@ it('refuses another Host (exactly as sent, for the proxy) or Origin, in each ser
   expect(proxy(request({ host: `${'a'.repeat(300)}:4000` }))).toBe(
     `Host "${'a'.repeat(100)}" is not this console's address (127.0.0.1:4000)`,
   );
+});
+
+it('finds a Host or Origin sent more than once, in the raw header lines (any case), and nothing else', () => {
+  const raw = (...lines: string[]) => ({ rawHeaders: lines }) as unknown as IncomingMessage;
+  expect(repeatedAddressHeader(raw('Host', '127.0.0.1:3000', 'host', 'evil.example'))).toBe('Host');
+  expect(repeatedAddressHeader(raw('HOST', 'a', 'Origin', 'x', 'Host', 'a'))).toBe('Host');
+  expect(repeatedAddressHeader(raw('Host', 'a', 'origin', 'x', 'ORIGIN', 'y'))).toBe('Origin');
+  expect(repeatedAddressHeader(raw('Host', 'a', 'Origin', 'x'))).toBeUndefined();
+  // Other headers may repeat (the handlers judge those), and a value naming Host counts for nothing.
+  expect(
+    repeatedAddressHeader(raw('Host', 'a', 'Accept', 'x', 'Accept', 'y', 'X-Note', 'Host')),
+  ).toBeUndefined();
+  expect(repeatedAddressHeader(raw())).toBeUndefined();
 });
