@@ -7,12 +7,7 @@
  * the records it completes; one process appends and drains it, one step at a time.
  */
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
-import {
-  deferredObservationOf,
-  deferredRecordBody,
-  isDeferredRecord,
-  DEFERRED_RECORD_KEY,
-} from '../lambda/domain/deferred-record';
+import { deferredObservationOf, deferredRecordBody } from '../lambda/domain/deferred-record';
 import type { StatusObservation } from '../lambda/domain/observation';
 import type { Log, RecordOutbox } from '../lambda/use-cases/ports';
 
@@ -89,9 +84,7 @@ export function startFileOutbox(options: {
 
 function parse(line: string): StatusObservation | undefined {
   try {
-    const value: unknown = JSON.parse(line);
-    if (!isDeferredRecord(value)) return undefined;
-    const parsed = deferredObservationOf(value[DEFERRED_RECORD_KEY]);
+    const parsed = deferredObservationOf(JSON.parse(line));
     return parsed.ok ? parsed.observation : undefined;
   } catch {
     return undefined;

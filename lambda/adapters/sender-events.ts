@@ -41,7 +41,7 @@ export function createSenderHandler(deps: { sender: Sender; logger: Log }) {
         error: { type: 'ValidationError', field: 'request', message: 'body is not JSON', retryable: false },
       };
     }
-    if (isDeferredRecord(payload)) return recordDeferred(record, payload[DEFERRED_RECORD_KEY]);
+    if (isDeferredRecord(payload)) return recordDeferred(record, payload);
     const result = await sender.send(payload);
     if (!isSendFailure(result)) return result;
     const { error } = result;
@@ -60,8 +60,8 @@ export function createSenderHandler(deps: { sender: Sender; logger: Log }) {
     return result;
   };
 
-  const recordDeferred = async (record: SQSRecord, value: unknown): Promise<SendResult> => {
-    const parsed = deferredObservationOf(value);
+  const recordDeferred = async (record: SQSRecord, deferred: unknown): Promise<SendResult> => {
+    const parsed = deferredObservationOf(deferred);
     if (!parsed.ok) {
       logger.error('deferred record dropped: not one the sender wrote', {
         messageId: record.messageId,

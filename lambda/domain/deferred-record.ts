@@ -21,10 +21,15 @@ export function isDeferredRecord(value: unknown): value is Record<typeof DEFERRE
   return typeof value === 'object' && value !== null && Object.hasOwn(value, DEFERRED_RECORD_KEY);
 }
 
-/** The observation a deferred record holds, or a reason it is not one the sender could have written. */
+/**
+ * The observation a deferred record (`{"recordAfterSend": ...}`, parsed) holds, or a reason it is not one
+ * the sender could have written.
+ */
 export function deferredObservationOf(
-  value: unknown,
+  record: unknown,
 ): { ok: true; observation: StatusObservation } | { ok: false; reason: string } {
+  if (!isDeferredRecord(record)) return { ok: false, reason: `not a ${DEFERRED_RECORD_KEY} record` };
+  const value = record[DEFERRED_RECORD_KEY];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'not an object' };
   }
