@@ -4,13 +4,12 @@
  * for a failed, undelivered or canceled message). `byTo` and `byClientReference` need nothing: they key
  * on attributes every item already has.
  *
- * Offline maintenance, run once after the upgrade's last stage (README, Upgrading): one Scan of the table,
+ * Offline maintenance, run once after the upgrade's last stage (docs/deploy.md, "Upgrading to the list API"): one Scan of the table,
  * then one conditional UpdateItem per item whose keys are missing or wrong. The condition is that
  * `createdAt` and `status` are still what the Scan read, so a message the tracker changed meanwhile is
  * left to the tracker's own write (which sets the same keys) and counted as `changedMeanwhile`. Safe to
  * run again: items already right are skipped without a write.
  */
-import { parseArgs } from 'node:util';
 import {
   ScanCommand,
   UpdateItemCommand,
@@ -19,6 +18,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../lambda/adapters/dynamodb';
 import { FAILURE_BUCKET, indexKeysOf, TIME_BUCKET } from '../lambda/domain/index-keys';
+import { UsageError } from '../local/cli/errors';
+import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from '../local/cli/options';
 
 export interface BackfillReport {
   scanned: number;
@@ -119,19 +120,32 @@ async function fix(
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      table: { type: 'string' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      endpoint: { type: 'string' },
+const BACKFILL = {
+  name: 'backfill',
+  usage: '--table NAME [--region R] [--profile P] [--endpoint URL]',
+  summary:
+    "Once, after the list API's last upgrade stage: gives the items written before its indexes the keys they read.",
+  options: {
+    table: { type: 'string', value: 'NAME', help: 'the messages table (the MessagesTableName output)' },
+    region: { type: 'string', value: 'REGION', help: "the table's region (default: the profile's)" },
+    profile: {
+      type: 'string',
+      value: 'PROFILE',
+      help: 'the AWS profile (default: $AWS_PROFILE, else the default chain)',
     },
-  });
-  if (!values.table) {
-    console.error('usage: npm run backfill -- --table NAME [--region R] [--profile P] [--endpoint URL]');
-    process.exit(2);
-  }
+    endpoint: { type: 'string', value: 'URL', help: 'another DynamoDB endpoint (DynamoDB Local)' },
+  },
+  examples: [
+    'npm run backfill -- --table TwilioStatusTracker-prod-Messages804FA4EB-ABC --profile my-sso-profile',
+    'npm run backfill -- --table twilio-status-tracker-local --endpoint http://127.0.0.1:8000',
+  ],
+} as const satisfies CommandSpec<OptionSpecs>;
+
+async function main(): Promise<void> {
+  const parsed = readCommandLine(BACKFILL, process.argv.slice(2), STANDARD_IO);
+  if (!parsed) return;
+  const { values } = parsed;
+  if (!values.table) throw new UsageError('--table NAME is required');
   // The SDK's default credential chain reads the profile from the environment.
   if (values.profile) process.env.AWS_PROFILE = values.profile;
   const client = createDynamoClient({
@@ -145,7 +159,12 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(`npm run backfill: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError) {
+      console.error(`usage: npm run backfill -- ${BACKFILL.usage}`);
+      console.error('see: npm run backfill -- --help');
+      process.exit(2);
+    }
     process.exit(1);
   });
 }

@@ -324,6 +324,13 @@ it.each([
     '--sinse',
     '--since',
   ],
+  [
+    'scripts/backfill.ts',
+    'backfill',
+    ['--table NAME', '--region REGION', '--profile PROFILE', '--endpoint URL'],
+    '--tabel',
+    '--table',
+  ],
 ])(
   '%s: --help lists its options and an example; a mistyped option exits 2 naming the closest',
   async (script, name, options, typo, meant) => {
