@@ -2,7 +2,8 @@
  * Faults the tracker must ride out without losing or corrupting a status:
  *
  * 1. DynamoDB unreachable in the middle of a stream. local/wire-proxy.ts sits between the pipeline's
- *    handlers and DynamoDB Local and cuts every connection for 1.5 s. The handler answers 503, the
+ *    handlers and DynamoDB Local and cuts every connection for 1.5 s (from the 60th callback, and at least
+ *    until one callback was answered 503). The handler answers 503, the
  *    Twilio simulator retries under the callback URL's connection overrides (`#rc=5&rp=5xx,ct`, backoff
  *    250 ms doubling to 1 s: five retries span about 3.75 s, well past the outage), and every final
  *    status must still equal the simulator's truth.
@@ -26,10 +27,16 @@ import { callbackEvent, formBody, sign, statusParams, TEST_TOKEN } from '../supp
 import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
 
+/** Waits for a condition the test's own traffic makes true; the suite's timeout bounds it. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(20);
+}
+
 describe('DynamoDB unreachable mid-stream', () => {
   const TOKEN = 'faults-outage-token-0123456789abcd';
   const MESSAGES = 240;
-  const OUTAGE_AFTER_MS = 800;
+  /** Callbacks sent before the cut: lifecycles run before, during and after it. */
+  const OUTAGE_AFTER_CALLBACKS = 60;
   const OUTAGE_MS = 1500;
   let proxy: WireProxy;
   let pipeline: LocalPipeline;
@@ -83,11 +90,14 @@ describe('DynamoDB unreachable mid-stream', () => {
         await sleep(40);
       }
     };
+    // The outage starts once lifecycles are under way and ends no sooner than OUTAGE_MS and the first
+    // 503: on a busy machine the first callbacks come late, and a cut no callback meets proves nothing.
     const outage = (async () => {
-      await sleep(OUTAGE_AFTER_MS);
+      await until(() => simulator.stats().callbacksSent >= OUTAGE_AFTER_CALLBACKS);
       proxy.setDown(true);
       const before = pipeline.counts.unavailable;
-      await sleep(OUTAGE_MS);
+      const downAt = Date.now();
+      await until(() => Date.now() - downAt >= OUTAGE_MS && pipeline.counts.unavailable > before);
       proxy.setDown(false);
       return pipeline.counts.unavailable - before;
     })();
