@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
 import { advances, KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type MessagePage, type MessageRecord } from './api';
+import { NoMessages } from './empty-view';
 import { formatTime, statusTone } from './format';
 import { onChange } from './live';
 import {
@@ -176,6 +177,9 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
         </p>
       )}
       {messages && messages.length > 0 && <MessagesTable messages={messages} />}
+      {messages && messages.length === 0 && !problem && (
+        <NoMessages window={filters.window} filtered={filtered(filters)} />
+      )}
       {more && (
         <button type="button" class="more" onClick={() => setLimit(Math.min(limit + PAGE_SIZE, MAX_ROWS))}>
           Show {PAGE_SIZE} more
@@ -183,6 +187,11 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
       )}
     </section>
   );
+}
+
+/** Whether anything but the time window narrows the list. */
+function filtered(filters: ListFilters): boolean {
+  return filters.statuses.length > 0 || filters.failuresOnly || filters.search.trim() !== '';
 }
 
 function MessagesTable({ messages }: { messages: MessageRecord[] }) {

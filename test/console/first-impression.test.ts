@@ -9,6 +9,8 @@ import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
 import { launchChromium, watchedPage } from '../support/browser';
 import { dynamoEndpoint } from '../support/dynamodb';
+import { eventually } from '../support/eventually';
+import { runToEnd } from '../support/processes';
 
 jest.setTimeout(120_000);
 
@@ -60,5 +62,49 @@ it('loads with no failed request and no console error: the favicon is served', a
   const answer = await fetch(icon!);
   expect(answer.status).toBe(200);
   expect(answer.headers.get('content-type')).toMatch(/^image\//);
+  await page.context().close();
+});
+
+/** A command line as a shell splits it (double quotes only: all the page shows). */
+const words = (command: string) => [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+
+it('an empty tracker says how to send the first message, and the command it shows sends one', async () => {
+  const { page } = await watchedPage(browser);
+  await page.goto(`${pipeline.url}/`);
+  const empty = page.locator('.empty');
+  await empty.waitFor();
+  expect(await page.locator('.summary').textContent()).toContain('0 messages');
+  expect(await page.locator('table.messages').count()).toBe(0);
+  expect(await empty.locator('h2').textContent()).toBe('No messages in the last 24 hours');
+  // The demo against this very server, and a send with the command line's real options.
+  expect(await empty.locator('.demo-command').textContent()).toBe(
+    `npm run demo -- --url ${pipeline.url} --messages 50`,
+  );
+  const command = (await empty.locator('.send-command').textContent())!;
+  expect(command).toBe(`npm run send -- --url ${pipeline.url} --to +14155551234 --body "Hello"`);
+
+  // Run as shown (npm run send is tsx local/cli.ts send): the message shows, the hint goes.
+  const [npm, run, script, dashes, ...args] = words(command);
+  expect([npm, run, script, dashes]).toEqual(['npm', 'run', 'send', '--']);
+  const sent = await runToEnd('local/cli.ts', ['send', ...args]);
+  expect(sent.code).toBe(0);
+  const messageSid = /^(SM[0-9a-f]{32}) /.exec(sent.stdout)?.[1];
+  expect(messageSid).toBeDefined();
+  await page.locator(`tr[data-sid="${messageSid}"]`).waitFor({ timeout: 10_000 });
+  expect(await empty.count()).toBe(0);
+  await page.context().close();
+});
+
+it('a filter that matches nothing says so, and leads back to every message', async () => {
+  const { page } = await watchedPage(browser);
+  await page.goto(`${pipeline.url}/#/?status=canceled`);
+  const empty = page.locator('.empty');
+  await eventually(
+    () => empty.textContent(),
+    (text) => expect(text).toContain('No message created in the last 24 hours matches these filters'),
+  );
+  expect(await empty.locator('.send-command').count()).toBe(0);
+  await empty.getByRole('link', { name: 'Show all' }).click();
+  await page.locator('table.messages tbody tr').first().waitFor();
   await page.context().close();
 });

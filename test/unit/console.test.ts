@@ -1,7 +1,8 @@
 /**
  * The console's rules that need no browser: what a search means, which list API parameters the filters
- * become, the order of a timeline and which statuses arrived late, the funnel's order, how a time reads.
+ * become, the order of a timeline and which statuses arrived late, the funnel's order, how a time reads, the commands an empty tracker shows.
  */
+import { firstMessageCommands } from '../../console/first-message';
 import { formatTime } from '../../console/format';
 import { funnelOf } from '../../console/funnel';
 import {
@@ -153,5 +154,20 @@ describe('a time as the page shows it', () => {
   it('shows nothing for no time, and a time it cannot read as given', () => {
     expect(formatTime(undefined)).toBe('');
     expect(formatTime('yesterday')).toBe('yesterday');
+  });
+});
+
+describe('the commands an empty tracker shows', () => {
+  it("name npm start's server by the page's own origin", () => {
+    expect(firstMessageCommands('http://127.0.0.1:4567', 'sse')).toEqual({
+      send: 'npm run send -- --url http://127.0.0.1:4567 --to +14155551234 --body "Hello"',
+      demo: 'npm run demo -- --url http://127.0.0.1:4567 --messages 50',
+    });
+  });
+  it('behind the --stack console, send to the stack and offer no demo (it sends to a local server only)', () => {
+    expect(firstMessageCommands('http://127.0.0.1:40131', 'poll')).toEqual({
+      send: 'npm run send -- --stack STACK_NAME --to +14155551234 --body "Hello"',
+      demo: undefined,
+    });
   });
 });
