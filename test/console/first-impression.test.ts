@@ -4,7 +4,12 @@
  * the first message (and the command it shows works), loads without a failed request or a console
  * error, and reads well on a 375 px phone.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { describeTwilioError } from '../../lambda/domain/error-codes';
+import type { HistoryReport } from '../../lambda/domain/history/report';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
 import { launchChromium, watchedPage } from '../support/browser';
@@ -23,6 +28,7 @@ beforeAll(async () => {
     port: 0,
     dynamodbEndpoint: dynamoEndpoint(),
     tableName: `first-impression-${Date.now()}`,
+    history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'first-impression-')), 'history') },
     twilio: { simulator: { seed: 7, duplicateRate: 0 } },
   });
   browser = await launchChromium();
@@ -106,5 +112,154 @@ it('a filter that matches nothing says so, and leads back to every message', asy
   expect(await empty.locator('.send-command').count()).toBe(0);
   await empty.getByRole('link', { name: 'Show all' }).click();
   await page.locator('table.messages tbody tr').first().waitFor();
+  await page.context().close();
+});
+
+it('shows times without a spurious .000', async () => {
+  const { page } = await watchedPage(browser);
+  await page.goto(`${pipeline.url}/`);
+  const created = page.locator('table.messages tbody tr td:nth-child(3)');
+  await created.first().waitFor();
+  for (const text of await created.allTextContents()) {
+    expect(text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$/);
+    expect(text).not.toMatch(/\.000$/);
+  }
+  await page.context().close();
+});
+
+it('folds the filter panel on a 375 px phone behind a toggle that opens it', async () => {
+  const { page } = await watchedPage(browser, 375, 740);
+  await page.goto(`${pipeline.url}/`);
+  await page.locator('table.messages tbody tr').first().waitFor();
+  const toggle = page.getByRole('button', { name: 'Filters' });
+  const panel = page.locator('#filter-panel');
+  expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+  expect(await panel.isVisible()).toBe(false);
+  expect(await page.getByLabel('Search', { exact: true }).isVisible()).toBe(true);
+  await toggle.tap().catch(() => toggle.click());
+  expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+  expect(await panel.isVisible()).toBe(true);
+  await page.getByLabel('undelivered').check();
+  expect(await page.evaluate('location.hash')).toBe('#/?status=undelivered');
+  // Folded again, the toggle says a filter is in force.
+  await toggle.click();
+  expect(await panel.isVisible()).toBe(false);
+  expect(await page.getByRole('button', { name: 'Filters (1)' }).count()).toBe(1);
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await page.context().close();
+  // A wide screen shows the panel, no toggle.
+  const wide = await watchedPage(browser);
+  await wide.page.goto(`${pipeline.url}/`);
+  await wide.page.locator('#filter-panel').waitFor();
+  expect(await wide.page.locator('.filters-toggle').isVisible()).toBe(false);
+  expect(await wide.page.getByLabel('undelivered').isVisible()).toBe(true);
+  await wide.page.context().close();
+});
+
+const reportOf = (change: Partial<HistoryReport>): HistoryReport => ({
+  window: { since: '2026-11-29T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' },
+  messages: 0,
+  finalStatus: {},
+  errorCodes: {},
+  deliveryLatencyMs: { p50: null, p90: null, p99: null, messages: 0 },
+  funnel: [],
+  queries: {},
+  ...change,
+});
+
+/** The charts view of a page whose GET /history/report answers this report. */
+async function chartsOf(report: HistoryReport, width = 1280): Promise<Page> {
+  const { page } = await watchedPage(browser, width, 900);
+  await page.route('**/history/report?*', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(report) }),
+  );
+  await page.goto(`${pipeline.url}/#/charts`);
+  await page.locator('.charts .summary').waitFor();
+  return page;
+}
+
+it('says "no data" for a chart with nothing to draw, rather than blank axes', async () => {
+  const page = await chartsOf(reportOf({}));
+  expect(await page.locator('canvas').count()).toBe(0);
+  expect(await page.locator('.no-data').allTextContents()).toEqual([
+    'No data: no message changed status in this window.',
+    'No data: no failures in this window.',
+    'No data: no message went from sent to delivered in this window.',
+  ]);
+  await page.context().close();
+});
+
+const SMALL = reportOf({
+  messages: 3,
+  finalStatus: { delivered: 2, undelivered: 1 },
+  errorCodes: { '30007': 1, '30003': 2 },
+  deliveryLatencyMs: { p50: 1_200, p90: 1_900, p99: 2_000, messages: 1 },
+  funnel: [{ day: '2026-11-29', statuses: { queued: 3, sent: 1, delivered: 2, undelivered: 1 } }],
+});
+
+it('counts have whole-number axes, and the funnel explains delivered above sent', async () => {
+  const page = await chartsOf(SMALL);
+  await page.locator('canvas[data-ticks]').nth(2).waitFor();
+  const ticks = await page
+    .locator('canvas')
+    .evaluateAll((canvases) => canvases.map((c) => c.getAttribute('data-ticks')!.split(',')));
+  // The funnel's and the error codes' value axes: counts.
+  for (const axis of ticks.slice(0, 2)) {
+    expect(axis.length).toBeGreaterThan(1);
+    for (const tick of axis) expect(tick).toMatch(/^\d+$/);
+  }
+  const note = page.locator('.funnel-note');
+  expect(await note.isVisible()).toBe(true);
+  expect(await note.textContent()).toContain('More messages reached delivered (2) than sent (1)');
+  expect(await note.textContent()).toContain('carriers do not report every status');
+  await page.context().close();
+  // Delivered below sent: nothing to explain.
+  const usual = await chartsOf(
+    reportOf({ ...SMALL, funnel: [{ day: '2026-11-29', statuses: { queued: 3, sent: 3, delivered: 2 } }] }),
+  );
+  await usual.locator('canvas').first().waitFor();
+  expect(await usual.locator('.funnel-note').count()).toBe(0);
+  await usual.context().close();
+});
+
+it('keeps the error-code labels readable on a 375 px phone: inside the screen, whole, apart', async () => {
+  const codes = ['30003', '30005', '30006', '30007', '30008', '21610'];
+  const page = await chartsOf(
+    reportOf({
+      ...SMALL,
+      errorCodes: Object.fromEntries(codes.map((code, i) => [code, i + 1])),
+    }),
+    375,
+  );
+  const items = page.locator('.code-key li');
+  await items.first().waitFor();
+  expect(await items.count()).toBe(codes.length);
+  for (const code of codes)
+    expect(await items.filter({ hasText: code }).textContent()).toContain(
+      describeTwilioError(Number(code)).message,
+    );
+  const boxes = await items.evaluateAll((list) =>
+    list.map((item) => {
+      const box = item.getBoundingClientRect();
+      return {
+        left: box.left,
+        right: box.right,
+        top: box.top,
+        bottom: box.bottom,
+        cut: item.scrollWidth > item.clientWidth,
+      };
+    }),
+  );
+  for (const box of boxes) {
+    expect(box.left).toBeGreaterThanOrEqual(0);
+    expect(box.right).toBeLessThanOrEqual(375);
+    expect(box.cut).toBe(false);
+  }
+  for (const [i, a] of boxes.entries())
+    for (const b of boxes.slice(i + 1)) expect(a.bottom <= b.top || b.bottom <= a.top).toBe(true);
+  // The chart's own axis names each bar by its code alone, short enough for the phone's canvas.
+  const canvas = page.locator('canvas').nth(1);
+  expect(await canvas.getAttribute('aria-label')).toContain(`30007 ${describeTwilioError(30007).message}: 4`);
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await page.context().close();
 });
