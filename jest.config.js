@@ -24,6 +24,7 @@ const DYNAMODB_SUITES = [
   'sender/accounts.test.ts',
   // The web console in a browser, against the whole local pipeline.
   'console/browser.test.ts',
+  'console/first-impression.test.ts',
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -64,6 +64,9 @@ export function ChartsView() {
   const funnel = report ? funnelOf(report) : [];
   const codes = report ? Object.entries(report.errorCodes).sort(([, a], [, b]) => b - a) : [];
   const latency = report?.deliveryLatencyMs;
+  const reached = (status: string) => funnel.find(([s]) => s === status)?.[1] ?? 0;
+  const delivered = reached('delivered');
+  const sent = reached('sent');
   const seconds = (ms: number | null | undefined) => (ms == null ? 0 : ms / 1000);
 
   if (off) return <HistoryOff />;
@@ -102,36 +105,53 @@ export function ChartsView() {
               colour={funnel.map(([status]) =>
                 FAILURE_STATUSES.includes(status) ? COLOURS.bad : COLOURS.bar,
               )}
+              counts
+              empty="no message changed status in this window"
             />
+            {delivered > sent && (
+              <p class="funnel-note">
+                More messages reached delivered ({delivered}) than sent ({sent}): carriers do not report every
+                status, so a message can go from queued straight to delivered without a sent callback.
+              </p>
+            )}
           </figure>
           <figure>
             <figcaption>Failures by error code</figcaption>
-            {codes.length === 0 ? (
-              <p>No failures in this window.</p>
-            ) : (
-              <BarChart
-                label="messages"
-                labels={codes.map(([code]) => `${code} ${describeTwilioError(Number(code)).message}`)}
-                values={codes.map(([, count]) => count)}
-                colour={COLOURS.bad}
-                horizontal
-              />
+            <BarChart
+              label="messages"
+              labels={codes.map(([code]) => `${code} ${describeTwilioError(Number(code)).message}`)}
+              axisLabels={codes.map(([code]) => code)}
+              values={codes.map(([, count]) => count)}
+              colour={COLOURS.bad}
+              horizontal
+              counts
+              empty="no failures in this window"
+            />
+            {codes.length > 0 && (
+              <ul class="code-key">
+                {codes.map(([code, count]) => (
+                  <li key={code}>
+                    <span class="code">{code}</span> {describeTwilioError(Number(code)).message}: {count}
+                  </li>
+                ))}
+              </ul>
             )}
           </figure>
           <figure>
             <figcaption>
               Time to deliver, sent to delivered ({latency?.messages ?? 0} messages), seconds
             </figcaption>
-            {!latency || latency.messages === 0 ? (
-              <p>No message went from sent to delivered in this window.</p>
-            ) : (
-              <BarChart
-                label="seconds"
-                labels={['p50', 'p90', 'p99']}
-                values={[seconds(latency.p50), seconds(latency.p90), seconds(latency.p99)]}
-                colour={COLOURS.time}
-              />
-            )}
+            <BarChart
+              label="seconds"
+              labels={['p50', 'p90', 'p99']}
+              values={
+                !latency || latency.messages === 0
+                  ? []
+                  : [seconds(latency.p50), seconds(latency.p90), seconds(latency.p99)]
+              }
+              colour={COLOURS.time}
+              empty="no message went from sent to delivered in this window"
+            />
           </figure>
         </>
       )}
@@ -141,32 +161,52 @@ export function ChartsView() {
 
 interface BarChartProps {
   label: string;
+  /** Each bar's name, as the screen reader's text says it. */
   labels: string[];
+  /** Each bar's name on the axis, when shorter than its label (an error code without its meaning). */
+  axisLabels?: string[];
   values: number[];
   /** One colour, or one per bar. */
   colour: string | string[];
   horizontal?: boolean;
+  /** Values are counts: the value axis has whole-number ticks only. */
+  counts?: boolean;
+  /** Why there is nothing to draw, said instead of blank axes. */
+  empty: string;
 }
 
-function BarChart({ label, labels, values, colour, horizontal }: BarChartProps) {
+function BarChart({ label, labels, axisLabels, values, colour, horizontal, counts, empty }: BarChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const blank = values.every((value) => !value);
   useEffect(() => {
     if (!canvas.current) return;
+    const valueAxis = horizontal ? 'x' : 'y';
     const config: ChartConfiguration<'bar'> = {
       type: 'bar',
-      data: { labels, datasets: [{ label, data: values, backgroundColor: colour }] },
+      data: { labels: axisLabels ?? labels, datasets: [{ label, data: values, backgroundColor: colour }] },
       options: {
         indexAxis: horizontal ? 'y' : 'x',
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { display: false } },
-        scales: { [horizontal ? 'x' : 'y']: { beginAtZero: true } },
+        scales: { [valueAxis]: { beginAtZero: true, ...(counts ? { ticks: { precision: 0 } } : {}) } },
       },
+      plugins: [
+        {
+          // The value axis's tick labels as drawn, on the canvas, for whoever inspects the page.
+          id: 'ticksAttribute',
+          afterUpdate: (chart) => {
+            const ticks = chart.scales[valueAxis]?.ticks ?? [];
+            chart.canvas.dataset.ticks = ticks.map((tick) => String(tick.label)).join(',');
+          },
+        },
+      ],
     };
     const chart = new Chart(canvas.current, config);
     return () => chart.destroy();
-  }, [label, labels.join('\n'), values.join(','), String(colour), horizontal]);
+  }, [label, labels.join('\n'), values.join(','), String(colour), horizontal, blank]);
+  if (blank) return <p class="no-data">No data: {empty}.</p>;
   const text = labels.map((name, i) => `${name}: ${values[i]}`).join('; ');
   return (
     <div class="chart">

@@ -3,9 +3,11 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeTwilioError } from '../lambda/domain/error-codes';
 import { advances, KNOWN_STATUSES } from '../lambda/domain/lifecycle';
 import { getJson, type MessagePage, type MessageRecord } from './api';
+import { NoMessages } from './empty-view';
 import { formatTime, statusTone } from './format';
 import { onChange } from './live';
 import {
+  DEFAULT_FILTERS,
   filtersToQuery,
   interpretSearch,
   listParams,
@@ -28,6 +30,8 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [updatedAt, setUpdatedAt] = useState<string | undefined>(undefined);
   const latest = useRef(0);
+  // On a phone the filter panel is folded behind a toggle; a wide screen always shows it (CSS).
+  const [panelOpen, setPanelOpen] = useState(false);
 
   /** New filters: the first page again, and the route's query says them (no new history entry). */
   const setFilters = (next: ListFilters) => {
@@ -107,6 +111,11 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
       statuses: on ? [...filters.statuses, status] : filters.statuses.filter((s) => s !== status),
     });
   const search = interpretSearch(filters.search);
+  // Filters in force, told on the folded panel's toggle.
+  const active =
+    filters.statuses.length +
+    (filters.failuresOnly ? 1 : 0) +
+    (filters.window === DEFAULT_FILTERS.window ? 0 : 1);
 
   return (
     <section aria-labelledby="messages-title">
@@ -123,47 +132,58 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
           />
           <button type="submit">Search</button>
         </div>
-        <div class="row">
-          <label for="window">Created</label>
-          <select
-            id="window"
-            value={filters.window}
-            onChange={(e) =>
-              setFilters({ ...filters, window: (e.target as HTMLSelectElement).value as WindowKey })
-            }
-          >
-            {Object.entries(WINDOWS).map(([key, { label }]) => (
-              <option key={key} value={key}>
-                {label}
-              </option>
-            ))}
-          </select>
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={filters.failuresOnly}
+        <button
+          type="button"
+          class="filters-toggle"
+          aria-expanded={panelOpen}
+          aria-controls="filter-panel"
+          onClick={() => setPanelOpen(!panelOpen)}
+        >
+          Filters{active > 0 ? ` (${active})` : ''}
+        </button>
+        <div id="filter-panel" class={`filter-panel${panelOpen ? '' : ' folded'}`}>
+          <div class="row">
+            <label for="window">Created</label>
+            <select
+              id="window"
+              value={filters.window}
               onChange={(e) =>
-                setFilters({ ...filters, failuresOnly: (e.target as HTMLInputElement).checked })
+                setFilters({ ...filters, window: (e.target as HTMLSelectElement).value as WindowKey })
               }
-            />
-            Failures only
-          </label>
-        </div>
-        <fieldset class="statuses">
-          <legend>Status</legend>
-          {KNOWN_STATUSES.map((status) => (
-            <label class="check" key={status}>
+            >
+              {Object.entries(WINDOWS).map(([key, { label }]) => (
+                <option key={key} value={key}>
+                  {label}
+                </option>
+              ))}
+            </select>
+            <label class="check">
               <input
                 type="checkbox"
-                name="status"
-                value={status}
-                checked={filters.statuses.includes(status)}
-                onChange={(e) => toggleStatus(status, (e.target as HTMLInputElement).checked)}
+                checked={filters.failuresOnly}
+                onChange={(e) =>
+                  setFilters({ ...filters, failuresOnly: (e.target as HTMLInputElement).checked })
+                }
               />
-              {status}
+              Failures only
             </label>
-          ))}
-        </fieldset>
+          </div>
+          <fieldset class="statuses">
+            <legend>Status</legend>
+            {KNOWN_STATUSES.map((status) => (
+              <label class="check" key={status}>
+                <input
+                  type="checkbox"
+                  name="status"
+                  value={status}
+                  checked={filters.statuses.includes(status)}
+                  onChange={(e) => toggleStatus(status, (e.target as HTMLInputElement).checked)}
+                />
+                {status}
+              </label>
+            ))}
+          </fieldset>
+        </div>
       </form>
       <p class="summary" aria-live="polite">
         {search.kind === 'param' && `${search.label} "${search.value}" · `}
@@ -176,6 +196,9 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
         </p>
       )}
       {messages && messages.length > 0 && <MessagesTable messages={messages} />}
+      {messages && messages.length === 0 && !problem && (
+        <NoMessages window={filters.window} filtered={filtered(filters)} />
+      )}
       {more && (
         <button type="button" class="more" onClick={() => setLimit(Math.min(limit + PAGE_SIZE, MAX_ROWS))}>
           Show {PAGE_SIZE} more
@@ -183,6 +206,11 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
       )}
     </section>
   );
+}
+
+/** Whether anything but the time window narrows the list. */
+function filtered(filters: ListFilters): boolean {
+  return filters.statuses.length > 0 || filters.failuresOnly || filters.search.trim() !== '';
 }
 
 function MessagesTable({ messages }: { messages: MessageRecord[] }) {

@@ -1,5 +1,5 @@
 /**
- * The web console (console/) as the servers serve it: dist/console/ holds index.html, console.css and
+ * The web console (console/) as the servers serve it: dist/console/ holds index.html, console.css, favicon.svg and
  * console.js (Preact and Chart.js bundled in, so the page needs no CDN and works offline) with its map.
  * `npm run bundle` builds it with the Lambdas; `npm start` and `npm run console` build it before they
  * serve it, so a fresh clone needs no step of its own. Idempotent and atomic like the Lambda bundles.
@@ -13,7 +13,7 @@ import { ROOT, writeIfChanged } from './bundle';
 export const CONSOLE_SOURCE = path.join(ROOT, 'console');
 
 /** Files copied as they are, next to the bundle. */
-const STATIC_FILES = ['index.html', 'console.css'];
+const STATIC_FILES = ['index.html', 'console.css', 'favicon.svg'];
 
 export async function buildConsole(outDir = CONSOLE_DIR): Promise<string> {
   mkdirSync(outDir, { recursive: true });

@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Arn, ArnFormat, Duration, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token, Validations, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -223,12 +223,29 @@ export class TrackerFunction extends Construct {
     this.function.addEnvironment('ACCOUNT_SECRET_PREFIX', prefix);
     this.function.addEnvironment('ACCOUNT_SECRET_SHARDS', String(shards));
     Validations.of(this.role).acknowledge({
-      // cdk-nag names the finding by the ARN with its pseudo parameters written as <AWS::...>.
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(this), 'secretsmanager', `secret:${prefix}*`)}]`,
       reason:
         'The account secrets are many and added over time, so they are granted by their name prefix; the ' +
         'trailing * also covers the random suffix Secrets Manager appends to every secret ARN.',
     });
     return this;
   }
+}
+
+/**
+ * An ARN of the stack's partition, region and account as cdk-nag names it in a finding: a pseudo
+ * parameter still a token is written `<AWS::Region>`, a concrete one (the CDK CLI fills in the region and
+ * account of its credentials, CDK_DEFAULT_REGION / CDK_DEFAULT_ACCOUNT) as its value. Built from the
+ * stack, so the acknowledgement matches the finding whichever the stack has.
+ */
+export function nagResourceName(stack: Stack, service: string, resource: string): string {
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  return [
+    'arn',
+    part(stack.partition, 'Partition'),
+    service,
+    part(stack.region, 'Region'),
+    part(stack.account, 'AccountId'),
+    resource,
+  ].join(':');
 }

@@ -33,6 +33,8 @@ const FILES: Record<string, string> = {
   '/console/console.js': 'console.js',
   '/console/console.js.map': 'console.js.map',
   '/console/console.css': 'console.css',
+  // Named by the page's <link rel="icon">, so the browser never asks for a /favicon.ico that is not there.
+  '/console/favicon.svg': 'favicon.svg',
 };
 
 const TYPES: Record<string, string> = {
@@ -40,6 +42,7 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 /** Whether a path is one of the console's (the page or an asset). */

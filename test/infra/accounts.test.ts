@@ -63,6 +63,19 @@ describe('accountSecretPrefix from context', () => {
   });
 });
 
+describe('accountSecretPrefix in a stack with a concrete region and account', () => {
+  // What `npx cdk synth -c accountSecretPrefix=...` builds: the CLI resolves the region (and, with
+  // credentials, the account), so cdk-nag names the grant with those values, not <AWS::Region>.
+  it.each([
+    ['region only (no credentials)', { region: 'eu-west-1' }],
+    ['region and account', { region: 'eu-west-1', account: '123456789012' }],
+  ])('keeps cdk-nag clean with %s', (_name, env) => {
+    const s = synthStack({ accountSecretPrefix: PREFIX }, env);
+    const report = runAwsSolutionsChecks(s.stack);
+    expect(report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.description}`)).toEqual([]);
+  });
+});
+
 describe('accountSecretKey', () => {
   it('adds kms:Decrypt on that key to the callback role', () => {
     const stack = new Stack(new App({ analyticsReporting: false }), 'Keyed');

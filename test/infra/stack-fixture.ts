@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement, type Environment, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
@@ -30,10 +30,11 @@ export interface SynthesisedStack {
   assemblyDir: string;
 }
 
-export function synthStack(context: Record<string, unknown> = {}): SynthesisedStack {
+/** `env`: the account and region as bin/app.ts passes them when the CDK CLI knows them. */
+export function synthStack(context: Record<string, unknown> = {}, env?: Environment): SynthesisedStack {
   const app = new App({ context: { ...BASE_CONTEXT, ...context }, analyticsReporting: false });
   const config = readAppConfig(app.node);
-  const stack = new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, { config });
+  const stack = new StatusTrackerStack(app, `TwilioStatusTracker-${config.stage}`, { config, env });
   const template = Template.fromStack(stack);
   const assemblyDir = app.synth().directory;
   return { app, stack, template, assemblyDir };

@@ -1,7 +1,9 @@
 /**
  * The console's rules that need no browser: what a search means, which list API parameters the filters
- * become, the order of a timeline and which statuses arrived late, the funnel's order.
+ * become, the order of a timeline and which statuses arrived late, the funnel's order, how a time reads, the commands an empty tracker shows.
  */
+import { firstMessageCommands } from '../../console/first-message';
+import { formatTime } from '../../console/format';
 import { funnelOf } from '../../console/funnel';
 import {
   DEFAULT_FILTERS,
@@ -137,4 +139,35 @@ it('funnel: the way to delivery in lifecycle order, then the failures, summed ov
     ['failed', 1],
     ['undelivered', 1],
   ]);
+});
+
+describe('a time as the page shows it', () => {
+  // Local times, so the expectations hold in any time zone.
+  const at = (ms: number) => new Date(2026, 10, 30, 16, 3, 50, ms).toISOString();
+  it('has no .000 when the time is whole seconds (Twilio gives its times in seconds)', () => {
+    expect(formatTime(at(0))).toBe('2026-11-30 16:03:50');
+  });
+  it('keeps the milliseconds a time has', () => {
+    expect(formatTime(at(7))).toBe('2026-11-30 16:03:50.007');
+    expect(formatTime(at(120))).toBe('2026-11-30 16:03:50.120');
+  });
+  it('shows nothing for no time, and a time it cannot read as given', () => {
+    expect(formatTime(undefined)).toBe('');
+    expect(formatTime('yesterday')).toBe('yesterday');
+  });
+});
+
+describe('the commands an empty tracker shows', () => {
+  it("name npm start's server by the page's own origin", () => {
+    expect(firstMessageCommands('http://127.0.0.1:4567', 'sse')).toEqual({
+      send: 'npm run send -- --url http://127.0.0.1:4567 --to +14155551234 --body "Hello"',
+      demo: 'npm run demo -- --url http://127.0.0.1:4567 --messages 50',
+    });
+  });
+  it('behind the --stack console, send to the stack and offer no demo (it sends to a local server only)', () => {
+    expect(firstMessageCommands('http://127.0.0.1:40131', 'poll')).toEqual({
+      send: 'npm run send -- --stack STACK_NAME --to +14155551234 --body "Hello"',
+      demo: undefined,
+    });
+  });
 });
