@@ -1,5 +1,5 @@
 /**
- * `npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--json] [--html FILE]`: the named
+ * `npm run report -- [--dir DIR] [--since ISO|7d] [--until ISO] [--granularity hour|day] [--json] [--html FILE]`: the named
  * history queries run by DuckDB over the Parquet files `npm start` wrote, printed as tables. With
  * `--stack NAME [--region R] [--profile P]` the same queries run on Athena in the stack's workgroup
  * (local/history/athena-report.ts), signed with the user's AWS credentials. `--json`
@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../lambda/domain/describe-error';
 import { HistoryQueryError, reportWindowOf } from '../lambda/domain/history/queries';
+import type { HistoryReport } from '../lambda/domain/history/report';
 import { DEFAULT_HISTORY_DIR } from './history/defaults';
 import { historyReportHtml } from './history/html';
 import { computeHistoryReport, HistoryDirError } from './history/report';
@@ -23,7 +24,7 @@ import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from
 const REPORT = {
   name: 'report',
   usage:
-    '[--dir DIR | --stack NAME [--region R] [--profile P]] [--since TIME] [--until TIME] [--json] [--html FILE]',
+    '[--dir DIR | --stack NAME [--region R] [--profile P]] [--since TIME] [--until TIME] [--granularity hour|day] [--json] [--html FILE]',
   summary: 'The history report: the named queries over the Parquet rows of every status change.',
   options: {
     dir: {
@@ -44,12 +45,18 @@ const REPORT = {
       help: 'window start: ISO 8601 date or time, or ago: 24h, 7d (default 7d)',
     },
     until: { type: 'string', value: 'TIME', help: 'window end: ISO 8601 date or time (default: now)' },
+    granularity: {
+      type: 'string',
+      value: 'hour|day',
+      help: 'the buckets of the -over-time queries (default: day)',
+    },
     json: { type: 'boolean', help: 'print the report as JSON (what GET /history/report answers)' },
     html: { type: 'string', value: 'FILE', help: 'write a self-contained page with charts' },
   },
   examples: [
     'npm run report',
     'npm run report -- --since 2026-12-01 --until 2026-12-06 --json',
+    'npm run report -- --since 2d --granularity hour',
     'npm run report -- --stack TwilioStatusTracker-prod --profile my-sso-profile --html report.html',
   ],
 } as const satisfies CommandSpec<OptionSpecs>;
@@ -59,9 +66,12 @@ async function main(): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   if (values.html === '') throw new UsageError('--html needs a file name');
-  let window: { since: string; until: string };
+  let window: HistoryReport['window'];
   try {
-    window = reportWindowOf({ since: values.since, until: values.until }, Date.now());
+    window = reportWindowOf(
+      { since: values.since, until: values.until, granularity: values.granularity },
+      Date.now(),
+    );
   } catch (error) {
     if (error instanceof HistoryQueryError) throw new UsageError(`--${error.message}`);
     throw error;
@@ -77,7 +87,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-async function localReport(values: ReportValues, window: { since: string; until: string }) {
+async function localReport(values: ReportValues, window: HistoryReport['window']) {
   if (values.region !== undefined || values.profile !== undefined)
     throw new UsageError('--region and --profile go with --stack NAME');
   const dir = values.dir ?? (process.env.HISTORY_DIR || DEFAULT_HISTORY_DIR);
@@ -91,7 +101,7 @@ async function localReport(values: ReportValues, window: { since: string; until:
 }
 
 /** The same report from a deployed stack's Athena workgroup (loaded only then: the SDK is not small). */
-async function stackReport(values: ReportValues, window: { since: string; until: string }) {
+async function stackReport(values: ReportValues, window: HistoryReport['window']) {
   if (values.dir !== undefined) throw new UsageError('give --dir or --stack, not both');
   const { connectToStack } = await import('./cli/stack');
   const tracker = await connectToStack({

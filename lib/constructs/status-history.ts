@@ -8,52 +8,33 @@
  *   Athena workgroup (enforced settings, bytes-scanned limit, encrypted results in their own bucket)
  *     with one named query per NAMED_HISTORY_QUERIES entry
  *
- * The delivery stream is the L1 CfnDeliveryStream, not the L2 DeliveryStream: the L2's S3 destination
- * always grants its role `bucket.grantReadWrite` (s3:DeleteObject* and wildcard actions) and its schema
- * configuration grants glue:GetSchemaVersion on `*`; this role may write history, never delete it.
- *
- * Buckets are encrypted with S3-managed keys (SSE-S3), not a customer managed KMS key: rows carry no
- * phone numbers (a keyed hash instead), access is decided by IAM on the buckets (grantReadHistory), and
- * a KMS key would add a monthly charge, a request charge per object read by Athena and a second grant to
- * every reader without keeping anything from someone IAM already lets read the bucket. The buckets are
- * not versioned: Firehose never overwrites a key, and an expired or erased object must really be gone.
+ * The parts, each made in this construct's scope so that their ids (and logical IDs) are its own:
+ * history-buckets.ts (S3), history-catalog.ts (Glue, Athena), history-delivery.ts (Firehose and its
+ * rule), history-monitoring.ts (alarms, dashboard row). This file holds the processor, its hash key and
+ * the grant to readers.
  */
-import { ArnFormat, Aws, Duration, Names, Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
-import * as athena from 'aws-cdk-lib/aws-athena';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as glue from 'aws-cdk-lib/aws-glue';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as athena from 'aws-cdk-lib/aws-athena';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { HISTORY_COLUMNS, HISTORY_PARTITION } from '../../lambda/domain/history/columns';
 import type { FunctionDefaults } from './function-defaults';
+import { createHistoryBuckets } from './history-buckets';
+import { createHistoryCatalog, createHistoryWorkGroup, type HistoryNamedQuery } from './history-catalog';
+import { createHistoryDeliveryStream, createHistoryRule } from './history-delivery';
 import { addHistoryDashboardRow, createHistoryAlarms, type HistoryAlarms } from './history-monitoring';
 import { TrackerFunction } from './tracker-function';
 
-/** Where Firehose writes rows: one folder per UTC day, the Glue table's partitions. */
-export const HISTORY_PREFIX = `history/${HISTORY_PARTITION}=!{timestamp:yyyy-MM-dd}/`;
-/** Where Firehose writes what it could not: `processing-failed/`, `format-conversion-failed/`, ... */
-export const HISTORY_ERROR_PREFIX = `history-errors/!{firehose:error-output-type}/${HISTORY_PARTITION}=!{timestamp:yyyy-MM-dd}/`;
-/** The Glue table's name (its database is per tracker). */
-export const HISTORY_TABLE_NAME = 'status_history';
-/** Days an Athena result object is kept: long enough to read a result, not an archive. */
-export const ATHENA_RESULT_DAYS = 7;
-/** Record format conversion needs a buffer of at least 64 MiB; the most Firehose takes keeps files few and large. */
-export const HISTORY_BUFFER_MIB = 128;
-
-/** A named query the workgroup offers: its SQL already in the Athena dialect, over this table. */
-export interface HistoryNamedQuery {
-  readonly name: string;
-  readonly description: string;
-  readonly sql: string;
-}
+export { ATHENA_RESULT_DAYS } from './history-buckets';
+export { HISTORY_TABLE_NAME, type HistoryNamedQuery } from './history-catalog';
+export { HISTORY_BUFFER_MIB, HISTORY_ERROR_PREFIX, HISTORY_PREFIX } from './history-delivery';
 
 export interface StatusHistoryProps extends FunctionDefaults {
   /** The bus the tracker's status-change events are on. */
@@ -106,58 +87,20 @@ export class StatusHistory extends Construct {
     // buckets only) rather than the legacy LogDeliveryWrite ACL, whatever the app's feature flags.
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const { removalPolicy } = props;
-    const stack = Stack.of(this);
 
-    this.accessLogsBucket = this.createAccessLogsBucket(props);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      ...bucketBasics(removalPolicy),
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'history/',
-      lifecycleRules: [
-        { id: 'ExpireHistory', prefix: 'history/', expiration: Duration.days(props.retentionDays) },
-        {
-          id: 'ExpireErrors',
-          prefix: 'history-errors/',
-          expiration: Duration.days(props.errorRetentionDays),
-        },
-        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
-    });
-    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
-      ...bucketBasics(removalPolicy),
-      serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'athena-results/',
-      lifecycleRules: [
-        {
-          id: 'ExpireResults',
-          expiration: Duration.days(ATHENA_RESULT_DAYS),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
+    const buckets = createHistoryBuckets(this, props);
+    this.accessLogsBucket = buckets.accessLogsBucket;
+    this.bucket = buckets.bucket;
+    this.resultsBucket = buckets.resultsBucket;
 
-    // Glue and Athena names: lower case, digits and underscores (Athena needs no quoting for them).
-    this.databaseName = `${props.namePrefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_history`.slice(-255);
-    this.tableName = HISTORY_TABLE_NAME;
-    const database = new glue.CfnDatabase(this, 'Database', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseInput: {
-        name: this.databaseName,
-        description: 'History of Twilio message status changes (twilio-status-tracker)',
-      },
+    const catalog = createHistoryCatalog(this, {
+      bucket: this.bucket,
+      namePrefix: props.namePrefix,
+      retentionDays: props.retentionDays,
     });
-    // The database, table and workgroup hold no data (that is in the buckets) and have fixed names: they
-    // go with the stack whatever its removal policy, so a stack of the same name can be created again.
-    const table = this.createTable(database, props.retentionDays);
-    this.glueArns = {
-      catalog: stack.formatArn({ service: 'glue', resource: 'catalog' }),
-      database: stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),
-      table: stack.formatArn({
-        service: 'glue',
-        resource: 'table',
-        resourceName: `${this.databaseName}/${this.tableName}`,
-      }),
-    };
+    this.databaseName = catalog.databaseName;
+    this.tableName = catalog.tableName;
+    this.glueArns = catalog.arns;
 
     this.hashKey = new secretsmanager.Secret(this, 'HashKey', {
       description:
@@ -191,79 +134,32 @@ export class StatusHistory extends Construct {
         'asynchronous invocations only.',
     );
 
-    this.deliveryStream = this.createDeliveryStream(table, props);
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deliveryStream = createHistoryDeliveryStream(this, {
+      bucket: this.bucket,
+      catalog,
+      processor: this.processor.function,
+      bufferSeconds: props.bufferSeconds,
+      logRetention: props.logRetention,
+      removalPolicy,
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is the history rule's dead-letter queue: it holds the events EventBridge could not put " +
-        'on the delivery stream after its retries, for an operator to inspect and replay (alarmed). It is ' +
-        'the end of the failure path; nothing consumes it automatically.',
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        "This queue is the history rule's dead-letter queue, the end of the failure path (alarmed): nothing " +
-        'receives from it, so there is no receive count after which a dead-letter queue of its own would apply.',
-    });
-    this.rule = new events.Rule(this, 'Rule', {
+    const delivery = createHistoryRule(this, {
       eventBus: props.eventBus,
-      description: 'Every status change of this tracker into its history (Firehose)',
       eventPattern: props.eventPattern,
-      targets: [this.deliveryStreamTarget()],
+      deliveryStream: this.deliveryStream,
     });
-    // Only this rule may dead-letter into the queue.
-    this.deadLetterQueue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.deadLetterQueue.queueArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': this.rule.ruleArn } },
-      }),
-    );
+    this.deadLetterQueue = delivery.deadLetterQueue;
+    this.rule = delivery.rule;
 
-    this.workGroupName = workGroupName(this, props.namePrefix);
-    const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: this.workGroupName,
-      description: 'Queries over the status history of a twilio-status-tracker (README, History)',
-      state: 'ENABLED',
-      // Deleting the workgroup also deletes its saved queries and query history (never the S3 objects).
-      recursiveDeleteOption: true,
-      workGroupConfiguration: {
-        enforceWorkGroupConfiguration: true,
-        publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: props.scanLimitBytes,
-        engineVersion: { selectedEngineVersion: 'AUTO' },
-        resultConfiguration: {
-          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
-          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
-          expectedBucketOwner: Aws.ACCOUNT_ID,
-        },
-      },
+    const workGroup = createHistoryWorkGroup(this, {
+      catalog,
+      resultsBucket: this.resultsBucket,
+      namePrefix: props.namePrefix,
+      scanLimitBytes: props.scanLimitBytes,
+      namedQueries: props.namedQueries,
     });
-    this.workGroupArn = stack.formatArn({
-      service: 'athena',
-      resource: 'workgroup',
-      resourceName: this.workGroupName,
-    });
-
-    const source = `"${this.databaseName}"."${this.tableName}"`;
-    this.namedQueries = props.namedQueries(source).map((query) => {
-      const named = new athena.CfnNamedQuery(this, `Query-${query.name}`, {
-        name: query.name,
-        description: query.description.slice(0, 1024),
-        database: this.databaseName,
-        workGroup: workGroup.ref,
-        queryString: query.sql,
-      });
-      named.node.addDependency(table);
-      return named;
-    });
+    this.workGroupName = workGroup.workGroupName;
+    this.workGroupArn = workGroup.workGroupArn;
+    this.namedQueries = workGroup.namedQueries;
 
     const monitored = {
       namePrefix: props.namePrefix,
@@ -306,231 +202,4 @@ export class StatusHistory extends Construct {
       .combine(this.bucket.grantRead(grantee, 'history/*'))
       .combine(this.resultsBucket.grantReadWrite(grantee));
   }
-
-  /**
-   * The rule's target: the delivery stream, given the event's `detail` only, through a role that may put
-   * records on this stream and nothing else. EventBridge retries a put that fails (throttled by the
-   * stream's quotas, say) for 24 hours, then sends the event to the dead-letter queue. (aws-events-targets' FirehoseDeliveryStream takes only the
-   * L2 stream, whose import adds an unused Firehose CIDR mapping to the template.)
-   */
-  private deliveryStreamTarget(): events.IRuleTarget {
-    const role = new iam.Role(this, 'RuleRole', {
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-      description: 'EventBridge puts status-change details on the history delivery stream',
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
-        resources: [this.deliveryStream.attrArn],
-      }),
-    );
-    const arn = this.deliveryStream.attrArn;
-    const deadLetterArn = this.deadLetterQueue.queueArn;
-    return {
-      bind: () => ({
-        arn,
-        role,
-        input: events.RuleTargetInput.fromEventPath('$.detail'),
-        retryPolicy: { maximumEventAgeInSeconds: 24 * 60 * 60, maximumRetryAttempts: 185 },
-        deadLetterConfig: { arn: deadLetterArn },
-      }),
-    };
-  }
-
-  private createAccessLogsBucket(props: StatusHistoryProps): s3.Bucket {
-    const logsBucket = new s3.Bucket(this, 'AccessLogs', {
-      ...bucketBasics(props.removalPolicy),
-      lifecycleRules: [
-        {
-          id: 'ExpireAccessLogs',
-          expiration: Duration.days(props.retentionDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
-    Validations.of(logsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket receives the server access logs of the history and Athena results buckets; logging ' +
-        'its own access into itself would log every log delivery, without end.',
-    });
-    return logsBucket;
-  }
-
-  private createTable(database: glue.CfnDatabase, retentionDays: number): glue.CfnTable {
-    const location = `s3://${this.bucket.bucketName}/history/`;
-    const table = new glue.CfnTable(this, 'Table', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseName: this.databaseName,
-      tableInput: {
-        name: this.tableName,
-        description: 'One row per message status change, pseudonymised (keyed hash of to/from)',
-        tableType: 'EXTERNAL_TABLE',
-        parameters: {
-          EXTERNAL: 'TRUE',
-          classification: 'parquet',
-          // Partition projection: Athena computes the day folders, so no crawler and no MSCK REPAIR.
-          'projection.enabled': 'true',
-          [`projection.${HISTORY_PARTITION}.type`]: 'date',
-          [`projection.${HISTORY_PARTITION}.format`]: 'yyyy-MM-dd',
-          // Nothing older than the retention exists; NOW is today (UTC) as Firehose's prefix is.
-          [`projection.${HISTORY_PARTITION}.range`]: `NOW-${retentionDays}DAYS,NOW`,
-          [`projection.${HISTORY_PARTITION}.interval`]: '1',
-          [`projection.${HISTORY_PARTITION}.interval.unit`]: 'DAYS',
-          'storage.location.template': `${location}${HISTORY_PARTITION}=\${${HISTORY_PARTITION}}/`,
-        },
-        partitionKeys: [
-          { name: HISTORY_PARTITION, type: 'string', comment: 'UTC day the row was recorded, YYYY-MM-DD' },
-        ],
-        storageDescriptor: {
-          location,
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            parameters: { 'serialization.format': '1' },
-          },
-          columns: HISTORY_COLUMNS.map((column) => ({
-            name: column.name,
-            type: column.type,
-            comment: column.comment,
-          })),
-        },
-      },
-    });
-    table.node.addDependency(database);
-    return table;
-  }
-
-  private createDeliveryStream(table: glue.CfnTable, props: StatusHistoryProps): firehose.CfnDeliveryStream {
-    const logGroup = new logs.LogGroup(this, 'DeliveryLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    const logStream = new logs.LogStream(this, 'DeliveryLogStream', {
-      logGroup,
-      removalPolicy: props.removalPolicy,
-    });
-
-    // Firehose's documented permissions for an S3 destination with a Lambda processor and record format
-    // conversion, and no more: it writes objects, never deletes them.
-    const role = new iam.Role(this, 'DeliveryRole', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'sts:ExternalId': Aws.ACCOUNT_ID } },
-      }),
-      description: 'Firehose delivery of the status history (processor, Glue schema, S3 writes)',
-    });
-    const policy = new iam.Policy(this, 'DeliveryPolicy', {
-      roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          actions: [
-            's3:AbortMultipartUpload',
-            's3:GetBucketLocation',
-            's3:GetObject',
-            's3:ListBucket',
-            's3:ListBucketMultipartUploads',
-            's3:PutObject',
-          ],
-          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-        }),
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-          resources: [this.processor.function.functionArn],
-        }),
-        new iam.PolicyStatement({
-          actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
-          resources: [this.glueArns.catalog, this.glueArns.database, this.glueArns.table],
-        }),
-        new iam.PolicyStatement({
-          actions: ['logs:PutLogEvents'],
-          resources: [
-            Stack.of(this).formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      ],
-    });
-
-    const stream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
-      deliveryStreamType: 'DirectPut',
-      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
-      extendedS3DestinationConfiguration: {
-        bucketArn: this.bucket.bucketArn,
-        roleArn: role.roleArn,
-        prefix: HISTORY_PREFIX,
-        errorOutputPrefix: HISTORY_ERROR_PREFIX,
-        bufferingHints: { intervalInSeconds: props.bufferSeconds, sizeInMBs: HISTORY_BUFFER_MIB },
-        // Parquet compresses its own pages (Snappy); the object as a whole must stay uncompressed.
-        compressionFormat: 'UNCOMPRESSED',
-        cloudWatchLoggingOptions: {
-          enabled: true,
-          logGroupName: logGroup.logGroupName,
-          logStreamName: logStream.logStreamName,
-        },
-        processingConfiguration: {
-          enabled: true,
-          processors: [
-            {
-              type: 'Lambda',
-              parameters: [
-                { parameterName: 'LambdaArn', parameterValue: this.processor.function.functionArn },
-                { parameterName: 'NumberOfRetries', parameterValue: '3' },
-                // About a thousand details (600-900 bytes each) per invocation: well inside Lambda's 6 MB payloads.
-                { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
-                { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
-              ],
-            },
-          ],
-        },
-        dataFormatConversionConfiguration: {
-          enabled: true,
-          inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
-          outputFormatConfiguration: { serializer: { parquetSerDe: { compression: 'SNAPPY' } } },
-          schemaConfiguration: {
-            catalogId: Aws.ACCOUNT_ID,
-            region: Aws.REGION,
-            databaseName: this.databaseName,
-            tableName: this.tableName,
-            roleArn: role.roleArn,
-            versionId: 'LATEST',
-          },
-        },
-      },
-    });
-    Validations.of(policy).acknowledge({
-      // cdk-nag names the finding by the bucket's logical id.
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
-      reason:
-        'Firehose writes objects under keys it makes (a dated prefix and a random name), so it needs ' +
-        'PutObject (and the multipart and read-back actions Firehose documents) on objects of this one ' +
-        'bucket; no delete is granted.',
-    });
-    // Firehose checks its role's permissions when the stream is created.
-    stream.node.addDependency(policy, table);
-    return stream;
-  }
-}
-
-function bucketBasics(removalPolicy: RemovalPolicy): s3.BucketProps {
-  return {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: false,
-    removalPolicy,
-  };
-}
-
-/** `<prefix>-history`, or a unique name of the same shape when that is longer than Athena allows (128). */
-function workGroupName(scope: Construct, prefix: string): string {
-  const name = `${prefix}-history`;
-  return name.length <= 128
-    ? name
-    : `${Names.uniqueResourceName(scope, { maxLength: 120, separator: '-' })}-history`;
 }

@@ -46,7 +46,7 @@ export interface AthenaReportOptions {
 export async function computeAthenaHistoryReport(
   athena: AthenaQueries,
   history: AthenaHistory,
-  window: { since: string; until: string },
+  window: HistoryReport['window'],
   options: AthenaReportOptions = {},
 ): Promise<HistoryReport> {
   const source = `"${history.database}"."${history.table}"`;

@@ -19,7 +19,7 @@ export class HistoryDirError extends Error {}
 
 export async function computeHistoryReport(
   dir: string,
-  window: { since: string; until: string },
+  window: HistoryReport['window'],
 ): Promise<HistoryReport> {
   if (!existsSync(dir)) throw new HistoryDirError(`no history folder at ${dir}`);
   const instance = await DuckDBInstance.create(':memory:');

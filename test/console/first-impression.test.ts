@@ -4,7 +4,7 @@
  * the first message (and the command it shows works), loads without a failed request or a console
  * error, and reads well on a 375 px phone.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { describeTwilioError } from '../../lambda/domain/error-codes';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
+import { CONSOLE_SCREENSHOTS, takeConsoleScreenshots } from '../../scripts/console-screenshots';
 import { launchChromium, watchedPage } from '../support/browser';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { eventually } from '../support/eventually';
@@ -262,4 +263,25 @@ it('keeps the error-code labels readable on a 375 px phone: inside the screen, w
   expect(await canvas.getAttribute('aria-label')).toContain(`30007 ${describeTwilioError(30007).message}: 4`);
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await page.context().close();
+});
+
+it('npm run screenshots:console writes the empty, populated and phone screenshots docs/console.md shows', async () => {
+  const outDir = mkdtempSync(path.join(tmpdir(), 'console-screenshots-'));
+  const files = await takeConsoleScreenshots({ outDir, dynamodbEndpoint: dynamoEndpoint() });
+  const page = readFileSync(path.join(__dirname, '..', '..', 'docs', 'console.md'), 'utf8');
+  for (const name of Object.values(CONSOLE_SCREENSHOTS)) {
+    expect(files).toContain(path.join(outDir, name));
+    // A PNG, as wide as its viewport; the committed one is where the page says.
+    const png = readFileSync(path.join(outDir, name));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(name === CONSOLE_SCREENSHOTS.phone ? 375 : 1280);
+    expect(page).toContain(`](${name})`);
+    expect(existsSync(path.join(__dirname, '..', '..', 'docs', name))).toBe(true);
+  }
+  const scripts = (
+    JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  expect(scripts['screenshots:console']).toBe('tsx scripts/console-screenshots.ts');
 });

@@ -213,6 +213,24 @@ describe('GET /history/report', () => {
     });
   });
 
+  it('answers the time series per hour or per day (the default), as asked', async () => {
+    const perHour = (await (
+      await fetch(`${server.url}/history/report?since=1d&granularity=hour`)
+    ).json()) as HistoryReport;
+    expect(perHour.window.granularity).toBe('hour');
+    const perDay = (await (await fetch(`${server.url}/history/report?since=1d`)).json()) as HistoryReport;
+    expect(perDay.window.granularity).toBe('day');
+    const buckets = (report: HistoryReport) =>
+      report.queries['delivery-rate-by-country-over-time']!.map((r) => String(r.bucket));
+    expect(buckets(perHour).length).toBeGreaterThan(0);
+    expect(buckets(perHour).every((b) => /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/.test(b))).toBe(true);
+    expect(buckets(perDay).every((b) => /^\d{4}-\d{2}-\d{2}T00:00:00Z$/.test(b))).toBe(true);
+    const messages = (report: HistoryReport) =>
+      report.queries['delivery-rate-by-country-over-time']!.reduce((n, r) => n + Number(r.messages), 0);
+    expect(messages(perHour)).toBe(3);
+    expect(messages(perDay)).toBe(3);
+  });
+
   it('answers 400 naming a bad parameter', async () => {
     for (const [query, named] of [
       ['since=yesterday', /^since must be/],
@@ -223,6 +241,7 @@ describe('GET /history/report', () => {
       ['since=2026-13-01', /^since must be/],
       ['since=2026-02-01&until=2026-02-29T00:00:00Z', /^until must be/],
       ['sinse=1d', /unknown parameter "sinse"/],
+      ['since=1d&granularity=week', /^granularity must be hour or day, got "week"/],
     ] as const) {
       const response = await fetch(`${server.url}/history/report?${query}`);
       expect(response.status).toBe(400);
@@ -299,6 +318,31 @@ describe('npm run report', () => {
     expect(stdout).toMatch(/: 3 messages/);
     expect(stdout).toMatch(/Final status \(final-status\)\nstatus\s+messages\n-+\s+-+\n(\w+\s+1\n){3}/);
     expect(stdout).toMatch(/error_code\s+messages\s+rate\n-+\s+-+\s+-+\n\s*30003\s+1\s+0\.3333/);
+    for (const title of [
+      'Delivery rate by destination country over time (delivery-rate-by-country-over-time)\nbucket  ',
+      'Delivery rate by channel over time (delivery-rate-by-channel-over-time)\nbucket  ',
+      'Error codes over time (error-codes-over-time)\nbucket  ',
+      'Time from sent to delivered over time (delivery-latency-over-time)\nbucket  ',
+    ])
+      expect(stdout).toContain(title);
+  });
+
+  it('--granularity hour: the time series per UTC hour', async () => {
+    const { code, stdout } = await runToEnd('local/report.ts', [
+      '--dir',
+      dir,
+      '--since',
+      '1d',
+      '--granularity',
+      'hour',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as HistoryReport;
+    expect(report.window.granularity).toBe('hour');
+    expect(report.queries['error-codes-over-time']).toEqual([
+      { bucket: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/), error_code: 30003, messages: 1 },
+    ]);
   });
 
   it('--json prints the report object, the same as the route', async () => {
@@ -340,6 +384,7 @@ describe('npm run report', () => {
       [['--since', 'last week'], /--since must be an ISO 8601 instant/],
       [['--since', '2026-11-20', '--until', '2026-11-19'], /--since \(2026-11-20\) must be before until/],
       [['--html'], /--html needs a value/],
+      [['--granularity', 'week'], /--granularity must be hour or day, got "week"/],
     ] as const) {
       const result = await runToEnd('local/report.ts', ['--dir', dir, ...args]);
       expect(result.code).toBe(2);

@@ -11,7 +11,9 @@ import {
   NAMED_HISTORY_QUERIES,
   OUTCOME_CODES,
   historyQuerySql,
+  reportWindowOf,
   type HistoryDialect,
+  type HistoryGranularity,
   type HistoryWindow,
 } from '../../lambda/domain/history/queries';
 import { HISTORY_COLUMNS, historyRowOf, type HistoryRow } from '../../lambda/domain/history/row';
@@ -420,5 +422,120 @@ describe('what the figures mean', () => {
       },
       { messaging_service_sid: null, messages: 1, delivered: 1, failed: 0, not_final: 0, delivery_rate: 1 },
     ]);
+  });
+});
+
+describe('the time series (the -over-time queries)', () => {
+  const OVER_TIME = NAMED_HISTORY_QUERIES.map((q) => q.name).filter((n) => n.endsWith('-over-time'));
+
+  it('cover the rates by country, sender, Messaging Service, channel and tag, error codes and latency', () => {
+    expect(OVER_TIME).toEqual([
+      'delivery-rate-by-country-over-time',
+      'delivery-rate-by-sender-over-time',
+      'delivery-rate-by-messaging-service-over-time',
+      'delivery-rate-by-channel-over-time',
+      'delivery-rate-by-tag-over-time',
+      'error-codes-over-time',
+      'delivery-latency-over-time',
+    ]);
+  });
+
+  it('Athena text: buckets of whole UTC hours or days as epoch-ms arithmetic, the start as text', () => {
+    const hour = historyQuerySql('delivery-rate-by-country-over-time', 'athena', '"db"."history"', {
+      ...WINDOW,
+      granularity: 'hour',
+    });
+    expect(hour).toContain(
+      'CAST(floor(min(coalesce(status_at_ms, recorded_at_ms)) / 3600000e0) AS bigint) AS bucket_number',
+    );
+    expect(hour).toContain(
+      "SELECT date_format(from_unixtime(bucket_number * 3600000 / 1000e0), '%Y-%m-%dT%H:%i:%sZ') AS bucket, to_country,",
+    );
+    expect(hour).toContain('GROUP BY bucket_number, to_country');
+    // The default is a day, what the saved Athena queries (30 days) use.
+    const day = historyQuerySql('delivery-rate-by-country-over-time', 'athena', '"db"."history"', {
+      lastDays: 30,
+    });
+    expect(day).toContain('/ 86400000e0) AS bigint) AS bucket_number');
+    expect(day).not.toContain('3600000e0');
+    expect(
+      historyQuerySql('delivery-latency-over-time', 'athena', 't', { ...WINDOW, granularity: 'hour' }),
+    ).toContain('GROUP BY CAST(floor(sent_ms / 3600000e0) AS bigint)');
+    expect(historyQuerySql('delivery-rate-by-tag-over-time', 'athena', 't', WINDOW)).toContain(
+      'SELECT message_sid, status_rank, coalesce(status_at_ms, recorded_at_ms) AS row_ms, t.tag_key, t.tag_value FROM w CROSS JOIN UNNEST(w.tags) AS t(tag_key, tag_value)',
+    );
+    for (const name of OVER_TIME)
+      for (const granularity of ['hour', 'day'] as const) {
+        const athena = historyQuerySql(name, 'athena', 't', { ...WINDOW, granularity });
+        expect(athenaToDuckdbForms(athena)).toBe(
+          historyQuerySql(name, 'duckdb', 't', { ...WINDOW, granularity }),
+        );
+        // Every ratio divides doubles (Athena truncates bigint / bigint).
+        if (athena.includes('delivery_rate')) expect(athena).toContain('AS double) / count(*)');
+      }
+  });
+
+  it("the channel: the callbacks' ChannelPrefix, else mms for an MM SID, else sms", async () => {
+    expect(historyQuerySql('delivery-rate-by-channel-over-time', 'athena', 't', WINDOW)).toContain(
+      "CASE WHEN max(channel_prefix) IS NOT NULL THEN lower(max(channel_prefix)) WHEN message_sid LIKE 'MM%' THEN 'mms' ELSE 'sms' END AS channel",
+    );
+    const source = await tableOf([
+      row('SM1', 'queued', T0),
+      row('SM1', 'delivered', T0 + 1, { channel_prefix: 'whatsapp' }), // the send has no prefix, the callback has
+      row('MM2', 'delivered', T0),
+      row('SM3', 'failed', T0, { error_code: 30007 }),
+      row('SM4', 'delivered', T0, { channel_prefix: 'rcs' }),
+    ]);
+    const rows = await run('delivery-rate-by-channel-over-time', source, { ...WINDOW, granularity: 'hour' });
+    expect(rows.map((r) => [r.bucket, r.channel, r.messages, r.delivered, r.failed])).toEqual([
+      ['2026-11-20T10:00:00Z', 'mms', 1, 1, 0],
+      ['2026-11-20T10:00:00Z', 'rcs', 1, 1, 0],
+      ['2026-11-20T10:00:00Z', 'sms', 1, 0, 1],
+      ['2026-11-20T10:00:00Z', 'whatsapp', 1, 1, 0],
+    ]);
+  });
+
+  it('a message counts in the bucket of its first row in the window, by how it ended', async () => {
+    const source = await tableOf([
+      row('SM1', 'queued', T0 + 3_599_000), // 10:59:59
+      row('SM1', 'delivered', T0 + 3_601_000, { to_country: '44' }), // 11:00:01, the same message
+      row('SM2', 'sent', T0 + 3_600_000, { to_country: '44' }),
+    ]);
+    const rows = await run('delivery-rate-by-country-over-time', source, { ...WINDOW, granularity: 'hour' });
+    expect(rows).toEqual([
+      {
+        bucket: '2026-11-20T10:00:00Z',
+        to_country: '44',
+        messages: 1,
+        delivered: 1,
+        failed: 0,
+        not_final: 0,
+        delivery_rate: 1,
+      },
+      {
+        bucket: '2026-11-20T11:00:00Z',
+        to_country: '44',
+        messages: 1,
+        delivered: 0,
+        failed: 0,
+        not_final: 1,
+        delivery_rate: 0,
+      },
+    ]);
+  });
+
+  it('refuses a granularity that is not hour or day, naming it', () => {
+    expect(() =>
+      historyQuerySql('summary', 'duckdb', 't', { ...WINDOW, granularity: 'week' as HistoryGranularity }),
+    ).toThrow(new HistoryQueryError('granularity must be hour or day, got "week"'));
+    expect(() => reportWindowOf({ granularity: 'minute' }, T0)).toThrow(
+      'granularity must be hour or day, got "minute"',
+    );
+    expect(reportWindowOf({ since: '1d' }, T0)).toEqual({
+      since: '2026-11-19T10:00:00.000Z',
+      until: '2026-11-20T10:00:00.000Z',
+      granularity: 'day',
+    });
+    expect(reportWindowOf({ since: '1d', granularity: 'hour' }, T0).granularity).toBe('hour');
   });
 });

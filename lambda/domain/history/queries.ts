@@ -31,8 +31,21 @@ import { FAILURE_STATUSES, KNOWN_STATUSES, isFinal, rankOf } from '../lifecycle'
 import { HISTORY_PARTITION } from './columns';
 
 export type HistoryDialect = 'athena' | 'duckdb';
-/** The rows whose status time falls in [since, until) (ISO instants), or in the last n days up to now. */
-export type HistoryWindow = { since: string; until: string } | { lastDays: number };
+/**
+ * The buckets of the time series (the `-over-time` queries): UTC hours or UTC days. Other queries
+ * ignore it. Default: `day`, what the saved Athena queries (30 days) use.
+ */
+export type HistoryGranularity = 'hour' | 'day';
+export const HISTORY_GRANULARITIES: readonly HistoryGranularity[] = ['hour', 'day'];
+export const DEFAULT_GRANULARITY: HistoryGranularity = 'day';
+const BUCKET_MS: Readonly<Record<HistoryGranularity, number>> = { hour: 3_600_000, day: 86_400_000 };
+/**
+ * The rows whose status time falls in [since, until) (ISO instants), or in the last n days up to now;
+ * the time series in buckets of `granularity`.
+ */
+export type HistoryWindow = ({ since: string; until: string } | { lastDays: number }) & {
+  granularity?: HistoryGranularity;
+};
 
 export interface NamedHistoryQuery {
   name: string;
@@ -97,8 +110,8 @@ const DELIVERED_FROM = lowestRankWith(2);
 const FAILED_FROM = lowestRankWith(1);
 
 interface QueryDefinition extends NamedHistoryQuery {
-  /** The SELECT after `WITH w AS (the window's rows)`, in terms of the dialect. */
-  body(d: Dialect): string;
+  /** The SELECT after `WITH w AS (the window's rows)`, in terms of the dialect and the bucket (ms). */
+  body(d: Dialect, bucketMs: number): string;
 }
 
 /** Messages, and how many ended delivered / failed / neither, per group of per-message rows with `top_rank`. */
@@ -121,6 +134,39 @@ SELECT ${columns.join(', ')}, ${OUTCOMES}
 FROM m
 GROUP BY ${columns.join(', ')}
 ORDER BY messages DESC, ${columns.join(', ')}`;
+
+/** The bucket (a whole number: epoch ms / bucket length, floored) of an epoch-ms expression. */
+const bucketOf = (ms: string, bucketMs: number) => `CAST(floor(${ms} / ${bucketMs}e0) AS bigint)`;
+
+/**
+ * A message's channel, from its rows: the callback's `ChannelPrefix` (whatsapp, rcs, messenger, ...)
+ * when any row has one, else `mms` for a SID starting `MM` (Twilio's prefix for a message with media),
+ * else `sms`. An aggregate per message (its SID is the group's key).
+ */
+const CHANNEL_OF_MESSAGE = `CASE WHEN max(channel_prefix) IS NOT NULL THEN lower(max(channel_prefix)) WHEN message_sid LIKE 'MM%' THEN 'mms' ELSE 'sms' END`;
+
+/**
+ * Per bucket and per value of `columns` (name -> per-message aggregate), the messages first seen in
+ * that bucket (their earliest row in the window: sent, or queued), by how they ended. A message counts
+ * in one bucket only, so a bucket's rate is that of the messages sent in it.
+ */
+const breakdownOverTime = (
+  d: Dialect,
+  bucketMs: number,
+  columns: ReadonlyArray<readonly [name: string, perMessage: string]>,
+) => {
+  const names = columns.map(([name]) => name).join(', ');
+  return `WITH m AS (
+  SELECT message_sid, max(status_rank) AS top_rank, ${bucketOf(`min(${ROW_TIME})`, bucketMs)} AS bucket_number,
+    ${columns.map(([name, perMessage]) => `${perMessage} AS ${name}`).join(', ')}
+  FROM w
+  GROUP BY message_sid
+)
+SELECT ${d.timeOfMs(`bucket_number * ${bucketMs}`)} AS bucket, ${names}, ${OUTCOMES}
+FROM m
+GROUP BY bucket_number, ${names}
+ORDER BY bucket_number, messages DESC, ${names}`;
+};
 
 const QUERIES: readonly QueryDefinition[] = [
   {
@@ -250,6 +296,96 @@ WHERE has_final = 0
 GROUP BY status
 ORDER BY messages DESC, status`,
   },
+  {
+    name: 'delivery-rate-by-country-over-time',
+    title: 'Delivery rate by destination country over time',
+    description:
+      'Per hour or day (the granularity) and per country calling code of To: messages first seen in the bucket, and how many ended delivered, failed or neither.',
+    body: (d, bucketMs) => breakdownOverTime(d, bucketMs, [['to_country', 'max(to_country)']]),
+  },
+  {
+    name: 'delivery-rate-by-sender-over-time',
+    title: 'Delivery rate by sender over time',
+    description:
+      'Per hour or day and per sender (keyed hash of From, its country calling code): messages first seen in the bucket, by how they ended.',
+    body: (d, bucketMs) =>
+      breakdownOverTime(d, bucketMs, [
+        ['from_hash', 'max(from_hash)'],
+        ['from_country', 'max(from_country)'],
+      ]),
+  },
+  {
+    name: 'delivery-rate-by-messaging-service-over-time',
+    title: 'Delivery rate by Messaging Service over time',
+    description:
+      'Per hour or day and per Messaging Service SID (null: sent from a number): messages first seen in the bucket, by how they ended.',
+    body: (d, bucketMs) =>
+      breakdownOverTime(d, bucketMs, [['messaging_service_sid', 'max(messaging_service_sid)']]),
+  },
+  {
+    name: 'delivery-rate-by-channel-over-time',
+    title: 'Delivery rate by channel over time',
+    description:
+      "Per hour or day and per channel (sms, mms, whatsapp, rcs, ...: the callbacks' ChannelPrefix, else mms for a MM... SID, else sms): messages first seen in the bucket, by how they ended.",
+    body: (d, bucketMs) => breakdownOverTime(d, bucketMs, [['channel', CHANNEL_OF_MESSAGE]]),
+  },
+  {
+    name: 'delivery-rate-by-tag-over-time',
+    title: 'Delivery rate by tag over time',
+    description:
+      'Per hour or day and per tag key and value: messages carrying it first seen in the bucket, by how they ended (a message counts once per tag).',
+    body: (d, bucketMs) => `WITH r AS (
+  ${d.tagRows(`message_sid, status_rank, ${ROW_TIME} AS row_ms`)}
+),
+m AS (
+  SELECT tag_key, tag_value, message_sid, max(status_rank) AS top_rank, ${bucketOf('min(row_ms)', bucketMs)} AS bucket_number
+  FROM r
+  GROUP BY tag_key, tag_value, message_sid
+)
+SELECT ${d.timeOfMs(`bucket_number * ${bucketMs}`)} AS bucket, tag_key, tag_value, ${OUTCOMES}
+FROM m
+GROUP BY bucket_number, tag_key, tag_value
+ORDER BY bucket_number, messages DESC, tag_key, tag_value`,
+  },
+  {
+    name: 'error-codes-over-time',
+    title: 'Error codes over time',
+    description:
+      'Per hour or day and per Twilio error code: messages that first carried it in the bucket (a message counts once per code).',
+    body: (d, bucketMs) => `WITH e AS (
+  SELECT error_code, message_sid, ${bucketOf(`min(${ROW_TIME})`, bucketMs)} AS bucket_number
+  FROM w
+  WHERE error_code IS NOT NULL
+  GROUP BY error_code, message_sid
+)
+SELECT ${d.timeOfMs(`bucket_number * ${bucketMs}`)} AS bucket, error_code, count(*) AS messages
+FROM e
+GROUP BY bucket_number, error_code
+ORDER BY bucket_number, messages DESC, error_code`,
+  },
+  {
+    name: 'delivery-latency-over-time',
+    title: 'Time from sent to delivered over time',
+    description:
+      "Per hour or day of sent: percentiles of delivered minus sent (ms), over messages with both in the window; statuses learnt by polling are left out (their time is the poll's).",
+    body: (d, bucketMs) => `WITH l AS (
+  SELECT message_sid,
+    min(CASE WHEN status = 'sent' THEN status_at_ms END) AS sent_ms,
+    min(CASE WHEN status = 'delivered' THEN status_at_ms END) AS delivered_ms
+  FROM w
+  WHERE status IN ('sent', 'delivered') AND coalesce(source, '') <> 'poll' AND status_at_ms IS NOT NULL
+  GROUP BY message_sid
+)
+SELECT ${d.timeOfMs(`${bucketOf('sent_ms', bucketMs)} * ${bucketMs}`)} AS bucket,
+  ${d.percentile('delivered_ms - sent_ms', 0.5)} AS p50_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.9)} AS p90_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.99)} AS p99_ms,
+  count(*) AS messages
+FROM l
+WHERE sent_ms IS NOT NULL AND delivered_ms IS NOT NULL
+GROUP BY ${bucketOf('sent_ms', bucketMs)}
+ORDER BY ${bucketOf('sent_ms', bucketMs)}`,
+  },
 ];
 
 export const NAMED_HISTORY_QUERIES: readonly NamedHistoryQuery[] = QUERIES.map(
@@ -276,8 +412,13 @@ export function historyQuerySql(
   }
   const d = DIALECTS[dialect];
   if (!d) throw new HistoryQueryError(`unknown SQL dialect "${String(dialect)}": athena or duckdb`);
+  const granularity = window.granularity ?? DEFAULT_GRANULARITY;
+  if (!HISTORY_GRANULARITIES.includes(granularity))
+    throw new HistoryQueryError(
+      `granularity must be ${HISTORY_GRANULARITIES.join(' or ')}, got "${String(granularity)}"`,
+    );
   const bounds = windowBounds(window, d);
-  const body = query.body(d);
+  const body = query.body(d, BUCKET_MS[granularity]);
   // The window's rows first; a query with a WITH of its own continues the same WITH.
   const rest = body.startsWith('WITH ') ? `,\n${body.slice('WITH '.length)}` : `\n${body}`;
   return `WITH w AS (
@@ -289,14 +430,27 @@ export function historyQuerySql(
 )${rest}`;
 }
 
+/** The window of a report: [since, until) as ISO instants, and the buckets of its time series. */
+export interface ReportWindow {
+  since: string;
+  until: string;
+  granularity: HistoryGranularity;
+}
+
 /**
  * The window a report asks for, as instants: `since` an ISO instant, a UTC day or `Nd` (the last N days
- * before `until`; default 7d), `until` an ISO instant or day (default now). Errors name the parameter.
+ * before `until`; default 7d), `until` an ISO instant or day (default now), `granularity` hour or day
+ * (default day). Errors name the parameter.
  */
 export function reportWindowOf(
-  input: { since?: string; until?: string },
+  input: { since?: string; until?: string; granularity?: string },
   nowMs: number,
-): { since: string; until: string } {
+): ReportWindow {
+  const granularity = input.granularity ?? DEFAULT_GRANULARITY;
+  if (!HISTORY_GRANULARITIES.includes(granularity as HistoryGranularity))
+    throw new HistoryQueryError(
+      `granularity must be ${HISTORY_GRANULARITIES.join(' or ')}, got "${granularity}"`,
+    );
   const until = input.until === undefined ? nowMs : instantMs(input.until, 'until');
   const since = input.since ?? '7d';
   const days = /^(\d+)d$/.exec(since);
@@ -311,7 +465,11 @@ export function reportWindowOf(
   }
   if (sinceMs >= until)
     throw new HistoryQueryError(`since (${since}) must be before until (${new Date(until).toISOString()})`);
-  return { since: new Date(sinceMs).toISOString(), until: new Date(until).toISOString() };
+  return {
+    since: new Date(sinceMs).toISOString(),
+    until: new Date(until).toISOString(),
+    granularity: granularity as HistoryGranularity,
+  };
 }
 
 /**
@@ -351,4 +509,47 @@ function instantMs(value: string, name: string, alsoAccepted = ''): number {
       `${name} must be an ISO 8601 instant such as 2026-01-02T00:00:00Z (or a UTC day, 2026-01-02${alsoAccepted}), got "${value}"`,
     );
   return ms;
+}
+
+/**
+ * The `anomaly-cells` query (lambda/domain/history/anomaly.ts judges its rows): per bucket of
+ * `bucketMs` (the bucket of each message's first row) and per destination country, sender (hash of
+ * From), channel and error code, the final messages: delivered, failed. Only combinations that occur
+ * are rows, so there are at most as many rows as final messages. `bucket_ms` is the bucket's start,
+ * epoch ms: the same arithmetic in both engines.
+ */
+export function anomalyCellsSql(
+  dialect: HistoryDialect,
+  source: string,
+  window: { since: string; until: string },
+  bucketMs: number,
+): string {
+  if (!Number.isInteger(bucketMs) || bucketMs < 60_000 || bucketMs > DAY_MS)
+    throw new HistoryQueryError(
+      `the anomaly bucket must be whole ms from 1 minute to 1 day, got ${bucketMs}`,
+    );
+  const d = DIALECTS[dialect];
+  if (!d) throw new HistoryQueryError(`unknown SQL dialect "${String(dialect)}": athena or duckdb`);
+  const bounds = windowBounds(window, d);
+  return `WITH w AS (
+  SELECT *
+  FROM ${source}
+  WHERE ${HISTORY_PARTITION} >= ${bounds.sinceDay}
+    AND ${ROW_TIME} >= ${bounds.sinceMs}
+    AND ${ROW_TIME} < ${bounds.untilMs}
+),
+m AS (
+  SELECT message_sid, max(status_rank) AS top_rank, ${bucketOf(`min(${ROW_TIME})`, bucketMs)} AS bucket_number,
+    max(to_country) AS to_country, max(from_hash) AS from_hash, ${CHANNEL_OF_MESSAGE} AS channel,
+    max(error_code) AS error_code
+  FROM w
+  GROUP BY message_sid
+)
+SELECT bucket_number * ${bucketMs} AS bucket_ms, to_country, from_hash, channel, error_code,
+  sum(CASE WHEN top_rank >= ${DELIVERED_FROM} THEN 1 ELSE 0 END) AS delivered,
+  sum(CASE WHEN top_rank < ${DELIVERED_FROM} THEN 1 ELSE 0 END) AS failed
+FROM m
+WHERE top_rank >= ${FAILED_FROM}
+GROUP BY bucket_number, to_country, from_hash, channel, error_code
+ORDER BY bucket_number, to_country, from_hash, channel, error_code`;
 }

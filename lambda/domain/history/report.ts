@@ -3,8 +3,11 @@
  * `npm start` serves it (the console draws its charts from it), and a deployed stack's Athena named
  * queries compute the same figures. The window is the rows whose status time falls in [since, until).
  */
+import { DEFAULT_GRANULARITY } from './queries';
+
 export interface HistoryReport {
-  window: { since: string; until: string };
+  /** The window; `granularity` (hour or day) is the bucket of the `-over-time` queries' rows. */
+  window: { since: string; until: string; granularity?: 'hour' | 'day' };
   /** Distinct messages with at least one status-change row in the window. */
   messages: number;
   /** Status -> messages whose highest-rank row in the window has it (non-final statuses included). */
@@ -31,7 +34,7 @@ export type HistoryQueryRows = Array<Record<string, HistoryQueryValue>>;
  * give the figures; every query's rows are kept under its name.
  */
 export function historyReportOf(
-  window: { since: string; until: string },
+  window: HistoryReport['window'],
   queries: Record<string, HistoryQueryRows>,
 ): HistoryReport {
   const rows = (name: string) => queries[name] ?? [];
@@ -47,7 +50,7 @@ export function historyReportOf(
     funnel.set(day, statuses);
   }
   return {
-    window,
+    window: { ...window, granularity: window.granularity ?? DEFAULT_GRANULARITY },
     messages: count(rows('summary')[0]?.messages),
     finalStatus: Object.fromEntries(rows('final-status').map((r) => [String(r.status), count(r.messages)])),
     errorCodes: Object.fromEntries(

@@ -1,0 +1,270 @@
+/**
+ * Delivery anomalies: a segment (destination country, sender, channel, error code) whose delivery rate
+ * falls, or whose share of failures with one error code rises, well outside its own recent baseline.
+ * Pure: the caller runs the `anomaly-cells` query (queries.ts, the same SQL on Athena and DuckDB) and
+ * hands its rows here; what comes back are the `Delivery Anomaly` events to put on the bus.
+ *
+ * - Buckets: messages are counted in the bucket of their first row (sent, or queued), by how they
+ *   ended; only final messages count (delivered vs failed), so messages still in flight bias nothing.
+ * - Baseline: the pooled rate of the same segment over the previous `baselineBuckets` buckets (the
+ *   segment's delivered / final messages across them all, not a mean of rates).
+ * - Observed: the bucket evaluated. It is anomalous when it has at least `minSample` final messages,
+ *   the baseline at least `minBaselineSample`, the rate moved by at least `minChange` (absolute), and the
+ *   Wilson score interval of the observed rate at `z` lies wholly beyond the baseline (upper bound below
+ *   it for a delivery rate, lower bound above it for a failure share). Wilson, not the normal
+ *   approximation: rates here sit near 0 and 1, where the latter breaks down.
+ * - Explaining away: one carrier filtering a country also lowers the rate of every channel and sender
+ *   that sends there, and raises its error code's share. Anomalous "where" segments (country, then
+ *   sender, then channel) are taken in order of excess failures (sample x drop); each one taken sets its
+ *   messages aside, in the bucket and the baseline, and the others are judged again without them. Error
+ *   codes are judged last, on what is left: a code only alerts when no segment explains it.
+ * - Episodes: one alert per segment per episode. The last `replayBuckets` buckets are replayed in
+ *   order; an episode opens at the first anomalous bucket and closes at a bucket where the segment has
+ *   enough messages and is not anomalous. Only episodes opening at the bucket evaluated alert, so the
+ *   check keeps no state between runs (a Lambda on a schedule, or the local runtime) and evaluating a
+ *   bucket twice alerts twice at most: the event's `anomalyId` is the same both times, to dedupe on.
+ */
+
+export const ANOMALY_DETAIL_TYPE = 'Delivery Anomaly';
+
+export type AnomalyDimension = 'country' | 'sender' | 'channel' | 'error_code';
+
+/** One row of the `anomaly-cells` query: final messages of one bucket and one combination of values. */
+export interface AnomalyCell {
+  /** The bucket's start, epoch ms. */
+  bucketMs: number;
+  country: string | null;
+  sender: string | null;
+  channel: string | null;
+  errorCode: number | null;
+  delivered: number;
+  failed: number;
+}
+
+export interface AnomalySettings {
+  bucketMs: number;
+  baselineBuckets: number;
+  replayBuckets: number;
+  minSample: number;
+  minBaselineSample: number;
+  z: number;
+  minChange: number;
+}
+
+export const DEFAULT_ANOMALY_SETTINGS: AnomalySettings = {
+  bucketMs: 15 * 60_000,
+  baselineBuckets: 24,
+  replayBuckets: 8,
+  minSample: 50,
+  minBaselineSample: 200,
+  z: 4,
+  minChange: 0.1,
+};
+
+/** The `detail` of a `Delivery Anomaly` event. */
+export interface DeliveryAnomalyDetail {
+  /** `{dimension}={value}@{bucket start}`: the same however often the bucket is checked. */
+  anomalyId: string;
+  segment: { dimension: AnomalyDimension; value: string };
+  /** `delivery_rate` fell (country, sender, channel), or `failure_share` of the error code rose. */
+  metric: 'delivery_rate' | 'failure_share';
+  bucket: { start: string; end: string };
+  baseline: { value: number; sample: number; buckets: number };
+  observed: { value: number; sample: number; delivered: number; failed: number; bound: number };
+}
+
+const WHERE: readonly AnomalyDimension[] = ['country', 'sender', 'channel'];
+
+interface Judged {
+  dimension: AnomalyDimension;
+  value: string;
+  anomalous: boolean;
+  enough: boolean;
+  excess: number;
+  detail: Omit<DeliveryAnomalyDetail, 'anomalyId' | 'bucket'>;
+}
+
+/** The anomalies whose episode opens at the bucket starting `bucketMs`, from cells covering its baseline too. */
+export function deliveryAnomalies(
+  cells: readonly AnomalyCell[],
+  bucketMs: number,
+  settings: AnomalySettings = DEFAULT_ANOMALY_SETTINGS,
+): DeliveryAnomalyDetail[] {
+  const open = new Set<string>();
+  let alerts: DeliveryAnomalyDetail[] = [];
+  for (let i = settings.replayBuckets; i >= 0; i--) {
+    const at = bucketMs - i * settings.bucketMs;
+    const { anomalies, cleared } = judgeBucket(cells, at, settings);
+    for (const key of cleared) open.delete(key);
+    alerts = [];
+    for (const a of anomalies) {
+      const key = `${a.dimension}=${a.value}`;
+      if (open.has(key)) continue;
+      open.add(key);
+      alerts.push({
+        anomalyId: `${key}@${new Date(at).toISOString()}`,
+        ...a.detail,
+        bucket: { start: new Date(at).toISOString(), end: new Date(at + settings.bucketMs).toISOString() },
+      });
+    }
+  }
+  return alerts;
+}
+
+/** The anomalous segments of one bucket (after explaining away), and the segments clearly back to normal. */
+function judgeBucket(
+  cells: readonly AnomalyCell[],
+  at: number,
+  s: AnomalySettings,
+): { anomalies: Judged[]; cleared: string[] } {
+  const from = at - s.baselineBuckets * s.bucketMs;
+  let current = cells.filter((c) => c.bucketMs === at);
+  let baseline = cells.filter((c) => c.bucketMs >= from && c.bucketMs < at);
+  const aside = peerOutliers(current, s);
+  const cleared = new Set<string>();
+  for (const dimension of [...WHERE, 'error_code'] as const)
+    for (const j of judgeAll(dimension, current, baseline, aside, s))
+      if (j.enough && !j.anomalous) cleared.add(`${j.dimension}=${j.value}`);
+  const anomalies: Judged[] = [];
+  for (const dimensions of [WHERE, ['error_code'] as const]) {
+    for (;;) {
+      const worst = dimensions
+        .flatMap((d) => judgeAll(d, current, baseline, aside, s))
+        .filter((j) => j.anomalous)
+        .sort((a, b) => b.excess - a.excess)[0];
+      if (!worst) break;
+      anomalies.push(worst);
+      const other = (c: AnomalyCell) => valueOf(c, worst.dimension) !== worst.value;
+      current = current.filter(other);
+      baseline = baseline.filter(other);
+    }
+  }
+  return { anomalies, cleared: [...cleared] };
+}
+
+type Segment = { dimension: AnomalyDimension; value: string };
+
+/**
+ * The "where" segments failing far worse than the rest of the same bucket (the same test as against a
+ * baseline, with the rest's rate as the baseline), worst first. Their messages are set aside when any
+ * other segment is judged: a country filtered for longer than the baseline reaches back is the new
+ * normal for itself, but must not make every channel and sender that sends there look anomalous.
+ */
+function peerOutliers(current: readonly AnomalyCell[], s: AnomalySettings): Segment[] {
+  const aside: Segment[] = [];
+  let left = [...current];
+  for (;;) {
+    let worst: { segment: Segment; excess: number } | undefined;
+    for (const dimension of WHERE)
+      for (const value of new Set(left.map((c) => valueOf(c, dimension)))) {
+        if (value === null) continue;
+        const mine = left.filter((c) => valueOf(c, dimension) === value);
+        const rest = left.filter((c) => valueOf(c, dimension) !== value);
+        const d = mine.reduce((n, c) => n + c.delivered, 0);
+        const n = mine.reduce((k, c) => k + c.delivered + c.failed, 0);
+        const nRest = rest.reduce((k, c) => k + c.delivered + c.failed, 0);
+        // No minimum sample of its own: setting aside alerts nobody, and Wilson's bound widens as n shrinks.
+        if (n === 0 || nRest < s.minSample) continue;
+        const pRest = rest.reduce((k, c) => k + c.delivered, 0) / nRest;
+        const p = d / n;
+        if (pRest - p < s.minChange || wilson(d, n, s.z).high >= pRest) continue;
+        const excess = n * (pRest - p);
+        if (!worst || excess > worst.excess) worst = { segment: { dimension, value }, excess };
+      }
+    if (!worst) return aside;
+    const { segment } = worst;
+    aside.push(segment);
+    left = left.filter((c) => valueOf(c, segment.dimension) !== segment.value);
+  }
+}
+
+function valueOf(cell: AnomalyCell, dimension: AnomalyDimension): string | null {
+  if (dimension === 'error_code') return cell.errorCode === null ? null : String(cell.errorCode);
+  return cell[dimension];
+}
+
+function judgeAll(
+  dimension: AnomalyDimension,
+  current: readonly AnomalyCell[],
+  baseline: readonly AnomalyCell[],
+  aside: readonly Segment[],
+  s: AnomalySettings,
+): Judged[] {
+  const values = new Set(current.map((c) => valueOf(c, dimension)).filter((v) => v !== null));
+  return [...values].map((value) => {
+    // Every segment set aside but this one itself.
+    const others = aside.filter((a) => a.dimension !== dimension || a.value !== value);
+    const keep = (c: AnomalyCell) => !others.some((a) => valueOf(c, a.dimension) === a.value);
+    return judge(dimension, value!, current.filter(keep), baseline.filter(keep), s);
+  });
+}
+
+function judge(
+  dimension: AnomalyDimension,
+  value: string,
+  current: readonly AnomalyCell[],
+  baseline: readonly AnomalyCell[],
+  s: AnomalySettings,
+): Judged {
+  const sum = (cells: readonly AnomalyCell[], pick: (c: AnomalyCell) => number) =>
+    cells.reduce((n, c) => n + pick(c), 0);
+  const inSegment = (c: AnomalyCell) => valueOf(c, dimension) === value;
+  if (dimension === 'error_code') {
+    // The share of all final messages that failed with this code.
+    const hits = (c: AnomalyCell) => (inSegment(c) ? c.failed : 0);
+    const n = sum(current, (c) => c.delivered + c.failed);
+    const k = sum(current, hits);
+    const n0 = sum(baseline, (c) => c.delivered + c.failed);
+    const q0 = n0 === 0 ? 0 : sum(baseline, hits) / n0;
+    const q = n === 0 ? 0 : k / n;
+    const bound = wilson(k, n, s.z).low;
+    const enough = n >= s.minSample && n0 >= s.minBaselineSample;
+    return {
+      dimension,
+      value,
+      enough,
+      anomalous: enough && q - q0 >= s.minChange && bound > q0,
+      excess: n * (q - q0),
+      detail: {
+        segment: { dimension, value },
+        metric: 'failure_share',
+        baseline: { value: round(q0), sample: n0, buckets: s.baselineBuckets },
+        observed: { value: round(q), sample: n, delivered: n - k, failed: k, bound: round(bound) },
+      },
+    };
+  }
+  const mine = current.filter(inSegment);
+  const before = baseline.filter(inSegment);
+  const d = sum(mine, (c) => c.delivered);
+  const n = sum(mine, (c) => c.delivered + c.failed);
+  const n0 = sum(before, (c) => c.delivered + c.failed);
+  const p0 = n0 === 0 ? 0 : sum(before, (c) => c.delivered) / n0;
+  const p = n === 0 ? 0 : d / n;
+  const bound = wilson(d, n, s.z).high;
+  const enough = n >= s.minSample && n0 >= s.minBaselineSample;
+  return {
+    dimension,
+    value,
+    enough,
+    anomalous: enough && p0 - p >= s.minChange && bound < p0,
+    excess: n * (p0 - p),
+    detail: {
+      segment: { dimension, value },
+      metric: 'delivery_rate',
+      baseline: { value: round(p0), sample: n0, buckets: s.baselineBuckets },
+      observed: { value: round(p), sample: n, delivered: d, failed: n - d, bound: round(bound) },
+    },
+  };
+}
+
+/** The Wilson score interval of k successes in n at `z` standard deviations. */
+export function wilson(k: number, n: number, z: number): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
