@@ -5,6 +5,7 @@
 import type { StatusChangeDetail } from '../../lambda/domain/status-event';
 import { statusChange } from './history';
 import type { SimulatorOptions } from '../../local/twilio-simulator';
+import { mulberry32 } from '../../local/twilio-simulator/prng';
 
 export const STORM_SIMULATOR: SimulatorOptions = {
   seed: 20261130,
@@ -86,7 +87,7 @@ export interface HistoryStorm {
  * part-way through. Deterministic for a seed.
  */
 export function historyStorm(options: HistoryStormOptions): HistoryStorm {
-  const random = seeded(options.seed ?? 20261207);
+  const random = mulberry32(options.seed ?? 20261207);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const messages: StormMessage[] = [];
   const details: StatusChangeDetail[] = [];
@@ -181,16 +182,4 @@ export function historyStorm(options: HistoryStormOptions): HistoryStorm {
     [details[i], details[j]] = [details[j]!, details[i]!];
   }
   return { messages, details };
-}
-
-/** mulberry32: a small seeded generator, so a storm is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
