@@ -168,6 +168,24 @@ GROUP BY bucket_number, ${names}
 ORDER BY bucket_number, messages DESC, ${names}`;
 };
 
+/**
+ * Per message, its first `sent` and `delivered` times in the window; statuses learnt by polling are left
+ * out (their time is the poll's). The latency queries read `l`.
+ */
+const SENT_AND_DELIVERED = `WITH l AS (
+  SELECT message_sid,
+    min(CASE WHEN status = 'sent' THEN status_at_ms END) AS sent_ms,
+    min(CASE WHEN status = 'delivered' THEN status_at_ms END) AS delivered_ms
+  FROM w
+  WHERE status IN ('sent', 'delivered') AND coalesce(source, '') <> 'poll' AND status_at_ms IS NOT NULL
+  GROUP BY message_sid
+)`;
+
+/** p50 / p90 / p99 of delivered minus sent over `l`, each followed by a comma. */
+const sentToDeliveredPercentiles = (d: Dialect) => `${d.percentile('delivered_ms - sent_ms', 0.5)} AS p50_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.9)} AS p90_ms,
+  ${d.percentile('delivered_ms - sent_ms', 0.99)} AS p99_ms,`;
+
 const QUERIES: readonly QueryDefinition[] = [
   {
     name: 'summary',
@@ -263,17 +281,8 @@ ORDER BY messages DESC, tag_key, tag_value`,
     title: 'Time from sent to delivered',
     description:
       "Percentiles of delivered minus sent (ms), over messages with both in the window; statuses learnt by polling are left out (their time is the poll's).",
-    body: (d) => `WITH l AS (
-  SELECT message_sid,
-    min(CASE WHEN status = 'sent' THEN status_at_ms END) AS sent_ms,
-    min(CASE WHEN status = 'delivered' THEN status_at_ms END) AS delivered_ms
-  FROM w
-  WHERE status IN ('sent', 'delivered') AND coalesce(source, '') <> 'poll' AND status_at_ms IS NOT NULL
-  GROUP BY message_sid
-)
-SELECT ${d.percentile('delivered_ms - sent_ms', 0.5)} AS p50_ms,
-  ${d.percentile('delivered_ms - sent_ms', 0.9)} AS p90_ms,
-  ${d.percentile('delivered_ms - sent_ms', 0.99)} AS p99_ms,
+    body: (d) => `${SENT_AND_DELIVERED}
+SELECT ${sentToDeliveredPercentiles(d)}
   count(*) AS messages
 FROM l
 WHERE sent_ms IS NOT NULL AND delivered_ms IS NOT NULL`,
@@ -368,18 +377,9 @@ ORDER BY bucket_number, messages DESC, error_code`,
     title: 'Time from sent to delivered over time',
     description:
       "Per hour or day of sent: percentiles of delivered minus sent (ms), over messages with both in the window; statuses learnt by polling are left out (their time is the poll's).",
-    body: (d, bucketMs) => `WITH l AS (
-  SELECT message_sid,
-    min(CASE WHEN status = 'sent' THEN status_at_ms END) AS sent_ms,
-    min(CASE WHEN status = 'delivered' THEN status_at_ms END) AS delivered_ms
-  FROM w
-  WHERE status IN ('sent', 'delivered') AND coalesce(source, '') <> 'poll' AND status_at_ms IS NOT NULL
-  GROUP BY message_sid
-)
+    body: (d, bucketMs) => `${SENT_AND_DELIVERED}
 SELECT ${d.timeOfMs(`${bucketOf('sent_ms', bucketMs)} * ${bucketMs}`)} AS bucket,
-  ${d.percentile('delivered_ms - sent_ms', 0.5)} AS p50_ms,
-  ${d.percentile('delivered_ms - sent_ms', 0.9)} AS p90_ms,
-  ${d.percentile('delivered_ms - sent_ms', 0.99)} AS p99_ms,
+  ${sentToDeliveredPercentiles(d)}
   count(*) AS messages
 FROM l
 WHERE sent_ms IS NOT NULL AND delivered_ms IS NOT NULL
