@@ -97,7 +97,12 @@ describe('DynamoDB unreachable mid-stream', () => {
       proxy.setDown(true);
       const before = pipeline.counts.unavailable;
       const downAt = Date.now();
-      await until(() => Date.now() - downAt >= OUTAGE_MS && pipeline.counts.unavailable > before);
+      // Bounded: a cut that never meets a callback must fail the 503 expectation below, not hang the run.
+      await until(
+        () =>
+          (Date.now() - downAt >= OUTAGE_MS && pipeline.counts.unavailable > before) ||
+          Date.now() - downAt >= OUTAGE_MS * 10,
+      );
       proxy.setDown(false);
       return pipeline.counts.unavailable - before;
     })();
