@@ -10,7 +10,7 @@
  * is bounded in time, so /health answers within a few seconds whatever is down.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { jsonResponse, type HttpResponse } from '../lambda/adapters/http';
+import { jsonResponse, type HttpResponse } from '../lambda/adapters/primary/http';
 
 export type CheckResult = { status: 'ok' } | { status: 'down'; reason: string } | { status: 'off' };
 export type HealthCheck = () => CheckResult | Promise<CheckResult>;

@@ -17,7 +17,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { FAILURE_BUCKET, indexKeysOf, TIME_BUCKET } from '../lambda/domain/index-keys';
 
 export interface BackfillReport {

@@ -12,10 +12,10 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import type { ListIndexName } from '../../lambda/domain/contract';
 import type { Tags } from '../../lambda/domain/tags';
 import { ensureMessagesTable } from '../../local/dynamodb-local';

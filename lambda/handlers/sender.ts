@@ -15,17 +15,17 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
-import { MessageStore } from '../adapters/message-store';
-import { applyOptionsFromEnv } from '../adapters/config';
-import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { createTwilioMessages } from '../adapters/twilio-messages';
-import { createIdempotencyStore } from '../adapters/idempotency';
-import { createLogger } from '../adapters/logger';
-import { createSenderHandler, type SenderEvent } from '../adapters/sender-events';
-import { senderConfigFromEnv } from '../adapters/sender-config';
-import { recordSendMetrics } from '../adapters/send-metrics';
-import { sendQueueOutbox } from '../adapters/send-queue-outbox';
+import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
+import { MessageStore } from '../adapters/secondary/message-store';
+import { applyOptionsFromEnv } from '../composition/config';
+import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
+import { createTwilioMessages } from '../adapters/secondary/twilio-messages';
+import { createIdempotencyStore } from '../adapters/secondary/idempotency';
+import { createLogger } from '../adapters/secondary/logger';
+import { createSenderHandler, type SenderEvent } from '../adapters/primary/sender-events';
+import { senderConfigFromEnv } from '../composition/sender-config';
+import { recordSendMetrics } from '../adapters/primary/send-metrics';
+import { sendQueueOutbox } from '../adapters/secondary/send-queue-outbox';
 import { createSender } from '../use-cases/send';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 

@@ -3,14 +3,14 @@
  * only what the sender recorded, and one reconcile pass must bring every message to the simulator's truth.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { reconcile, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
+import { TwilioApiError, type FetchedMessage } from '../../lambda/use-cases/ports';
 import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
-import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
-import { TwilioApiError } from '../../lambda/use-cases/twilio-ports';
+import { messagesByAccount } from '../../lambda/adapters/secondary/twilio-messages';
+import { twilioMessageFetcher } from '../../lambda/adapters/secondary/twilio-message-fetcher';
 import { createTestTable, useMessageStore } from '../support/dynamodb';
 
 const HOUR = 3_600_000;

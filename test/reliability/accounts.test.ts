@@ -8,13 +8,13 @@
  * (the read counted, made to fail on demand), and the clock is the test's, so caches and the lookup
  * budget can be stepped through.
  */
-import { MessageStore } from '../../lambda/adapters/message-store';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
 import {
   createStatusCallbackHandler,
   type CallbackResult,
-} from '../../lambda/adapters/status-callback-endpoint';
-import { secretAccountTokens } from '../../lambda/adapters/account-tokens';
-import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
+} from '../../lambda/adapters/primary/status-callback-endpoint';
+import { secretAccountTokens } from '../../lambda/adapters/secondary/account-tokens';
+import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { accountShardOf } from '../../lambda/domain/accounts';
 import type { LocalServer } from '../../local/server';
 import { formBody, sign, statusParams } from '../support/callbacks';

@@ -13,10 +13,10 @@
  * carry the connection overrides in its StatusCallback (the pipeline's sender uses the bare callback URL).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { compareWithTruth } from '../../local/batch';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { LocalServer } from '../../local/server';

@@ -5,11 +5,11 @@
  * handler runs on records every DynamoDB command it sends, so "nothing scanned, nothing written" is what
  * DynamoDB was asked, not a guess; and the table is unchanged (a Scan by the test before and after).
  */
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { createListHandler } from '../../lambda/adapters/list-endpoint';
-import { MessageIndexReader } from '../../lambda/adapters/message-index-reader';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { createListHandler } from '../../lambda/adapters/primary/list-endpoint';
+import { MessageIndexReader } from '../../lambda/adapters/secondary/message-index-reader';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { createQueryHandler } from '../../lambda/adapters/primary/query-endpoint';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';
 import { startLocalServer, type LocalServer } from '../../local/server';

@@ -5,7 +5,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { createSenderHandler } from '../../lambda/adapters/sender-events';
+import { createSenderHandler } from '../../lambda/adapters/primary/sender-events';
 import type { SendResult } from '../../lambda/use-cases/send-results';
 import { useMessageStore } from '../support/dynamodb';
 import {
@@ -16,7 +16,7 @@ import {
   type RecordingProxy,
 } from './support';
 import { STORE_ENV } from '../support/lambda-env';
-import type { MessageStore } from '../../lambda/adapters/message-store';
+import type { MessageStore } from '../../lambda/adapters/secondary/message-store';
 import { deferredRecordBody } from '../../lambda/domain/deferred-record';
 
 const FROM = '+15005550006';

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
 import { ensureMessagesTable, localClient, localDocumentClient } from '../../local/dynamodb-local';
 
 export interface TestTable {

@@ -15,26 +15,23 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGES_TABLE, STORE_DEFAULTS } from '../domain/contract';
+import { MESSAGES_TABLE, STORE_DEFAULTS } from '../../domain/contract';
 import {
   applyStatusObservation,
   type ApplyOptions,
   type ApplyResult,
   type MessageWriter,
   type WriteResult,
-} from '../domain/apply-observation';
-import type { UpdatePlan } from '../domain/update-expression';
-import { toMessageRecord, type MessageRecord } from '../domain/message';
-import type { StatusObservation } from '../domain/observation';
-import type { PageCursor, PendingEntry, ReconcilerStore } from '../use-cases/reconcile';
-
-/** The store could not be reached or refused the request: callers answer 503 so Twilio retries. */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Message store unavailable: ${cause instanceof Error ? cause.name : String(cause)}`, { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
+} from '../../domain/apply-observation';
+import type { UpdatePlan } from '../../domain/update-expression';
+import { toMessageRecord, type MessageRecord } from '../../domain/message';
+import type { StatusObservation } from '../../domain/observation';
+import {
+  StoreUnavailableError,
+  type PageCursor,
+  type PendingEntry,
+  type ReconcilerStore,
+} from '../../use-cases/ports';
 
 /** Where a page of the pending index ended: DynamoDB's LastEvaluatedKey. */
 type PageKey = Record<string, AttributeValue>;

@@ -1,10 +1,10 @@
 /** The sender Lambda's two ways in (a direct invocation, the SQS send queue) around the send use case. */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DEFERRED_RECORD_KEY, deferredObservationOf, isDeferredRecord } from '../domain/deferred-record';
-import type { Log } from '../use-cases/ports';
-import type { Sender } from '../use-cases/send';
-import { isSendFailure, type SendResult } from '../use-cases/send-results';
+import { DEFERRED_RECORD_KEY, deferredObservationOf, isDeferredRecord } from '../../domain/deferred-record';
+import type { Log } from '../../use-cases/ports';
+import type { Sender } from '../../use-cases/send';
+import { isSendFailure, type SendResult } from '../../use-cases/send-results';
 
 export type SenderEvent = SQSEvent | Record<string, unknown>;
 export type SenderResponse = SendResult | SQSBatchResponse;

@@ -8,8 +8,8 @@
  * cold start.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { deferredRecordBody } from '../domain/deferred-record';
-import type { RecordOutbox } from '../use-cases/ports';
+import { deferredRecordBody } from '../../domain/deferred-record';
+import type { RecordOutbox } from '../../use-cases/ports';
 
 export function sendQueueOutbox(queueUrl: string): RecordOutbox {
   let client: SQSClient | undefined;

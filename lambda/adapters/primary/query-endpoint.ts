@@ -5,16 +5,14 @@
  * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { MessageRecord } from '../domain/message';
-import { LIST_ROUTE_PATH, SID_PATTERNS } from '../domain/contract';
+import { LIST_ROUTE_PATH, SID_PATTERNS } from '../../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
-import { StoreUnavailableError } from './message-store';
-import type { Log } from '../use-cases/ports';
+import { StoreUnavailableError, type Log, type MessageReader } from '../../use-cases/ports';
 
 const LIST_ROUTE_KEY = `GET ${LIST_ROUTE_PATH}`;
 
 export interface QueryDeps {
-  store: { get(messageSid: string): Promise<MessageRecord | undefined> };
+  store: MessageReader;
   logger: Pick<Log, 'warn' | 'error'>;
   /** GET /messages; without it that route is not served here. */
   list?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
