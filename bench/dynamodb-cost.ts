@@ -9,6 +9,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { localDocumentClient } from '../local/dynamodb-local';
 import { MessageStore } from '../lambda/adapters/secondary/message-store';
+import { recordingThrough } from '../lambda/use-cases/record-observation';
 import {
   createStatusCallbackHandler,
   type CallbackResult,
@@ -81,7 +82,7 @@ export async function runDynamoDbCostBenchmark(options: DynamoDbCostOptions): Pr
       ourTable,
       (onResult) =>
         createStatusCallbackHandler({
-          store: new MessageStore(client, ourTable),
+          store: recordingThrough(new MessageStore(client, ourTable), STORE_DEFAULTS),
           credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
           logger: silentLogger,
           onResult,

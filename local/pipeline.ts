@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createLogger } from '../lambda/adapters/secondary/logger';
 import { MessageStore } from '../lambda/adapters/secondary/message-store';
+import { recordingThrough, type RecordingStore } from '../lambda/use-cases/record-observation';
 import { createQueryHandler } from '../lambda/adapters/primary/query-endpoint';
 import {
   createStatusCallbackHandler,
@@ -111,7 +112,7 @@ export interface LocalPipeline {
   callbackUrl: string;
   tableName: string;
   dynamodbEndpoint: string;
-  store: MessageStore;
+  store: RecordingStore<MessageStore>;
   counts: CallbackCounts;
   tokenSource: string;
   /** Status-change events (GET /events), unless turned off. */
@@ -163,7 +164,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
-    const store = new MessageStore(client, tableName);
+    const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {

@@ -8,6 +8,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/primary/http';
 import type { MessageStore } from '../lambda/adapters/secondary/message-store';
+import type { RecordingStore } from '../lambda/use-cases/record-observation';
 import { createIdempotencyStore, ensureIdempotencyTable } from '../lambda/adapters/secondary/idempotency';
 import { createLogger } from '../lambda/adapters/secondary/logger';
 import { createSender } from '../lambda/use-cases/send';
@@ -18,7 +19,7 @@ import { environmentCredentials } from '../lambda/adapters/secondary/twilio-cred
 import { startFileOutbox, type FileOutbox } from './record-outbox';
 
 export interface LocalSenderOptions {
-  store: MessageStore;
+  store: RecordingStore<MessageStore>;
   callbackUrl: string;
   dynamodbEndpoint: string;
   idempotencyTableName: string;

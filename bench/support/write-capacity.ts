@@ -14,6 +14,8 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
 import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { STORE_DEFAULTS } from '../../lambda/domain/contract';
+import { recordingThrough } from '../../lambda/use-cases/record-observation';
 import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
 import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import type { ListIndexName } from '../../lambda/domain/contract';
@@ -101,7 +103,7 @@ export async function writeCost(endpoint: string, options: WriteCostOptions): Pr
   await ensureMessagesTable(endpoint, tableName, indexes);
   const client = createDynamoClient({ endpoint });
   const capacity = recordCapacity(client);
-  const store = new MessageStore(client, tableName);
+  const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
   const handler = createStatusCallbackHandler({
     store,
     credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,

@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
 import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
 import { applyOptionsFromEnv, positiveEnv } from '../composition/config';
 import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
 import { messagesByAccount } from '../adapters/secondary/twilio-messages';
@@ -17,7 +18,10 @@ import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.reconciler });
 const applyOptions = applyOptionsFromEnv();
-const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);
+const store = recordingThrough(
+  new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+  applyOptions,
+);
 const credentials = credentialsFromEnvironment();
 // Read once, at cold start (config.ts): a missing or malformed value fails the cold start, not each run.
 const minAgeHours = positiveEnv('RECONCILE_MIN_AGE_HOURS');

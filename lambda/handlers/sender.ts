@@ -17,6 +17,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
 import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
 import { applyOptionsFromEnv } from '../composition/config';
 import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
 import { createTwilioMessages } from '../adapters/secondary/twilio-messages';
@@ -37,7 +38,10 @@ const sender = createSender({
     credentials: credentialsFromEnvironment(),
     baseUrl: process.env.TWILIO_API_BASE_URL || undefined,
   }),
-  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: recordingThrough(
+    new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+    applyOptionsFromEnv(),
+  ),
   outbox: sendQueueOutbox(requiredEnv('SEND_QUEUE_URL')),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),

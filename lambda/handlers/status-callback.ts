@@ -9,6 +9,7 @@ import { createStatusCallbackHandler } from '../adapters/primary/status-callback
 import { recordCallbackMetrics } from '../adapters/primary/callback-metrics';
 import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
 import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
 import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
 import { accountTokensFromEnvironment } from '../adapters/secondary/account-tokens';
 import { applyOptionsFromEnv } from '../composition/config';
@@ -19,7 +20,10 @@ const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.callback });
 
 const handleStatusCallback = createStatusCallbackHandler({
-  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: recordingThrough(
+    new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+    applyOptionsFromEnv(),
+  ),
   credentials: credentialsFromEnvironment(),
   accounts: accountTokensFromEnvironment(),
   logger,

@@ -14,7 +14,6 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
-import { MessageStore } from '../../lambda/adapters/secondary/message-store';
 import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
 import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { compareWithTruth } from '../../local/batch';
@@ -23,7 +22,7 @@ import type { LocalServer } from '../../local/server';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { startWireProxy, type WireProxy } from '../../local/wire-proxy';
 import { callbackEvent, formBody, sign, statusParams, TEST_TOKEN } from '../support/callbacks';
-import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
+import { dynamoEndpoint, trackerStore, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
 
 describe('DynamoDB unreachable mid-stream', () => {
@@ -138,7 +137,7 @@ describe('one request while DynamoDB is unreachable', () => {
       maxAttempts: 2,
     });
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(client, db.table.tableName),
+      store: trackerStore(client, db.table.tableName),
       credentials: {
         description: 'test',
         get: async () => ({ authToken: TEST_TOKEN }),

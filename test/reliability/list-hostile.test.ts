@@ -8,12 +8,11 @@
 import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
 import { createListHandler } from '../../lambda/adapters/primary/list-endpoint';
 import { MessageIndexReader } from '../../lambda/adapters/secondary/message-index-reader';
-import { MessageStore } from '../../lambda/adapters/secondary/message-store';
 import { createQueryHandler } from '../../lambda/adapters/primary/query-endpoint';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
+import { dynamoEndpoint, trackerStore, useMessageStore } from '../support/dynamodb';
 import { applySeed, seedMessages } from '../support/seed-messages';
 import { rawRequest, silentLogger, tableSnapshot } from './support';
 
@@ -44,7 +43,7 @@ beforeAll(async () => {
     port: 0,
     statusCallback: async () => ({ statusCode: 404 }),
     query: createQueryHandler({
-      store: new MessageStore(client, table.tableName),
+      store: trackerStore(client, table.tableName),
       logger: silentLogger,
       list,
     }),

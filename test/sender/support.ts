@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createIdempotencyStore, ensureIdempotencyTable } from '../../lambda/adapters/secondary/idempotency';
 import { createSender, type SenderConfig, type SenderDeps } from '../../lambda/use-cases/send';
-import type { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import type { TrackerStore } from '../support/dynamodb';
 import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { createTwilioMessages } from '../../lambda/adapters/secondary/twilio-messages';
 import type { TwilioSimulator } from '../../local/twilio-simulator';
@@ -172,7 +172,7 @@ export function testSender(
   parts: {
     sim: TwilioSimulator;
     proxy: RecordingProxy;
-    store: MessageStore;
+    store: TrackerStore;
     idempotencyTable: IdempotencyTestTable;
     from: string;
     statusCallbackUrl: string;
