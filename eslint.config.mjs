@@ -1,8 +1,10 @@
 import tseslint from 'typescript-eslint';
 
-// The layers of the runtime code (lambda/): handlers -> use cases -> domain, with adapters injected by the
-// handlers. Flat config does not merge a rule's options across blocks, so each narrower block repeats
-// the restrictions of the wider one.
+// The layers of the runtime code (lambda/), as docs/ARCHITECTURE.md's layer table states them:
+//   handlers -> composition -> adapters (primary: the ways in; secondary: the outside world) -> use cases
+//   (and their ports, lambda/use-cases/ports.ts) -> domain.
+// Flat config does not merge a rule's options across blocks, so each narrower block repeats the
+// restrictions of the wider one.
 const LAMBDA_OUTSIDE = {
   regex: '^(\\.\\./)+(bin|lib|local|test|bench|console|scripts)(/|$)',
   message:
@@ -11,22 +13,56 @@ const LAMBDA_OUTSIDE = {
 const SDK_PACKAGES = {
   group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'twilio', 'twilio/*', 'aws-lambda'],
   message:
-    'AWS, Powertools and Twilio are reached through adapters (lambda/adapters/), injected by handlers.',
+    'AWS, Powertools and Twilio are reached through adapters (lambda/adapters/), built by lambda/composition/.',
+};
+const NOT_HANDLERS = {
+  regex: '^(\\.\\./)+handlers(/|$)',
+  message: 'Nothing imports a handler: a handler is an entry point that esbuild bundles.',
+};
+const NOT_COMPOSITION = {
+  regex: '^(\\.\\./)+composition(/|$)',
+  message: 'Only handlers (and local/) import a composition module.',
 };
 const restrictImports = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 const lambdaLayers = [
-  { files: ['lambda/**/*.ts'], rules: restrictImports(LAMBDA_OUTSIDE) },
+  { files: ['lambda/**/*.ts'], rules: restrictImports(LAMBDA_OUTSIDE, NOT_HANDLERS) },
+  {
+    files: ['lambda/composition/**/*.ts'],
+    rules: restrictImports(LAMBDA_OUTSIDE, NOT_HANDLERS, {
+      regex: '^\\.\\./runtime(/|$)',
+      message: 'lambda/runtime/ is an esbuild alias for the bundles only.',
+    }),
+  },
+  {
+    files: ['lambda/adapters/primary/**/*.ts'],
+    rules: restrictImports(LAMBDA_OUTSIDE, NOT_HANDLERS, NOT_COMPOSITION, {
+      regex: '^\\.\\./secondary(/|$)|^(\\.\\./)+(adapters/secondary|runtime)(/|$)',
+      message:
+        'A primary adapter (a way in) never imports a secondary one (the outside world): it gets them as ' +
+        'ports (lambda/use-cases/ports.ts), built by lambda/composition/.',
+    }),
+  },
+  {
+    files: ['lambda/adapters/secondary/**/*.ts'],
+    rules: restrictImports(LAMBDA_OUTSIDE, NOT_HANDLERS, NOT_COMPOSITION, {
+      regex:
+        '^\\.\\./primary(/|$)|^(\\.\\./)+(adapters/primary|runtime)(/|$)|^\\.\\./\\.\\./use-cases/(?!ports$)',
+      message:
+        'A secondary adapter implements a port of lambda/use-cases/ports.ts: it imports that file and ' +
+        'the domain, never a use case or a primary adapter.',
+    }),
+  },
   {
     files: ['lambda/use-cases/**/*.ts'],
-    rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
-      regex: '^\\.\\./(adapters|handlers)(/|$)',
-      message: 'Use cases depend on the domain and on ports (lambda/use-cases/*port*.ts), not adapters.',
+    rules: restrictImports(LAMBDA_OUTSIDE, NOT_HANDLERS, SDK_PACKAGES, {
+      regex: '^\\.\\./(adapters|composition|runtime)(/|$)',
+      message: 'Use cases depend on the domain and on their ports (lambda/use-cases/ports.ts), not adapters.',
     }),
   },
   {
     files: ['lambda/domain/**/*.ts'],
     rules: restrictImports(LAMBDA_OUTSIDE, SDK_PACKAGES, {
-      regex: '^\\.\\./(adapters|use-cases|handlers|runtime)(/|$)',
+      regex: '^(\\.\\./)+(adapters|use-cases|handlers|composition|runtime)(/|$)',
       message: 'The domain is pure: it imports nothing but the domain.',
     }),
   },
@@ -54,6 +90,7 @@ export default tseslint.config(
             {
               group: [
                 '**/lambda/adapters/**',
+                '**/lambda/composition/**',
                 '**/lambda/handlers/**',
                 '**/lambda/use-cases/**',
                 '**/lambda/runtime/**',

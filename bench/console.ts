@@ -14,7 +14,7 @@ import { startLocalPipeline } from '../local/pipeline';
 import { buildConsole } from '../scripts/bundle-console';
 import { launchChromium } from '../test/support/browser';
 import { seedMessages } from '../test/support/seed-messages';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { startBenchDynamoDb } from './support/dynamodb';
 import { putSeed } from './support/put-seed';
 import { markdownTable, median, percentile } from './support/stats';

@@ -6,15 +6,16 @@
  * that reads the item and writes it back (GetItem + PutItem per callback).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { localDocumentClient } from '../local/dynamodb-local';
-import { MessageStore } from '../lambda/adapters/message-store';
+import { MessageStore } from '../lambda/adapters/secondary/message-store';
+import { recordingThrough } from '../lambda/use-cases/record-observation';
 import {
   createStatusCallbackHandler,
   type CallbackResult,
   type StatusCallbackDeps,
-} from '../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+} from '../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
 import { toMessageRecord } from '../lambda/domain/message';
 import { startWireProxy, type WireProxy } from '../local/wire-proxy';
 import { ReadThenWriteStore } from './naive/read-then-write-store';
@@ -81,7 +82,7 @@ export async function runDynamoDbCostBenchmark(options: DynamoDbCostOptions): Pr
       ourTable,
       (onResult) =>
         createStatusCallbackHandler({
-          store: new MessageStore(client, ourTable),
+          store: recordingThrough(new MessageStore(client, ourTable), STORE_DEFAULTS),
           credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
           logger: silentLogger,
           onResult,

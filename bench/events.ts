@@ -11,7 +11,7 @@
  */
 import { createStreamsApi, type StreamsApi } from '../local/events/streams-api';
 import { subscribeEvents, waitUntil } from '../local/events/sse-client';
-import { sourcedRecordOf } from '../local/events/stream-consumer';
+import { sourcedRecordOf } from '../local/events/stream-reader';
 import { statusChangeOf } from '../lambda/domain/status-event';
 import { ensureMessagesTable } from '../local/dynamodb-local';
 import { startLocalPipeline } from '../local/pipeline';

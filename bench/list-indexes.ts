@@ -12,9 +12,9 @@
  * 2. List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES (100,000)
  *    messages written through the store, for the queries a support desk runs.
  */
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
-import { createListHandler } from '../lambda/adapters/list-endpoint';
-import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
+import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
+import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
 import { LIST_INDEX_NAMES, type ListIndexName } from '../lambda/domain/contract';
 import { MAX_TAG_BYTES, MAX_TAGS, tagBytes, type Tags } from '../lambda/domain/tags';
 import { createMessageLister } from '../lambda/use-cases/list-messages';

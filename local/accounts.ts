@@ -4,9 +4,9 @@
  * the accounts not in the file (without it they are refused, as a deployment with an account store
  * refuses accounts it has no token for).
  */
-import { staticAccountTokens } from '../lambda/adapters/account-tokens';
-import type { SignatureKeys } from '../lambda/adapters/callback-signature';
-import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+import { staticAccountTokens } from '../lambda/adapters/secondary/account-tokens';
+import type { SignatureKeys } from '../lambda/adapters/primary/callback-signature';
+import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
 import type { AccountTokens } from '../lambda/domain/accounts';
 import type { LocalAccount } from './twilio-simulator/accounts-file';
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { compareWithTruth, sendBatch } from './batch';
 import { startLocalPipeline } from './pipeline';
 import { JavaMissingError } from './dynamodb-local';
-import { freePort } from './ports';
+import { freePort } from './free-port';
 import { UsageError } from './cli/errors';
 import { localBaseUrl } from './cli/tracker';
 import { defaultLocalUrl } from './cli/local-url';

@@ -3,14 +3,14 @@
  * answers, else 503 `{"status":"unavailable","checks":{...}}` naming the part that does not. The checks:
  *
  *   store          one DescribeTable of the messages table, with a short timeout
- *   streamReader   the events consumer's own liveness (local/events/stream-consumer.ts)
+ *   streamReader   the events consumer's own liveness (local/events/stream-reader.ts)
  *   historyWriter  the history writer's own liveness (local/history/writer.ts)
  *
  * A part that is turned off (events, history) is `off` and does not make the answer a 503. Every check
  * is bounded in time, so /health answers within a few seconds whatever is down.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { jsonResponse, type HttpResponse } from '../lambda/adapters/http';
+import { jsonResponse, type HttpResponse } from '../lambda/adapters/primary/http';
 
 export type CheckResult = { status: 'ok' } | { status: 'down'; reason: string } | { status: 'off' };
 export type HealthCheck = () => CheckResult | Promise<CheckResult>;

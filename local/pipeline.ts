@@ -7,26 +7,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
-import { createLogger } from '../lambda/adapters/logger';
-import { MessageStore } from '../lambda/adapters/message-store';
-import { createQueryHandler } from '../lambda/adapters/query-endpoint';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
+import { createLogger } from '../lambda/adapters/secondary/logger';
+import { MessageStore } from '../lambda/adapters/secondary/message-store';
+import { recordingThrough, type RecordingStore } from '../lambda/use-cases/record-observation';
+import { createQueryHandler } from '../lambda/adapters/primary/query-endpoint';
 import {
   createStatusCallbackHandler,
   type CallbackResult,
-} from '../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+} from '../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
 import { accountKeys } from './accounts';
 import type { LocalAccount } from './twilio-simulator/accounts-file';
-import { jsonResponse } from '../lambda/adapters/http';
+import { jsonResponse } from '../lambda/adapters/primary/http';
 import {
   CALLBACK_RETRY_FRAGMENT,
   LIST_INDEX_NAMES,
   STORE_DEFAULTS,
   publicOriginOf,
 } from '../lambda/domain/contract';
-import { createListHandler } from '../lambda/adapters/list-endpoint';
-import { MessageIndexReader } from '../lambda/adapters/message-index-reader';
+import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
+import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
@@ -36,7 +37,7 @@ import { createLocalSendHandler } from './send-endpoint';
 import { startLocalEvents, type LocalEvents, type LocalEventsOptions } from './events';
 import { webhookUrlProblem } from './events/webhook';
 import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
-import { createPseudonymiser } from '../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../lambda/adapters/secondary/pseudonymiser';
 import { startHistoryWriter, type HistoryWriter } from './history/writer';
 import { historyHashKey } from './history/key';
 import { localHistoryReportEndpoint } from './history/endpoint';
@@ -111,7 +112,7 @@ export interface LocalPipeline {
   callbackUrl: string;
   tableName: string;
   dynamodbEndpoint: string;
-  store: MessageStore;
+  store: RecordingStore<MessageStore>;
   counts: CallbackCounts;
   tokenSource: string;
   /** Status-change events (GET /events), unless turned off. */
@@ -163,7 +164,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
-    const store = new MessageStore(client, tableName);
+    const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {

@@ -1,7 +1,7 @@
 /**
  * The local sender's outbox: a JSON-lines file of records the store could not take after Twilio had
  * accepted the message (DynamoDB Local stopped in between), written to the store once it answers again.
- * The Lambda sender keeps them on the send queue instead (lambda/adapters/send-queue-outbox.ts).
+ * The Lambda sender keeps them on the send queue instead (lambda/adapters/secondary/send-queue-outbox.ts).
  *
  * The file lives next to DynamoDB Local's data (`npm start -- --persist`), so it is exactly as durable as
  * the records it completes; one process appends and drains it, one step at a time.

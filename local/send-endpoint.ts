@@ -6,19 +6,20 @@
  * Twilio accepted the message waits in the outbox file (local/record-outbox.ts) until it is written.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/http';
-import type { MessageStore } from '../lambda/adapters/message-store';
-import { createIdempotencyStore, ensureIdempotencyTable } from '../lambda/adapters/idempotency';
-import { createLogger } from '../lambda/adapters/logger';
+import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/primary/http';
+import type { MessageStore } from '../lambda/adapters/secondary/message-store';
+import type { RecordingStore } from '../lambda/use-cases/record-observation';
+import { createIdempotencyStore, ensureIdempotencyTable } from '../lambda/adapters/secondary/idempotency';
+import { createLogger } from '../lambda/adapters/secondary/logger';
 import { createSender } from '../lambda/use-cases/send';
 import { isSendFailure, type SendError } from '../lambda/use-cases/send-results';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
-import { createTwilioMessages } from '../lambda/adapters/twilio-messages';
-import { environmentCredentials } from '../lambda/adapters/twilio-credentials';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
+import { createTwilioMessages } from '../lambda/adapters/secondary/twilio-messages';
+import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
 import { startFileOutbox, type FileOutbox } from './record-outbox';
 
 export interface LocalSenderOptions {
-  store: MessageStore;
+  store: RecordingStore<MessageStore>;
   callbackUrl: string;
   dynamodbEndpoint: string;
   idempotencyTableName: string;

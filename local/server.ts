@@ -22,7 +22,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { NOSNIFF, type HttpResponse } from '../lambda/adapters/http';
+import { NOSNIFF, type HttpResponse } from '../lambda/adapters/primary/http';
 import { addressGuard, repeatedAddressHeader, repeatedHeaderRefusal } from './http-guard';
 import { buildHttpApiEvent, safeDecode } from './http-api-event';
 

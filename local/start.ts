@@ -21,7 +21,7 @@
 import { nodeVersionNote } from './node-version-notice';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CallbackResult } from '../lambda/adapters/status-callback-endpoint';
+import type { CallbackResult } from '../lambda/adapters/primary/status-callback-endpoint';
 import { describeProcess, isPortFree, JavaMissingError, PortInUseError } from './dynamodb-local';
 import { DEFAULT_TABLE, PipelineConfigError, startLocalPipeline } from './pipeline';
 import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts-file';

@@ -16,7 +16,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { FAILURE_BUCKET, indexKeysOf, TIME_BUCKET } from '../lambda/domain/index-keys';
 import { UsageError } from '../local/cli/errors';
 import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from '../local/cli/options';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startLocalPipeline } from '../local/pipeline';
-import { freePort } from '../local/ports';
+import { freePort } from '../local/free-port';
 import { launchChromium } from '../test/support/browser';
 import { buildConsole } from './bundle-console';
 import { ROOT } from './bundle';

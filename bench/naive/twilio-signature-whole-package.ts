@@ -1,5 +1,5 @@
 /**
- * The naive baseline's signature check: the same contract as lambda/adapters/twilio-signature.ts, but
+ * The naive baseline's signature check: the same contract as lambda/adapters/primary/twilio-signature.ts, but
  * through the package root (`import twilio from 'twilio'`), which loads the whole REST client. The
  * cold-start benchmark swaps this in for the real module when it bundles the naive callback handler.
  */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { ensureMessagesTable, localClient, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 
 export interface BenchDynamoDb {
   endpoint: string;

@@ -12,10 +12,12 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import { STORE_DEFAULTS } from '../../lambda/domain/contract';
+import { recordingThrough } from '../../lambda/use-cases/record-observation';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import type { ListIndexName } from '../../lambda/domain/contract';
 import type { Tags } from '../../lambda/domain/tags';
 import { ensureMessagesTable } from '../../local/dynamodb-local';
@@ -101,7 +103,7 @@ export async function writeCost(endpoint: string, options: WriteCostOptions): Pr
   await ensureMessagesTable(endpoint, tableName, indexes);
   const client = createDynamoClient({ endpoint });
   const capacity = recordCapacity(client);
-  const store = new MessageStore(client, tableName);
+  const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
   const handler = createStatusCallbackHandler({
     store,
     credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,

@@ -1,6 +1,6 @@
 /**
  * Where the auth tokens of further Twilio accounts (subaccounts, other accounts) are kept, and the
- * rules a lookup follows. Pure: the secret reads happen in adapters/account-tokens.ts.
+ * rules a lookup follows. Pure: the secret reads happen in adapters/secondary/account-tokens.ts.
  *
  * Layout under `accountSecretPrefix` (IAM allows exactly that prefix):
  * - `<prefix>shard-<n>`: a map secret `{"accounts": {"AC...": {"authToken": "...", "secondaryAuthToken":

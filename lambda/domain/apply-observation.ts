@@ -24,7 +24,7 @@
  *   the first known status Twilio reports moves it; the query API answers it with `status: null` and
  *   `final: false` (domain/message.ts). Once it is marked unresolved, further unknown statuses leave it so.
  *
- * Pure: the store is a port (`MessageWriter`); DynamoDB lives in adapters/message-store.ts.
+ * Pure: the store is a port (`MessageWriter`); DynamoDB lives in adapters/secondary/message-store.ts.
  */
 import { pendingShardOf } from './contract';
 import { ERROR_STATUSES, isFinal, rankOf } from './lifecycle';

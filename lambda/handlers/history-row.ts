@@ -13,9 +13,9 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { requiredEnv } from '../adapters/dynamodb';
-import { secretPseudonymiser } from '../adapters/history-key';
-import { createLogger } from '../adapters/logger';
+import { requiredEnv } from '../adapters/secondary/dynamodb';
+import { secretPseudonymiser } from '../adapters/secondary/history-key';
+import { createLogger } from '../adapters/secondary/logger';
 import type { Pseudonymise } from '../domain/history/row';
 import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 import { historyLinesOf } from '../use-cases/history-rows';

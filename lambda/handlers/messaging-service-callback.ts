@@ -1,9 +1,9 @@
 /** Custom resource (CDK Provider framework): sets a Messaging Service's status callback. Wiring only. */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { onServiceCallbackEvent } from '../adapters/messaging-service-resource';
-import { messagingServices } from '../adapters/twilio-messaging-service';
-import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { createLogger } from '../adapters/logger';
+import { onServiceCallbackEvent } from '../adapters/primary/messaging-service-resource';
+import { messagingServices } from '../adapters/secondary/twilio-messaging-service';
+import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
+import { createLogger } from '../adapters/secondary/logger';
 
 const logger = createLogger();
 const credentials = credentialsFromEnvironment();

@@ -1,11 +1,11 @@
 /** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
-import { createQueryHandler } from '../adapters/query-endpoint';
-import { positiveEnv } from '../adapters/config';
-import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
-import { createListHandler } from '../adapters/list-endpoint';
-import { MessageIndexReader } from '../adapters/message-index-reader';
-import { MessageStore } from '../adapters/message-store';
-import { createLogger } from '../adapters/logger';
+import { createQueryHandler } from '../adapters/primary/query-endpoint';
+import { positiveEnv } from '../composition/config';
+import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
+import { createListHandler } from '../adapters/primary/list-endpoint';
+import { MessageIndexReader } from '../adapters/secondary/message-index-reader';
+import { MessageStore } from '../adapters/secondary/message-store';
+import { createLogger } from '../adapters/secondary/logger';
 import { listIndexesOf } from '../domain/contract';
 import { createMessageLister } from '../use-cases/list-messages';
 

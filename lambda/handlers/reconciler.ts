@@ -4,20 +4,24 @@
  */
 import type { Context } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
-import { MessageStore } from '../adapters/message-store';
-import { applyOptionsFromEnv, positiveEnv } from '../adapters/config';
-import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { messagesByAccount } from '../adapters/twilio-messages';
-import { twilioMessageFetcher } from '../adapters/twilio-message-fetcher';
-import { createLogger } from '../adapters/logger';
+import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
+import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
+import { applyOptionsFromEnv, positiveEnv } from '../composition/config';
+import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
+import { messagesByAccount } from '../adapters/secondary/twilio-messages';
+import { twilioMessageFetcher } from '../adapters/secondary/twilio-message-fetcher';
+import { createLogger } from '../adapters/secondary/logger';
 import { reconcile } from '../use-cases/reconcile';
 import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.reconciler });
 const applyOptions = applyOptionsFromEnv();
-const store = new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptions);
+const store = recordingThrough(
+  new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+  applyOptions,
+);
 const credentials = credentialsFromEnvironment();
 // Read once, at cold start (config.ts): a missing or malformed value fails the cold start, not each run.
 const minAgeHours = positiveEnv('RECONCILE_MIN_AGE_HOURS');

@@ -1,7 +1,7 @@
 /**
  * Sender Lambda: direct invocation (payload = send request, answer = `{ messageSid, status }` or
  * `{ error }`) and SQS send-queue events (answer = `{ batchItemFailures }`). Wiring only: the rules are
- * in use-cases/send.ts, the two ways in in adapters/sender-events.ts. Clients are built once per
+ * in use-cases/send.ts, the two ways in in adapters/primary/sender-events.ts. Clients are built once per
  * container; a missing or contradictory setting fails the cold start rather than a request.
  *
  * Environment:
@@ -15,17 +15,18 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
-import { MessageStore } from '../adapters/message-store';
-import { applyOptionsFromEnv } from '../adapters/config';
-import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { createTwilioMessages } from '../adapters/twilio-messages';
-import { createIdempotencyStore } from '../adapters/idempotency';
-import { createLogger } from '../adapters/logger';
-import { createSenderHandler, type SenderEvent } from '../adapters/sender-events';
-import { senderConfigFromEnv } from '../adapters/sender-config';
-import { recordSendMetrics } from '../adapters/send-metrics';
-import { sendQueueOutbox } from '../adapters/send-queue-outbox';
+import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
+import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
+import { applyOptionsFromEnv } from '../composition/config';
+import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
+import { createTwilioMessages } from '../adapters/secondary/twilio-messages';
+import { createIdempotencyStore } from '../adapters/secondary/idempotency';
+import { createLogger } from '../adapters/secondary/logger';
+import { createSenderHandler, type SenderEvent } from '../adapters/primary/sender-events';
+import { senderConfigFromEnv } from '../composition/sender-config';
+import { recordSendMetrics } from '../adapters/primary/send-metrics';
+import { sendQueueOutbox } from '../adapters/secondary/send-queue-outbox';
 import { createSender } from '../use-cases/send';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
@@ -37,7 +38,10 @@ const sender = createSender({
     credentials: credentialsFromEnvironment(),
     baseUrl: process.env.TWILIO_API_BASE_URL || undefined,
   }),
-  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: recordingThrough(
+    new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+    applyOptionsFromEnv(),
+  ),
   outbox: sendQueueOutbox(requiredEnv('SEND_QUEUE_URL')),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),

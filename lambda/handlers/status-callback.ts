@@ -1,25 +1,29 @@
 /**
  * Status-callback Lambda: POST /message-status. Wiring only; the contract is in
- * adapters/status-callback-endpoint.ts (HTTP) and use-cases/apply-callback.ts. Clients are built once
+ * adapters/primary/status-callback-endpoint.ts (HTTP) and use-cases/apply-callback.ts. Clients are built once
  * per container.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createStatusCallbackHandler } from '../adapters/status-callback-endpoint';
-import { recordCallbackMetrics } from '../adapters/callback-metrics';
-import { createDynamoClient, requiredEnv } from '../adapters/dynamodb';
-import { MessageStore } from '../adapters/message-store';
-import { credentialsFromEnvironment } from '../adapters/twilio-credentials';
-import { accountTokensFromEnvironment } from '../adapters/account-tokens';
-import { applyOptionsFromEnv } from '../adapters/config';
-import { createLogger } from '../adapters/logger';
+import { createStatusCallbackHandler } from '../adapters/primary/status-callback-endpoint';
+import { recordCallbackMetrics } from '../adapters/primary/callback-metrics';
+import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
+import { MessageStore } from '../adapters/secondary/message-store';
+import { recordingThrough } from '../use-cases/record-observation';
+import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
+import { accountTokensFromEnvironment } from '../adapters/secondary/account-tokens';
+import { applyOptionsFromEnv } from '../composition/config';
+import { createLogger } from '../adapters/secondary/logger';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.callback });
 
 const handleStatusCallback = createStatusCallbackHandler({
-  store: new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME'), applyOptionsFromEnv()),
+  store: recordingThrough(
+    new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+    applyOptionsFromEnv(),
+  ),
   credentials: credentialsFromEnvironment(),
   accounts: accountTokensFromEnvironment(),
   logger,

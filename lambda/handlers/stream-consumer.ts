@@ -11,10 +11,10 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { requiredEnv } from '../adapters/dynamodb';
-import { createEventBridgeClient, eventBridgePublisher } from '../adapters/event-bus';
-import { createLogger } from '../adapters/logger';
-import { changeRecordOf } from '../adapters/stream-records';
+import { requiredEnv } from '../adapters/secondary/dynamodb';
+import { createEventBridgeClient, eventBridgePublisher } from '../adapters/secondary/event-bus';
+import { createLogger } from '../adapters/secondary/logger';
+import { changeRecordOf } from '../adapters/primary/stream-records';
 import { describeError } from '../domain/describe-error';
 import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
 import { publishStatusEvents } from '../use-cases/publish-status-events';

@@ -19,32 +19,12 @@ import {
 } from '../domain/list-plan';
 import { matchesFilters, type ListRequest } from '../domain/list-query';
 import type { MessageRecord } from '../domain/message';
+import type { IndexKey, ListStore } from './ports';
 
 /** Items read and checked per page at most: bounds a page's read capacity and latency. */
 export const MAX_EVALUATED = 1000;
 /** Index queries per page at most: bounds a page over many empty days. */
 export const MAX_INDEX_QUERIES = 200;
-
-export interface IndexKey {
-  sortKey: string;
-  messageSid: string;
-}
-
-/** What listing needs from the store. */
-export interface ListStore {
-  /** Keys of one partition, newest first, after `startAfter`, within `range` (inclusive bounds suffice). */
-  queryKeys(query: {
-    index: string;
-    partitionKey: string;
-    sortKey: string;
-    partition: string;
-    range: ListPlan['range'];
-    startAfter?: IndexKey;
-    limit: number;
-  }): Promise<{ keys: IndexKey[]; more: boolean }>;
-  /** The messages with these SIDs that exist, in any order. */
-  getMessages(messageSids: string[]): Promise<MessageRecord[]>;
-}
 
 export type ListOutcome =
   | { kind: 'page'; messages: MessageRecord[]; nextCursor: string | null }

@@ -1,10 +1,20 @@
 /**
- * The ports every use case shares: small interfaces the handlers fill with real adapters (Powertools
- * Logger, the DynamoDB message store, ...). A use case names what it needs here and never imports an
- * adapter, so the rules can be read, and run, without AWS or Twilio behind them.
+ * Every port the use cases need, in one place: the small interfaces the composition modules
+ * (lambda/composition/) fill with real adapters (lambda/adapters/secondary/: DynamoDB, Twilio, secrets,
+ * EventBridge, SQS, Powertools Logger), and the errors those adapters throw so that a use case decides
+ * on meanings, never on a library's names. A use case names what it needs here and never imports an
+ * adapter, so the rules can be read, and run, without AWS or Twilio behind them. The entry points
+ * (lambda/adapters/primary/) read the same errors to choose their answer (503, a retryable failure).
  */
 import type { ApplyResult } from '../domain/apply-observation';
 import type { StatusObservation } from '../domain/observation';
+import type { MessageRecord } from '../domain/message';
+import type { ListPlan } from '../domain/list-plan';
+import type { StatusChangeEvent } from '../domain/status-event';
+import type { AccountTokens } from '../domain/accounts';
+import type { Pseudonymise } from '../domain/history/row';
+
+// ---- Shared: logging, the store every path writes through, the invocation ----
 
 /** Structured logging, as Powertools Logger offers it: a message and attributes. */
 export interface Log {
@@ -48,3 +58,272 @@ export class CredentialsUnavailableError extends Error {
     this.name = 'CredentialsUnavailableError';
   }
 }
+
+/** The store could not be reached or refused the request: callers answer 503 so Twilio retries. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Message store unavailable: ${cause instanceof Error ? cause.name : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+// ---- Twilio credentials and the further accounts' tokens (secrets) ----
+
+export interface TwilioCredentials {
+  accountSid?: string;
+  authToken: string;
+  /** Accepted for signatures during a rotation, until it is promoted or removed. */
+  secondaryAuthToken?: string;
+  apiKeySid?: string;
+  apiKeySecret?: string;
+}
+
+export interface CredentialsSource {
+  /** Cached credentials, read on first use. */
+  get(): Promise<TwilioCredentials>;
+  /** Fresh credentials if a refresh is allowed now (rate limited), else undefined. */
+  refresh(): Promise<TwilioCredentials | undefined>;
+  readonly description: string;
+}
+
+export type AccountLookup =
+  | { kind: 'found'; tokens: AccountTokens }
+  /** No secret holds a token for this account. */
+  | { kind: 'unknown' }
+  /** Too many lookups of accounts not seen yet: answer "retry later". */
+  | { kind: 'throttled' };
+
+export interface AccountTokenSource {
+  /** Throws CredentialsUnavailableError when a secret exists but cannot be read. */
+  lookup(accountSid: string): Promise<AccountLookup>;
+  /**
+   * After a failed signature (the account's token may have been rotated): the account's tokens read
+   * afresh, at most once per 30 s per account; undefined when read that recently or no longer found.
+   * Throws AccountLookupThrottledError when the read budget is spent: a promoted token then gets 503
+   * (Twilio retries), not 403.
+   */
+  refresh(accountSid: string): Promise<AccountTokens | undefined>;
+}
+
+/** Too many lookups of accounts not seen yet: the callback is answered 503 and retried by Twilio. */
+export class AccountLookupThrottledError extends CredentialsUnavailableError {
+  constructor() {
+    super('too many lookups of accounts not seen yet; retry later');
+    this.name = 'AccountLookupThrottledError';
+  }
+}
+
+// ---- Twilio's Messages API (the sender creates, the reconciler fetches) ----
+
+/** What the sender asks Twilio to create (camel-case names of the Messages resource's parameters). */
+export interface CreateMessageParams {
+  to: string;
+  from?: string;
+  messagingServiceSid?: string;
+  body?: string;
+  mediaUrls?: string[];
+  statusCallback?: string;
+  /** The (sub)account the message is sent as: its SID in the API path. Default the credentials' account. */
+  accountSid?: string;
+}
+
+/** The fields of Twilio's Message resource the sender records. */
+export interface CreatedMessage {
+  sid: string;
+  status: string;
+  accountSid?: string;
+  to?: string;
+  /** Null for a message sent through a Messaging Service until a sender is picked. */
+  from?: string | null;
+  messagingServiceSid?: string | null;
+  dateCreated?: Date | null;
+}
+
+/** The sender's port to Twilio: one create. Throws TwilioApiError, TwilioNetworkError or a credentials error. */
+export interface MessagesPort {
+  create(params: CreateMessageParams): Promise<CreatedMessage>;
+}
+
+/** Twilio answered with an error (its JSON error: code, message, more_info). */
+export class TwilioApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: number | undefined,
+    message: string,
+    readonly moreInfo?: string,
+    /** Seconds from the `Retry-After` header (delta-seconds or HTTP date), when present. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'TwilioApiError';
+  }
+}
+
+/** The request did not get an HTTP answer (refused, reset, timed out, DNS). */
+export class TwilioNetworkError extends Error {
+  constructor(
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    super(`Twilio could not be reached${code ? ` (${code})` : ''}`, { cause });
+    this.name = 'TwilioNetworkError';
+  }
+}
+
+/** Twilio credentials cannot send (no account SID): a deployment fault, not a message fault. */
+export class TwilioConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TwilioConfigurationError';
+  }
+}
+
+/** What Twilio's Messages API says of one message (the fields the tracker keeps). */
+export interface FetchedMessage {
+  sid: string;
+  status: string;
+  errorCode?: number;
+  accountSid?: string;
+  messagingServiceSid?: string;
+  from?: string;
+  to?: string;
+  dateCreated?: string;
+}
+
+/** Thrown by a fetcher when Twilio has no such message (404). */
+export class MessageNotFoundError extends Error {
+  constructor(sid: string) {
+    super(`Twilio has no message ${sid}`);
+    this.name = 'MessageNotFoundError';
+  }
+}
+
+/** A Messaging Service's service-level Delivery Status Callback (the custom resource's port). */
+export interface MessagingServicePort {
+  /** The service's current status callback ('' when none). */
+  getStatusCallback(serviceSid: string): Promise<string>;
+  setStatusCallback(serviceSid: string, url: string): Promise<void>;
+}
+
+// ---- The sender's idempotency store ----
+
+export interface IdempotencySettings {
+  /** The payload field that holds the key; a payload without one must not be guarded. */
+  keyField: string;
+  /** Payload fields that must match the first request under the same key (else RepeatConflictError). */
+  payloadFields: readonly string[];
+  /** How long a key is remembered after its first request completed. */
+  expiresAfterSeconds: number;
+  /** How long, from now, an in-progress record may block a repeat before it counts as abandoned. */
+  inProgressMs(): number;
+}
+
+/**
+ * Runs `work` for the first request under a key and answers every repeat with the first result while
+ * its record lives. A `work` that throws leaves no record, so the same key may be tried again.
+ */
+export type GuardedRun = <R>(payload: object, work: () => Promise<R>) => Promise<R>;
+
+export interface IdempotencyPort {
+  guard(settings: IdempotencySettings): GuardedRun;
+}
+
+/** A request with the same key is running right now. */
+export class RepeatInProgressError extends Error {
+  constructor(cause?: unknown) {
+    super('a request with this idempotency key is in progress', { cause });
+    this.name = 'RepeatInProgressError';
+  }
+}
+
+/** The key was used before with a different payload. */
+export class RepeatConflictError extends Error {
+  constructor(cause?: unknown) {
+    super('this idempotency key was used for a different payload', { cause });
+    this.name = 'RepeatConflictError';
+  }
+}
+
+/** The idempotency store could not be read or written. */
+export class IdempotencyStoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('idempotency store unavailable', { cause });
+    this.name = 'IdempotencyStoreUnavailableError';
+  }
+}
+
+// ---- The reconciler's pending index ----
+
+export interface PendingEntry {
+  messageSid: string;
+  pendingSince: string;
+}
+
+/** Where a page of the pending index ended: the store's own token, handed back to it as it came. */
+export type PageCursor = Readonly<Record<string, unknown>>;
+
+/** The pending index and the two writes the reconciler makes. */
+export interface ReconcilerStore extends ObservationStore {
+  queryPending(
+    shard: string,
+    olderThan: string,
+    limit: number,
+    startKey?: PageCursor,
+  ): Promise<{ entries: PendingEntry[]; nextKey?: PageCursor }>;
+  markUnresolved(messageSid: string, at: string): Promise<boolean>;
+  /** The account a message belongs to, as recorded (the pending index keeps keys only). */
+  accountOf(messageSid: string): Promise<string | undefined>;
+}
+
+// ---- The list API's reads ----
+
+export interface IndexKey {
+  sortKey: string;
+  messageSid: string;
+}
+
+/** What listing needs from the store. */
+export interface ListStore {
+  /** Keys of one partition, newest first, after `startAfter`, within `range` (inclusive bounds suffice). */
+  queryKeys(query: {
+    index: string;
+    partitionKey: string;
+    sortKey: string;
+    partition: string;
+    range: ListPlan['range'];
+    startAfter?: IndexKey;
+    limit: number;
+  }): Promise<{ keys: IndexKey[]; more: boolean }>;
+  /** The messages with these SIDs that exist, in any order. */
+  getMessages(messageSids: string[]): Promise<MessageRecord[]>;
+}
+
+/** One message's stored record (the query API's read). */
+export interface MessageReader {
+  get(messageSid: string): Promise<MessageRecord | undefined>;
+}
+
+// ---- Status-change events: the table's stream in, a publisher out ----
+
+/** One stream record: its position and the item before and after the write (plain values). */
+export interface ChangeRecord {
+  /** The stream's sequence number: how a failure names the record. */
+  readonly id: string;
+  /** Unmarshals the images; throws when the record cannot be read. */
+  readonly images: () => {
+    before?: Record<string, unknown>;
+    after?: Record<string, unknown>;
+  };
+}
+
+export interface EventPublisher {
+  /** Most events one `put` takes (EventBridge PutEvents: 10). */
+  readonly maxBatch: number;
+  /** Publishes the events; answers the indexes of the ones that were not accepted. */
+  put(events: readonly StatusChangeEvent[]): Promise<{ failed: readonly number[] }>;
+}
+
+// ---- History rows ----
+
+/** The pseudonymiser under the current history key (read and cached by the adapter). */
+export type PseudonymiserSource = () => Promise<Pseudonymise>;

@@ -17,25 +17,7 @@
  */
 import { backoffMs } from '../domain/backoff';
 import { statusChangeOf, type StatusChangeEvent } from '../domain/status-event';
-import type { Log } from './ports';
-
-/** One stream record: its position and the item before and after the write (plain values). */
-export interface ChangeRecord {
-  /** The stream's sequence number: how a failure names the record. */
-  readonly id: string;
-  /** Unmarshals the images; throws when the record cannot be read. */
-  readonly images: () => {
-    before?: Record<string, unknown>;
-    after?: Record<string, unknown>;
-  };
-}
-
-export interface EventPublisher {
-  /** Most events one `put` takes (EventBridge PutEvents: 10). */
-  readonly maxBatch: number;
-  /** Publishes the events; answers the indexes of the ones that were not accepted. */
-  put(events: readonly StatusChangeEvent[]): Promise<{ failed: readonly number[] }>;
-}
+import type { ChangeRecord, EventPublisher, Log } from './ports';
 
 export interface PublishDeps {
   publisher: EventPublisher;

@@ -14,49 +14,16 @@ import { isFinal } from '../domain/lifecycle';
 import { backoffMs } from '../domain/backoff';
 import { describeError } from '../domain/describe-error';
 import { pendingShardNames } from '../domain/contract';
-import type { Log, ObservationStore } from './ports';
-import { TwilioApiError, TwilioNetworkError } from './twilio-ports';
-
-/** What Twilio's Messages API says of one message (the fields the tracker keeps). */
-export interface FetchedMessage {
-  sid: string;
-  status: string;
-  errorCode?: number;
-  accountSid?: string;
-  messagingServiceSid?: string;
-  from?: string;
-  to?: string;
-  dateCreated?: string;
-}
-
-/** Thrown by a fetcher when Twilio has no such message (404). */
-export class MessageNotFoundError extends Error {
-  constructor(sid: string) {
-    super(`Twilio has no message ${sid}`);
-    this.name = 'MessageNotFoundError';
-  }
-}
-
-export interface PendingEntry {
-  messageSid: string;
-  pendingSince: string;
-}
-
-/** Where a page of the pending index ended: the store's own token, handed back to it as it came. */
-export type PageCursor = Readonly<Record<string, unknown>>;
-
-/** The pending index and the two writes the reconciler makes. */
-export interface ReconcilerStore extends ObservationStore {
-  queryPending(
-    shard: string,
-    olderThan: string,
-    limit: number,
-    startKey?: PageCursor,
-  ): Promise<{ entries: PendingEntry[]; nextKey?: PageCursor }>;
-  markUnresolved(messageSid: string, at: string): Promise<boolean>;
-  /** The account a message belongs to, as recorded (the pending index keeps keys only). */
-  accountOf(messageSid: string): Promise<string | undefined>;
-}
+import {
+  MessageNotFoundError,
+  TwilioApiError,
+  TwilioNetworkError,
+  type FetchedMessage,
+  type Log,
+  type PageCursor,
+  type PendingEntry,
+  type ReconcilerStore,
+} from './ports';
 
 export interface ReconcilerDeps {
   store: ReconcilerStore;

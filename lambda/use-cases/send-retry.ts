@@ -8,9 +8,14 @@ import { describeError } from '../domain/describe-error';
 import { describeTwilioError } from '../domain/error-codes';
 import { maskAddress } from '../domain/masking';
 import { classifyCreateFailure, type SendCommand } from '../domain/send-request';
-import { CredentialsUnavailableError, type Log } from './ports';
+import {
+  CredentialsUnavailableError,
+  TwilioApiError,
+  TwilioConfigurationError,
+  TwilioNetworkError,
+  type Log,
+} from './ports';
 import type { SendError, TwilioRejectedError, TwilioUnavailableError } from './send-results';
-import { TwilioApiError, TwilioConfigurationError, TwilioNetworkError } from './twilio-ports';
 
 export interface RetryPolicy {
   /** Requests per send, the first included. */

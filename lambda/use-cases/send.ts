@@ -34,14 +34,19 @@ import {
   type SendCommand,
   type SendDefaults,
 } from '../domain/send-request';
+import type { ApplyResult } from '../domain/apply-observation';
 import {
   IdempotencyStoreUnavailableError,
   RepeatConflictError,
   RepeatInProgressError,
+  type CreatedMessage,
   type IdempotencyPort,
-} from './idempotency-port';
-import type { ApplyResult } from '../domain/apply-observation';
-import type { InvocationTime, Log, RecordOutbox, SendStore } from './ports';
+  type InvocationTime,
+  type Log,
+  type MessagesPort,
+  type RecordOutbox,
+  type SendStore,
+} from './ports';
 import {
   isSendFailure,
   type SendError,
@@ -50,7 +55,6 @@ import {
   type SendSuccess,
 } from './send-results';
 import { createRetryDecider, DEFAULT_RETRY_POLICY, type RetryPolicy } from './send-retry';
-import type { CreatedMessage, MessagesPort } from './twilio-ports';
 
 export interface SenderConfig {
   /** Sender used when a request names none, and whether http media URLs are allowed (local runs). */
@@ -73,7 +77,7 @@ export interface SenderDeps {
   store: SendStore;
   /** Where a record the store refused after Twilio accepted the message waits (without: only logged). */
   outbox?: RecordOutbox;
-  /** Remembers idempotency keys (adapters/idempotency.ts). */
+  /** Remembers idempotency keys (adapters/secondary/idempotency.ts). */
   idempotency: IdempotencyPort;
   logger: Log;
   config: SenderConfig;

@@ -5,7 +5,7 @@
  * nothing here waits on a client, so a slow one never holds up the stream reader.
  */
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, type StatusChangeEvent } from '../../lambda/domain/status-event';
-import type { EventPublisher } from '../../lambda/use-cases/publish-status-events';
+import type { EventPublisher } from '../../lambda/use-cases/ports';
 
 /** The JSON every local channel carries: the EventBridge envelope's names, so one consumer fits both. */
 export interface EventMessage {

@@ -12,12 +12,12 @@ import {
   type ConsumerLogger,
   type RecordFailure,
   type StreamConsumer,
-} from './stream-consumer';
+} from './stream-reader';
 import { createStreamsApi, type StreamsApi } from './streams-api';
 import { startWebhook, type Webhook, type WebhookStats } from './webhook';
 
 export type { Delivery, EventMessage } from './event-hub';
-export type { RecordFailure } from './stream-consumer';
+export type { RecordFailure } from './stream-reader';
 
 export interface LocalEventsOptions {
   dynamodbEndpoint: string;

@@ -3,7 +3,7 @@
  * from it), computed by DuckDB over the local folder on `npm start`, by Athena in the stack's workgroup
  * behind `npm run console -- --stack`. 404 when history is off, 400 naming a bad parameter.
  */
-import { jsonResponse as json, type HttpResponse } from '../../lambda/adapters/http';
+import { jsonResponse as json, type HttpResponse } from '../../lambda/adapters/primary/http';
 import { HistoryQueryError, reportWindowOf } from '../../lambda/domain/history/queries';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import { computeHistoryReport } from './report';

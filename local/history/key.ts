@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MIN_HASH_KEY_LENGTH } from '../../lambda/adapters/pseudonymiser';
+import { MIN_HASH_KEY_LENGTH } from '../../lambda/adapters/secondary/pseudonymiser';
 
 export class HistoryKeyError extends Error {}
 

@@ -6,7 +6,7 @@
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
-import { rewriteTwilioUrl } from '../../lambda/adapters/twilio-messages';
+import { rewriteTwilioUrl } from '../../lambda/adapters/secondary/twilio-client';
 
 export { rewriteTwilioUrl };
 

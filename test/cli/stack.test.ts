@@ -6,7 +6,7 @@
  * variables, and takes its credentials and region from a temporary AWS config of its own.
  */
 import { runCli } from '../../local/cli';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { awsSandbox, startCloudFormation, startLambda, startSignedStandIn } from '../support/aws-stand-ins';
 import { runToEnd } from '../support/processes';
 import { answerJson, captureIo, type StandIn } from '../support/stand-in';

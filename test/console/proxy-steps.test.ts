@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startConsoleProxy, type ConsoleProxy, type ProxyStep } from '../../local/console/proxy';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 
 const TOKEN = 'proxy-steps-token';
 const SECRET_DETAIL = 'profile prod-admin: AKIAEXAMPLESECRET01 at http://10.1.2.3:4567';

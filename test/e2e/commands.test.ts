@@ -9,7 +9,7 @@ import http from 'node:http';
 import { promisify } from 'node:util';
 import { runCli } from '../../local/cli';
 import { isPortFree, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { listeningProcess, processInfo } from '../../local/processes';
 import { exited, ROOT, run, runToEnd } from '../support/processes';
 import { captureIo } from '../support/stand-in';

@@ -11,7 +11,7 @@ import { startLocalEvents, type Delivery, type LocalEvents } from '../../local/e
 import type { StreamsApi } from '../../local/events/streams-api';
 import { subscribeEvents, waitUntil } from '../../local/events/sse-client';
 import { startLocalPipeline, type LocalPipeline, type PipelineOptions } from '../../local/pipeline';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { postCallback, statusParams, testSid } from '../support/callbacks';
 import { dynamoEndpoint } from '../support/dynamodb';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);

@@ -12,14 +12,14 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import { countryCallingCodeOf } from '../../lambda/domain/history/row';
 import type { StatusChangeDetail } from '../../lambda/domain/status-event';
 import { compareWithTruth, sendBatch } from '../../local/batch';
 import { settledEvents, subscribeEvents, type EventsSubscription } from '../../local/events/sse-client';
 import { PipelineConfigError, startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { STORM_SIMULATOR } from '../support/storm';
 import { exited, run, runToEnd } from '../support/processes';

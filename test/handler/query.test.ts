@@ -1,4 +1,4 @@
-import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
+import { createQueryHandler } from '../../lambda/adapters/primary/query-endpoint';
 import { buildHttpApiEvent } from '../../local/http-api-event';
 import { useMessageStore } from '../support/dynamodb';
 import { testSid } from '../support/callbacks';

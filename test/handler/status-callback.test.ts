@@ -8,12 +8,12 @@ import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import {
   createStatusCallbackHandler,
   type StatusCallbackDeps,
-} from '../../lambda/adapters/status-callback-endpoint';
+} from '../../lambda/adapters/primary/status-callback-endpoint';
 import {
   environmentCredentials,
   secretCredentials,
-  type CredentialsSource,
-} from '../../lambda/adapters/twilio-credentials';
+} from '../../lambda/adapters/secondary/twilio-credentials';
+import type { CredentialsSource } from '../../lambda/use-cases/ports';
 import { useMessageStore } from '../support/dynamodb';
 import {
   callbackEvent,

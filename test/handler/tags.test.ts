@@ -5,8 +5,8 @@
 import {
   createStatusCallbackHandler,
   type StatusCallbackDeps,
-} from '../../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
+} from '../../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { validateSendRequest } from '../../lambda/domain/send-request';
 import { tagsFromQueryString, validateTags } from '../../lambda/domain/tags';
 import { useMessageStore } from '../support/dynamodb';

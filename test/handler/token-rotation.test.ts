@@ -7,8 +7,8 @@
  * in-memory value behind the same read boundary, cached the way Powertools caches it (maxAge), so a
  * Lambda that read the secret before an update keeps the old value until it re-reads.
  */
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { useMessageStore } from '../support/dynamodb';
 import { callbackEvent, statusParams, testSid } from '../support/callbacks';
 

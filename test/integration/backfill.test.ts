@@ -6,7 +6,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { MessageIndexReader } from '../../lambda/adapters/message-index-reader';
+import { MessageIndexReader } from '../../lambda/adapters/secondary/message-index-reader';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { parseListRequest } from '../../lambda/domain/list-query';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { localClient, startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { runToEnd } from '../support/processes';
 

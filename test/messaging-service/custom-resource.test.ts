@@ -3,8 +3,12 @@
  * real twilio library: CloudFormation create, update and delete leave the service as a user expects.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { decodePhysicalId, onServiceCallbackEvent } from '../../lambda/adapters/messaging-service-resource';
-import { messagingServices, type MessagingServicePort } from '../../lambda/adapters/twilio-messaging-service';
+import {
+  decodePhysicalId,
+  onServiceCallbackEvent,
+} from '../../lambda/adapters/primary/messaging-service-resource';
+import { messagingServices } from '../../lambda/adapters/secondary/twilio-messaging-service';
+import type { MessagingServicePort } from '../../lambda/use-cases/ports';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 
 const SERVICE = 'MG9752274e9e519418a7406176694466fa';

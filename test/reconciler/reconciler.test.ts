@@ -3,15 +3,14 @@
  * only what the sender recorded, and one reconcile pass must bring every message to the simulator's truth.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { reconcile, type FetchedMessage, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
+import { reconcile, type ReconcilerDeps } from '../../lambda/use-cases/reconcile';
+import { TwilioApiError, type FetchedMessage } from '../../lambda/use-cases/ports';
 import { pendingShardOf } from '../../lambda/domain/contract';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
-import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
-import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
-import { TwilioApiError } from '../../lambda/use-cases/twilio-ports';
-import { createTestTable, useMessageStore } from '../support/dynamodb';
+import { messagesByAccount } from '../../lambda/adapters/secondary/twilio-messages';
+import { twilioMessageFetcher } from '../../lambda/adapters/secondary/twilio-message-fetcher';
+import { createTestTable, trackerStore, useMessageStore, type TrackerStore } from '../support/dynamodb';
 
 const HOUR = 3_600_000;
 const SHARDS = 4;
@@ -19,7 +18,7 @@ const db = useMessageStore('reconciler', { retentionDays: 30, pendingShards: SHA
 let simulator: TwilioSimulator;
 let fetchMessage: (sid: string) => Promise<FetchedMessage>;
 
-async function sendLostMessages(count: number, into: MessageStore = db.store): Promise<string[]> {
+async function sendLostMessages(count: number, into: TrackerStore = db.store): Promise<string[]> {
   const client = twilioClientFor(simulator.url, simulator.accountSid, simulator.authToken);
   const sids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -209,7 +208,7 @@ describe('reconciler', () => {
     // A table of its own: messages the other tests left pending would otherwise come first in their
     // shards and use up a run's small budget, whatever the rotation does.
     const own = await createTestTable('reconciler-rotation');
-    const ownStore = new MessageStore(own.dynamo, own.tableName, {
+    const ownStore = trackerStore(own.dynamo, own.tableName, {
       retentionDays: 30,
       pendingShards: SHARDS,
     });

@@ -8,17 +8,16 @@
  * (the read counted, made to fail on demand), and the clock is the test's, so caches and the lookup
  * budget can be stepped through.
  */
-import { MessageStore } from '../../lambda/adapters/message-store';
 import {
   createStatusCallbackHandler,
   type CallbackResult,
-} from '../../lambda/adapters/status-callback-endpoint';
-import { secretAccountTokens } from '../../lambda/adapters/account-tokens';
-import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
+} from '../../lambda/adapters/primary/status-callback-endpoint';
+import { secretAccountTokens } from '../../lambda/adapters/secondary/account-tokens';
+import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { accountShardOf } from '../../lambda/domain/accounts';
 import type { LocalServer } from '../../local/server';
 import { formBody, sign, statusParams } from '../support/callbacks';
-import { createTestTable, useMessageStore } from '../support/dynamodb';
+import { createTestTable, trackerStore, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, tableSnapshot, uniqueSid } from './support';
 
 const PREFIX = 'twilio/accounts/';
@@ -241,7 +240,7 @@ it('a main secret that names no account serves accounts that have no token of th
   const t = await createTestTable('accounts-fallback');
   try {
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(t.dynamo, t.tableName),
+      store: trackerStore(t.dynamo, t.tableName),
       credentials: secretCredentials({ secretId: 'legacy', read: async () => ({ authToken: PARENT.token }) }),
       accounts: secretAccountTokens({ prefix: PREFIX, shards: SHARDS, read, now: () => clock }),
       logger: silentLogger,

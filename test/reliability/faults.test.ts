@@ -14,17 +14,16 @@
  * carry the connection overrides in its StatusCallback (the pipeline's sender uses the bare callback URL).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { secretCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { secretCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { compareWithTruth } from '../../local/batch';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { LocalServer } from '../../local/server';
 import { twilioClientFor } from '../../local/twilio-simulator/client';
 import { startWireProxy, type WireProxy } from '../../local/wire-proxy';
 import { callbackEvent, formBody, sign, statusParams, TEST_TOKEN } from '../support/callbacks';
-import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
+import { dynamoEndpoint, trackerStore, useMessageStore } from '../support/dynamodb';
 import { rawRequest, serveCallbacks, silentLogger, sleep, tableSnapshot, uniqueSid } from './support';
 
 /** Waits for a condition the test's own traffic makes true; the suite's timeout bounds it. */
@@ -153,7 +152,7 @@ describe('one request while DynamoDB is unreachable', () => {
       maxAttempts: 2,
     });
     const handler = createStatusCallbackHandler({
-      store: new MessageStore(client, db.table.tableName),
+      store: trackerStore(client, db.table.tableName),
       credentials: {
         description: 'test',
         get: async () => ({ authToken: TEST_TOKEN }),

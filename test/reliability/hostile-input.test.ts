@@ -8,8 +8,8 @@
  * so those cases are written on a plain socket (test/support/raw-http.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createStatusCallbackHandler } from '../../lambda/adapters/status-callback-endpoint';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
+import { createStatusCallbackHandler } from '../../lambda/adapters/primary/status-callback-endpoint';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { localDocumentClient } from '../../local/dynamodb-local';
 import { callbackEvent, formBody, sign, statusParams, type Params } from '../support/callbacks';

@@ -5,15 +5,14 @@
  * handler runs on records every DynamoDB command it sends, so "nothing scanned, nothing written" is what
  * DynamoDB was asked, not a guess; and the table is unchanged (a Scan by the test before and after).
  */
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { createListHandler } from '../../lambda/adapters/list-endpoint';
-import { MessageIndexReader } from '../../lambda/adapters/message-index-reader';
-import { MessageStore } from '../../lambda/adapters/message-store';
-import { createQueryHandler } from '../../lambda/adapters/query-endpoint';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { createListHandler } from '../../lambda/adapters/primary/list-endpoint';
+import { MessageIndexReader } from '../../lambda/adapters/secondary/message-index-reader';
+import { createQueryHandler } from '../../lambda/adapters/primary/query-endpoint';
 import { LIST_INDEX_NAMES } from '../../lambda/domain/contract';
 import { createMessageLister } from '../../lambda/use-cases/list-messages';
 import { startLocalServer, type LocalServer } from '../../local/server';
-import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
+import { dynamoEndpoint, trackerStore, useMessageStore } from '../support/dynamodb';
 import { applySeed, seedMessages } from '../support/seed-messages';
 import { rawRequest, silentLogger, tableSnapshot } from './support';
 
@@ -44,7 +43,7 @@ beforeAll(async () => {
     port: 0,
     statusCallback: async () => ({ statusCode: 404 }),
     query: createQueryHandler({
-      store: new MessageStore(client, table.tableName),
+      store: trackerStore(client, table.tableName),
       logger: silentLogger,
       list,
     }),

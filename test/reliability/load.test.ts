@@ -9,7 +9,7 @@
  */
 import { compareWithTruth, sendBatch } from '../../local/batch';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 
 const MESSAGES = Number(process.env.RELIABILITY_LOAD_MESSAGES ?? 10_000);

@@ -13,13 +13,12 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
 import { startLocalServer, type LocalServer } from '../../local/server';
 import { createLocalSendHandler } from '../../local/send-endpoint';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
 import { startWireProxy, type WireProxy } from '../../local/wire-proxy';
-import { dynamoEndpoint, useMessageStore } from '../support/dynamodb';
+import { dynamoEndpoint, trackerStore, useMessageStore } from '../support/dynamodb';
 
 const db = useMessageStore('store-down-send');
 let wire: WireProxy;
@@ -72,7 +71,7 @@ beforeAll(async () => {
   sim = await startTwilioSimulator({ seed: 7, lostCallbackRate: 1, stepDelayMs: [5, 15] });
   twilioFront = await startTwilioFront(sim.url);
   sender = await createLocalSendHandler({
-    store: new MessageStore(createDynamoClient({ endpoint: wire.endpoint }), db.table.tableName),
+    store: trackerStore(createDynamoClient({ endpoint: wire.endpoint }), db.table.tableName),
     callbackUrl: 'http://127.0.0.1:9/message-status',
     dynamodbEndpoint: wire.endpoint,
     idempotencyTableName: `${db.table.tableName}-idempotency`,

@@ -1,8 +1,8 @@
 /** Helpers shared by the reliability suites: raw HTTP, honest signing of any body, table snapshots. */
 import http from 'node:http';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jsonResponse } from '../../lambda/adapters/http';
-import type { StatusCallbackDeps } from '../../lambda/adapters/status-callback-endpoint';
+import { jsonResponse } from '../../lambda/adapters/primary/http';
+import type { StatusCallbackDeps } from '../../lambda/adapters/primary/status-callback-endpoint';
 import { startLocalServer, type EventHandler, type LocalServer } from '../../local/server';
 import { sign } from '../support/callbacks';
 

@@ -4,9 +4,9 @@
  * from that account (the simulator, like Twilio, finds and lists it only there), however many accounts
  * there are. Real tables in DynamoDB Local.
  */
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
-import { twilioMessageFetcher } from '../../lambda/adapters/twilio-message-fetcher';
-import { messagesByAccount } from '../../lambda/adapters/twilio-messages';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
+import { twilioMessageFetcher } from '../../lambda/adapters/secondary/twilio-message-fetcher';
+import { messagesByAccount } from '../../lambda/adapters/secondary/twilio-messages';
 import { isSendFailure, type SendResult } from '../../lambda/use-cases/send-results';
 import { reconcile } from '../../lambda/use-cases/reconcile';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';

@@ -5,9 +5,9 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { createSenderHandler } from '../../lambda/adapters/sender-events';
+import { createSenderHandler } from '../../lambda/adapters/primary/sender-events';
 import type { SendResult } from '../../lambda/use-cases/send-results';
-import { useMessageStore } from '../support/dynamodb';
+import { useMessageStore, type TrackerStore } from '../support/dynamodb';
 import {
   createIdempotencyTestTable,
   startRecordingProxy,
@@ -16,7 +16,6 @@ import {
   type RecordingProxy,
 } from './support';
 import { STORE_ENV } from '../support/lambda-env';
-import type { MessageStore } from '../../lambda/adapters/message-store';
 import { deferredRecordBody } from '../../lambda/domain/deferred-record';
 
 const FROM = '+15005550006';
@@ -46,7 +45,7 @@ beforeEach(() => {
   proxy.requests.length = 0;
 });
 
-function handlerWith(store: MessageStore = db.store) {
+function handlerWith(store: TrackerStore = db.store) {
   const { sender, logger, logs } = testSender({
     sim,
     proxy,

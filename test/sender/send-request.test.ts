@@ -8,7 +8,7 @@ import {
   validateSendRequest,
   type SendDefaults,
 } from '../../lambda/domain/send-request';
-import { senderConfigFromEnv } from '../../lambda/adapters/sender-config';
+import { senderConfigFromEnv } from '../../lambda/composition/sender-config';
 
 const SERVICE = 'MG' + 'a'.repeat(32);
 const FROM = '+15005550006';

@@ -5,15 +5,15 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import { StoreUnavailableError } from '../../lambda/adapters/message-store';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
-import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
-import { createIdempotencyStore } from '../../lambda/adapters/idempotency';
-import { recordSendMetrics } from '../../lambda/adapters/send-metrics';
+import { StoreUnavailableError } from '../../lambda/use-cases/ports';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
+import { createTwilioMessages } from '../../lambda/adapters/secondary/twilio-messages';
+import { createIdempotencyStore } from '../../lambda/adapters/secondary/idempotency';
+import { recordSendMetrics } from '../../lambda/adapters/primary/send-metrics';
 import { isSendFailure, type SendOutcome, type SendResult } from '../../lambda/use-cases/send-results';
 import type { StatusObservation } from '../../lambda/domain/observation';
 import { useMessageStore } from '../support/dynamodb';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 import {
   createIdempotencyTestTable,
   eventually,

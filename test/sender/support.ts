@@ -6,13 +6,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createIdempotencyStore, ensureIdempotencyTable } from '../../lambda/adapters/idempotency';
+import { createIdempotencyStore, ensureIdempotencyTable } from '../../lambda/adapters/secondary/idempotency';
 import { createSender, type SenderConfig, type SenderDeps } from '../../lambda/use-cases/send';
-import type { MessageStore } from '../../lambda/adapters/message-store';
-import { environmentCredentials } from '../../lambda/adapters/twilio-credentials';
-import { createTwilioMessages } from '../../lambda/adapters/twilio-messages';
+import type { TrackerStore } from '../support/dynamodb';
+import { environmentCredentials } from '../../lambda/adapters/secondary/twilio-credentials';
+import { createTwilioMessages } from '../../lambda/adapters/secondary/twilio-messages';
 import type { TwilioSimulator } from '../../local/twilio-simulator';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { startStandIn } from '../support/stand-in';
 
@@ -172,7 +172,7 @@ export function testSender(
   parts: {
     sim: TwilioSimulator;
     proxy: RecordingProxy;
-    store: MessageStore;
+    store: TrackerStore;
     idempotencyTable: IdempotencyTestTable;
     from: string;
     statusCallbackUrl: string;

@@ -7,18 +7,16 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLES_DIR, HANDLERS_DIR, lambdaBuildOptions } from '../../scripts/bundle';
 import { startTwilioSimulator, type TwilioSimulator } from '../../local/twilio-simulator';
-import {
-  TwilioRequestClient,
-  createTwilioMessages,
-  messagesResource,
-} from '../../lambda/adapters/twilio-messages';
+import { createTwilioMessages, messagesResource } from '../../lambda/adapters/secondary/twilio-messages';
+import { TwilioRequestClient } from '../../lambda/adapters/secondary/twilio-client';
 import {
   TwilioApiError,
   TwilioConfigurationError,
   TwilioNetworkError,
-} from '../../lambda/use-cases/twilio-ports';
-import type { CredentialsSource, TwilioCredentials } from '../../lambda/adapters/twilio-credentials';
-import { freePort } from '../../local/ports';
+  type CredentialsSource,
+  type TwilioCredentials,
+} from '../../lambda/use-cases/ports';
+import { freePort } from '../../local/free-port';
 import { startRecordingProxy, type RecordingProxy } from './support';
 import { startStandIn, type StandIn } from '../support/stand-in';
 

@@ -2,8 +2,23 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient } from '../../lambda/adapters/dynamodb';
-import { MessageStore } from '../../lambda/adapters/message-store';
+import { createDynamoClient } from '../../lambda/adapters/secondary/dynamodb';
+import { MessageStore } from '../../lambda/adapters/secondary/message-store';
+import type { ApplyOptions } from '../../lambda/domain/apply-observation';
+import { STORE_DEFAULTS } from '../../lambda/domain/contract';
+import { recordingThrough, type RecordingStore } from '../../lambda/use-cases/record-observation';
+
+/** The app's MessageStore with the apply rule on it, as every recording path gets it. */
+export type TrackerStore = RecordingStore<MessageStore>;
+
+/** A MessageStore on `client` that records through the apply rule (with `options`, else the defaults). */
+export function trackerStore(
+  client: DynamoDBClient,
+  tableName: string,
+  options: ApplyOptions = STORE_DEFAULTS,
+): TrackerStore {
+  return recordingThrough(new MessageStore(client, tableName), options);
+}
 import { ensureMessagesTable, localClient, localDocumentClient } from '../../local/dynamodb-local';
 
 export interface TestTable {
@@ -53,17 +68,17 @@ export async function createTestTable(prefix = 'messages'): Promise<TestTable> {
  */
 export function useMessageStore(
   prefix: string,
-  options?: ConstructorParameters<typeof MessageStore>[2],
+  options?: ApplyOptions,
 ): {
   readonly table: TestTable;
-  readonly store: MessageStore;
+  readonly store: TrackerStore;
   /** The same table behind an endpoint where no DynamoDB answers. */
-  unreachableStore(): MessageStore;
+  unreachableStore(): TrackerStore;
 } {
-  let created: { table: TestTable; store: MessageStore } | undefined;
+  let created: { table: TestTable; store: TrackerStore } | undefined;
   beforeAll(async () => {
     const table = await createTestTable(prefix);
-    created = { table, store: new MessageStore(table.dynamo, table.tableName, options) };
+    created = { table, store: trackerStore(table.dynamo, table.tableName, options) };
   });
   afterAll(() => created?.table.drop());
   const ready = () => {
@@ -79,7 +94,7 @@ export function useMessageStore(
     },
     unreachableStore: () =>
       // Port 9 (discard) has no listener here; one attempt, so the test sees the failure at once.
-      new MessageStore(
+      trackerStore(
         createDynamoClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
         ready().table.tableName,
         options,

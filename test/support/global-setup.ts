@@ -5,7 +5,7 @@
  * (startDynamoDbLocal: the loopback launcher), so every run exercises that.
  */
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
-import { freePort } from '../../local/ports';
+import { freePort } from '../../local/free-port';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.DYNAMODB_ENDPOINT) return;

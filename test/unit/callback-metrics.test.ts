@@ -1,7 +1,7 @@
 /** The EMF documents the callback Lambda prints, as CloudWatch would ingest them. */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { recordCallbackMetrics } from '../../lambda/adapters/callback-metrics';
-import type { CallbackResult } from '../../lambda/adapters/status-callback-endpoint';
+import { recordCallbackMetrics } from '../../lambda/adapters/primary/callback-metrics';
+import type { CallbackResult } from '../../lambda/adapters/primary/status-callback-endpoint';
 
 type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } };
 

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import {
   DEFAULT_ANOMALY_SETTINGS,
   deliveryAnomalies,

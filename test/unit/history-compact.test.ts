@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import { compactHistory, compactPartition } from '../../local/history/compact';
 import { parquetSource, queryRows } from '../../local/history/duckdb';
 import { computeHistoryReport } from '../../local/history/report';

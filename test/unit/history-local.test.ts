@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import { historyReportOf, type HistoryReport } from '../../lambda/domain/history/report';
 import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
 import { parquetSource, queryRows } from '../../local/history/duckdb';

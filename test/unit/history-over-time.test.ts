@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import type { HistoryGranularity } from '../../lambda/domain/history/queries';
 import type { HistoryQueryRows, HistoryReport } from '../../lambda/domain/history/report';
 import { countryCallingCodeOf } from '../../lambda/domain/history/row';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { createPseudonymiser } from '../../lambda/adapters/pseudonymiser';
+import { createPseudonymiser } from '../../lambda/adapters/secondary/pseudonymiser';
 import { HISTORY_COLUMNS } from '../../lambda/domain/history/row';
 import type { StatusChangeDetail } from '../../lambda/domain/status-event';
 import { bundleDirectory } from '../../lib/constructs/tracker-function';

@@ -1,9 +1,6 @@
 import type { StatusChangeEvent } from '../../lambda/domain/status-event';
-import {
-  publishStatusEvents,
-  type ChangeRecord,
-  type EventPublisher,
-} from '../../lambda/use-cases/publish-status-events';
+import { publishStatusEvents } from '../../lambda/use-cases/publish-status-events';
+import type { ChangeRecord, EventPublisher } from '../../lambda/use-cases/ports';
 
 const SID = (n: number) => `SM${String(n).padStart(32, '0')}`;
 

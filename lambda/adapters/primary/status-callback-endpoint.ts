@@ -10,9 +10,14 @@
  * carries a secret or a stack trace.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { describeError } from '../domain/describe-error';
-import { createCallbackApplier, type CallbackOutcome } from '../use-cases/apply-callback';
-import { CredentialsUnavailableError, type Log, type ObservationStore } from '../use-cases/ports';
+import { describeError } from '../../domain/describe-error';
+import { createCallbackApplier, type CallbackOutcome } from '../../use-cases/apply-callback';
+import {
+  CredentialsUnavailableError,
+  StoreUnavailableError,
+  type Log,
+  type ObservationStore,
+} from '../../use-cases/ports';
 import {
   declaredBodyBytes,
   decodeBody,
@@ -25,8 +30,7 @@ import {
 } from './http';
 import { isPlausibleSignature } from './twilio-signature';
 import { createSignatureVerifier, type SignatureKeys } from './callback-signature';
-import { StoreUnavailableError } from './message-store';
-import { publicOriginOf } from '../domain/contract';
+import { publicOriginOf } from '../../domain/contract';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const FORM = 'application/x-www-form-urlencoded';

@@ -3,7 +3,7 @@
  * the package root pulls in the whole REST client (megabytes) that the callback Lambda never uses.
  */
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import type { FormFields } from '../domain/callback';
+import type { FormFields } from '../../domain/callback';
 
 /** A Twilio signature is base64 of an HMAC-SHA1: 28 characters. Anything else is not worth a secret read. */
 export function isPlausibleSignature(signature: string | undefined): signature is string {

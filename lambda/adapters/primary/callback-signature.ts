@@ -9,11 +9,14 @@
  * Each set is the primary and, during a rotation, the secondary token; when neither matches, the tokens
  * are read afresh once (rate limited), since the token may have been rotated since they were cached.
  */
-import { isAccountSid, type AccountTokens } from '../domain/accounts';
-import type { FormFields } from '../domain/callback';
-import type { Log } from '../use-cases/ports';
-import { AccountLookupThrottledError, type AccountTokenSource } from './account-tokens';
-import type { CredentialsSource } from './twilio-credentials';
+import { isAccountSid, type AccountTokens } from '../../domain/accounts';
+import type { FormFields } from '../../domain/callback';
+import {
+  AccountLookupThrottledError,
+  type AccountTokenSource,
+  type CredentialsSource,
+  type Log,
+} from '../../use-cases/ports';
 import { isValidSignature } from './twilio-signature';
 
 export interface SignatureKeys {

@@ -10,10 +10,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGES_TABLE } from '../domain/contract';
-import { toMessageRecord, type MessageRecord } from '../domain/message';
-import type { IndexKey, ListStore } from '../use-cases/list-messages';
-import { StoreUnavailableError } from './message-store';
+import { MESSAGES_TABLE } from '../../domain/contract';
+import { toMessageRecord, type MessageRecord } from '../../domain/message';
+import { StoreUnavailableError, type IndexKey, type ListStore } from '../../use-cases/ports';
 
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_SIZE = 100;

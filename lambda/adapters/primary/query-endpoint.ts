@@ -1,20 +1,18 @@
 /**
- * The query Lambda's routes: GET /messages (the list API, adapters/list-endpoint.ts) and
+ * The query Lambda's routes: GET /messages (the list API, adapters/primary/list-endpoint.ts) and
  * GET /messages/{messageSid}, a message's stored record and history. 200 with the record, 404 when there
  * is none, 400 for something that is not a message SID, 503 when the store cannot be reached. A message
  * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { MessageRecord } from '../domain/message';
-import { LIST_ROUTE_PATH, SID_PATTERNS } from '../domain/contract';
+import { LIST_ROUTE_PATH, SID_PATTERNS } from '../../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
-import { StoreUnavailableError } from './message-store';
-import type { Log } from '../use-cases/ports';
+import { StoreUnavailableError, type Log, type MessageReader } from '../../use-cases/ports';
 
 const LIST_ROUTE_KEY = `GET ${LIST_ROUTE_PATH}`;
 
 export interface QueryDeps {
-  store: { get(messageSid: string): Promise<MessageRecord | undefined> };
+  store: MessageReader;
   logger: Pick<Log, 'warn' | 'error'>;
   /** GET /messages; without it that route is not served here. */
   list?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;

@@ -11,8 +11,8 @@
  * gets a new id, and CloudFormation then deletes the old one, restoring that service.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import type { MessagingServicePort } from './twilio-messaging-service';
-import { SID_PATTERNS } from '../domain/contract';
+import type { MessagingServicePort } from '../../use-cases/ports';
+import { SID_PATTERNS } from '../../domain/contract';
 
 export interface ServiceCallbackProperties {
   MessagingServiceSid: string;

@@ -1,6 +1,7 @@
 /**
- * The DynamoDB side of the message item: the conditional write the domain plans, and the read the query
- * API needs. Nothing else in the code base talks to the messages table.
+ * The DynamoDB side of the message item: the conditional write the domain plans (the rule that plans it,
+ * and the second write, are domain/apply-observation.ts, run by use-cases/record-observation.ts), the
+ * pending index, and the read the query API needs. Nothing else in the code base writes the table.
  *
  * It speaks to the plain DynamoDBClient and marshals values itself rather than going through the
  * document client (lib-dynamodb): the document client cannot run with `cacheMiddleware`, so every call
@@ -15,43 +16,30 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGES_TABLE, STORE_DEFAULTS } from '../domain/contract';
+import { MESSAGES_TABLE } from '../../domain/contract';
+import type { MessageWriter, WriteResult } from '../../domain/apply-observation';
+import type { UpdatePlan } from '../../domain/update-expression';
+import { toMessageRecord, type MessageRecord } from '../../domain/message';
 import {
-  applyStatusObservation,
-  type ApplyOptions,
-  type ApplyResult,
-  type MessageWriter,
-  type WriteResult,
-} from '../domain/apply-observation';
-import type { UpdatePlan } from '../domain/update-expression';
-import { toMessageRecord, type MessageRecord } from '../domain/message';
-import type { StatusObservation } from '../domain/observation';
-import type { PageCursor, PendingEntry, ReconcilerStore } from '../use-cases/reconcile';
-
-/** The store could not be reached or refused the request: callers answer 503 so Twilio retries. */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Message store unavailable: ${cause instanceof Error ? cause.name : String(cause)}`, { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
+  StoreUnavailableError,
+  type PageCursor,
+  type PendingEntry,
+  type ReconcilerStore,
+} from '../../use-cases/ports';
 
 /** Where a page of the pending index ended: DynamoDB's LastEvaluatedKey. */
 type PageKey = Record<string, AttributeValue>;
 
 const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 
-export class MessageStore implements MessageWriter, ReconcilerStore {
+/** What the reconciler needs of the table besides recording: its pending index and its two reads. */
+export type PendingIndex = Omit<ReconcilerStore, 'apply'>;
+
+export class MessageStore implements MessageWriter, PendingIndex {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly options: ApplyOptions = STORE_DEFAULTS,
   ) {}
-
-  /** Apply one observation (see domain/apply-observation.ts). */
-  apply(observation: StatusObservation): Promise<ApplyResult> {
-    return applyStatusObservation(this, observation, this.options);
-  }
 
   async write(plan: UpdatePlan): Promise<WriteResult> {
     try {

@@ -1,10 +1,10 @@
 /** The sender Lambda's two ways in (a direct invocation, the SQS send queue) around the send use case. */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { DEFERRED_RECORD_KEY, deferredObservationOf, isDeferredRecord } from '../domain/deferred-record';
-import type { Log } from '../use-cases/ports';
-import type { Sender } from '../use-cases/send';
-import { isSendFailure, type SendResult } from '../use-cases/send-results';
+import { DEFERRED_RECORD_KEY, deferredObservationOf, isDeferredRecord } from '../../domain/deferred-record';
+import type { Log } from '../../use-cases/ports';
+import type { Sender } from '../../use-cases/send';
+import { isSendFailure, type SendResult } from '../../use-cases/send-results';
 
 export type SenderEvent = SQSEvent | Record<string, unknown>;
 export type SenderResponse = SendResult | SQSBatchResponse;
@@ -24,7 +24,7 @@ export function isSqsEvent(event: unknown): event is SQSEvent {
  * - an SQS event: each record's body is a JSON send request. A record whose error is `retryable` is
  *   reported in `batchItemFailures` (SQS redelivers it, then dead-letters it); a record that can never
  *   succeed (invalid, rejected by Twilio, key conflict) is logged and removed from the queue.
- *   A record `{"recordAfterSend": ...}` is the sender's own outbox (adapters/send-queue-outbox.ts): the
+ *   A record `{"recordAfterSend": ...}` is the sender's own outbox (adapters/secondary/send-queue-outbox.ts): the
  *   record of a sent message is written, and stays on the queue while the store cannot take it.
  */
 export function createSenderHandler(deps: { sender: Sender; logger: Log }) {

@@ -3,7 +3,7 @@
  * events, so these functions are the one definition of "the request Twilio made".
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FormFields } from '../domain/callback';
+import type { FormFields } from '../../domain/callback';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 

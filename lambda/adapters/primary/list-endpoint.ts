@@ -5,13 +5,12 @@
  * store that cannot be reached is a 503. No answer carries a stack trace.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { messagesToCsv } from '../domain/csv';
-import { parseListRequest } from '../domain/list-query';
-import type { ListOutcome } from '../use-cases/list-messages';
-import type { ListRequest } from '../domain/list-query';
-import type { Log } from '../use-cases/ports';
+import { messagesToCsv } from '../../domain/csv';
+import { parseListRequest } from '../../domain/list-query';
+import type { ListOutcome } from '../../use-cases/list-messages';
+import type { ListRequest } from '../../domain/list-query';
+import { StoreUnavailableError, type Log } from '../../use-cases/ports';
 import { header, jsonResponse, NOSNIFF, parseForm, type HttpResponse } from './http';
-import { StoreUnavailableError } from './message-store';
 
 export interface ListEndpointDeps {
   listMessages(request: ListRequest): Promise<ListOutcome>;

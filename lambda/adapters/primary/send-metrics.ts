@@ -1,6 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { MetricName } from '../domain/metric-names';
-import type { SendOutcome } from '../use-cases/send-results';
+import { MetricName } from '../../domain/metric-names';
+import type { SendOutcome } from '../../use-cases/send-results';
 
 /**
  * The sender's CloudWatch metrics (names shared with the dashboard): `MessagesSent` per message Twilio

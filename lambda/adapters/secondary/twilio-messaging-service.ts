@@ -5,14 +5,8 @@
  */
 import { ServiceListInstance } from 'twilio/lib/rest/messaging/v1/service';
 import type V1 from 'twilio/lib/rest/messaging/V1';
-import type { TwilioCredentials } from './twilio-credentials';
-import { twilioVersion } from './twilio-messages';
-
-export interface MessagingServicePort {
-  /** The service's current status callback ('' when none). */
-  getStatusCallback(serviceSid: string): Promise<string>;
-  setStatusCallback(serviceSid: string, url: string): Promise<void>;
-}
+import type { MessagingServicePort, TwilioCredentials } from '../../use-cases/ports';
+import { twilioVersion } from './twilio-client';
 
 export function messagingServices(
   credentials: TwilioCredentials,

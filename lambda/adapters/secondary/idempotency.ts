@@ -11,7 +11,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE } from '../domain/contract';
+import { IDEMPOTENCY_TABLE } from '../../domain/contract';
 import {
   IdempotencyStoreUnavailableError,
   RepeatConflictError,
@@ -19,7 +19,7 @@ import {
   type GuardedRun,
   type IdempotencyPort,
   type IdempotencySettings,
-} from '../use-cases/idempotency-port';
+} from '../../use-cases/ports';
 
 /** The key prefix of idempotency records: stable across deployments and function renames. */
 export const IDEMPOTENCY_KEY_PREFIX = 'twilio-status-tracker.send';

@@ -6,7 +6,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ChangeRecord } from '../use-cases/publish-status-events';
+import type { ChangeRecord } from '../../use-cases/ports';
 
 /** The `dynamodb` section of a stream record: the Lambda event's and the Streams API's share it. */
 export interface StreamChange {

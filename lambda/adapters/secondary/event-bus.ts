@@ -5,8 +5,8 @@
  * retries) reports every entry as failed, which the use case treats the same way.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { StatusChangeEvent } from '../domain/status-event';
-import type { EventPublisher } from '../use-cases/publish-status-events';
+import type { StatusChangeEvent } from '../../domain/status-event';
+import type { EventPublisher } from '../../use-cases/ports';
 
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 

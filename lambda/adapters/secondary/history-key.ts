@@ -5,7 +5,7 @@
  * the change.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { Pseudonymise } from '../domain/history/row';
+import type { Pseudonymise } from '../../domain/history/row';
 import { createPseudonymiser } from './pseudonymiser';
 
 export interface HistoryKeyOptions {

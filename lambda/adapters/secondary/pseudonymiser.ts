@@ -5,7 +5,7 @@
  * without the key nobody can test candidate numbers against it.
  */
 import { createHmac } from 'node:crypto';
-import type { Pseudonymise } from '../domain/history/row';
+import type { Pseudonymise } from '../../domain/history/row';
 
 /** Shortest key accepted: 32 bytes of entropy's worth of characters. */
 export const MIN_HASH_KEY_LENGTH = 32;

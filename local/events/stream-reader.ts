@@ -13,13 +13,10 @@
  *   cannot be read at all) goes to the failure path and the records after it go on. The Lambda does the
  *   same with bisect-on-error and its on-failure queue.
  */
-import { changeRecordOf } from '../../lambda/adapters/stream-records';
+import { changeRecordOf } from '../../lambda/adapters/primary/stream-records';
 import { backoffMs } from '../../lambda/domain/backoff';
-import {
-  publishStatusEvents,
-  type ChangeRecord,
-  type EventPublisher,
-} from '../../lambda/use-cases/publish-status-events';
+import { publishStatusEvents } from '../../lambda/use-cases/publish-status-events';
+import type { ChangeRecord, EventPublisher } from '../../lambda/use-cases/ports';
 import type { Checkpoint } from './checkpoint';
 import { errorName, type StreamRecord, type StreamsApi, type StreamShard } from './streams-api';
 
@@ -266,7 +263,7 @@ export function startStreamConsumer(options: StreamConsumerOptions): StreamConsu
 
 type SourcedRecord = ChangeRecord & { raw: StreamRecord };
 
-/** The use case's view of a stream record (lambda/adapters/stream-records.ts), with the record kept. */
+/** The use case's view of a stream record (lambda/adapters/primary/stream-records.ts), with the record kept. */
 export function sourcedRecordOf(raw: StreamRecord): SourcedRecord {
   return {
     ...changeRecordOf(raw.dynamodb, `(no sequence number: ${raw.eventID ?? 'unknown record'})`),

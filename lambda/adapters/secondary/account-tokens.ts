@@ -19,35 +19,12 @@ import {
   accountSecretNames,
   accountTokensIn,
   type AccountTokens,
-} from '../domain/accounts';
-import { CredentialsUnavailableError } from '../use-cases/ports';
-
-export type AccountLookup =
-  | { kind: 'found'; tokens: AccountTokens }
-  /** No secret holds a token for this account. */
-  | { kind: 'unknown' }
-  /** Too many lookups of accounts not seen yet: answer "retry later". */
-  | { kind: 'throttled' };
-
-export interface AccountTokenSource {
-  /** Throws CredentialsUnavailableError when a secret exists but cannot be read. */
-  lookup(accountSid: string): Promise<AccountLookup>;
-  /**
-   * After a failed signature (the account's token may have been rotated): the account's tokens read
-   * afresh, at most once per 30 s per account; undefined when read that recently or no longer found.
-   * Throws AccountLookupThrottledError when the read budget is spent: a promoted token then gets 503
-   * (Twilio retries), not 403.
-   */
-  refresh(accountSid: string): Promise<AccountTokens | undefined>;
-}
-
-/** Too many lookups of accounts not seen yet: the callback is answered 503 and retried by Twilio. */
-export class AccountLookupThrottledError extends CredentialsUnavailableError {
-  constructor() {
-    super('too many lookups of accounts not seen yet; retry later');
-    this.name = 'AccountLookupThrottledError';
-  }
-}
+} from '../../domain/accounts';
+import {
+  AccountLookupThrottledError,
+  CredentialsUnavailableError,
+  type AccountTokenSource,
+} from '../../use-cases/ports';
 
 /** One real secret read: its JSON, or undefined when the secret does not exist. */
 export type SecretRead = (name: string) => Promise<unknown>;

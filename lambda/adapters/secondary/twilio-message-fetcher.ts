@@ -4,8 +4,7 @@
  * reconciler to judge. Kept apart from the sender's adapter so the sender's bundle carries none of it.
  */
 import type { MessageListInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { MessageNotFoundError, type FetchedMessage } from '../use-cases/reconcile';
-import { TwilioApiError } from '../use-cases/twilio-ports';
+import { MessageNotFoundError, TwilioApiError, type FetchedMessage } from '../../use-cases/ports';
 
 /** `messagesOf(accountSid)`: the Messages resource of that account (undefined: the credentials' own). */
 export function twilioMessageFetcher(

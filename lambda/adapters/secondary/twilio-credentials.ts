@@ -9,24 +9,11 @@
  * environment are used and no secret is read.
  */
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { CredentialsUnavailableError } from '../use-cases/ports';
-
-export interface TwilioCredentials {
-  accountSid?: string;
-  authToken: string;
-  /** Accepted for signatures during a rotation, until it is promoted or removed. */
-  secondaryAuthToken?: string;
-  apiKeySid?: string;
-  apiKeySecret?: string;
-}
-
-export interface CredentialsSource {
-  /** Cached credentials, read on first use. */
-  get(): Promise<TwilioCredentials>;
-  /** Fresh credentials if a refresh is allowed now (rate limited), else undefined. */
-  refresh(): Promise<TwilioCredentials | undefined>;
-  readonly description: string;
-}
+import {
+  CredentialsUnavailableError,
+  type CredentialsSource,
+  type TwilioCredentials,
+} from '../../use-cases/ports';
 
 export function environmentCredentials(env: NodeJS.ProcessEnv = process.env): CredentialsSource | undefined {
   const authToken = env.TWILIO_AUTH_TOKEN;

@@ -3,9 +3,9 @@
  * low-cardinality: statuses outside the lifecycle are reported as `other`.
  */
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { ERROR_STATUSES, isFinal, isKnownStatus } from '../domain/lifecycle';
-import { statusTimeAttribute } from '../domain/message';
-import { MetricName } from '../domain/metric-names';
+import { ERROR_STATUSES, isFinal, isKnownStatus } from '../../domain/lifecycle';
+import { statusTimeAttribute } from '../../domain/message';
+import { MetricName } from '../../domain/metric-names';
 import type { CallbackResult } from './status-callback-endpoint';
 
 export function recordCallbackMetrics(metrics: Metrics, result: CallbackResult): void {
