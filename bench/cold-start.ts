@@ -266,6 +266,7 @@ const PLACEHOLDERS: Record<string, string> = {
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
   EVENT_BUS_NAME: 'bench-events',
+  SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/bench-send-queue',
   RECONCILE_MIN_AGE_HOURS: '12',
   RECONCILE_HORIZON_HOURS: '72',
   RECONCILE_CONCURRENCY: '8',

@@ -11,12 +11,9 @@ import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createLogger } from '../lambda/adapters/secondary/logger';
 import { MessageStore } from '../lambda/adapters/secondary/message-store';
 import { recordingThrough, type RecordingStore } from '../lambda/use-cases/record-observation';
-import { createQueryHandler } from '../lambda/adapters/primary/query-endpoint';
-import {
-  createStatusCallbackHandler,
-  type CallbackResult,
-} from '../lambda/adapters/primary/status-callback-endpoint';
-import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
+import type { CallbackResult } from '../lambda/adapters/primary/status-callback-endpoint';
+import { statusCallbackFunction } from '../lambda/composition/status-callback';
+import { queryFunction } from '../lambda/composition/query';
 import { accountKeys } from './accounts';
 import type { LocalAccount } from './twilio-simulator/accounts-file';
 import { jsonResponse } from '../lambda/adapters/primary/http';
@@ -26,9 +23,6 @@ import {
   STORE_DEFAULTS,
   publicOriginOf,
 } from '../lambda/domain/contract';
-import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
-import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
-import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import { startLocalServer, type EventHandler } from './server';
 import { isConsolePath, serveConsoleFile } from './console/assets';
@@ -181,26 +175,18 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       options.onCallback?.(result);
     };
 
-    const statusCallback = createStatusCallbackHandler({
-      store,
-      ...(options.accounts
-        ? accountKeys(options.accounts, options.authToken)
-        : { credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: authToken })! }),
-      logger,
-      publicBaseUrl: publicOrigin,
-      onResult: count,
-    });
-    const query = createQueryHandler({
-      store,
-      logger,
-      list: createListHandler({
-        listMessages: createMessageLister({
-          store: new MessageIndexReader(client, tableName),
-          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards },
-        }),
+    // The same composition modules the Lambdas run, on the local table and the local keys.
+    const storeConfig = { tableName, dynamodbEndpoint, ...STORE_DEFAULTS };
+    const statusCallback = statusCallbackFunction(
+      { ...storeConfig, twilioAuthToken: authToken, accountSecretShards: 0, publicBaseUrl: publicOrigin },
+      {
+        store,
         logger,
-      }),
-    });
+        onResult: count,
+        ...(options.accounts ? { keys: accountKeys(options.accounts, options.authToken) } : {}),
+      },
+    ).handle;
+    const query = queryFunction({ ...storeConfig, listIndexes: LIST_INDEX_NAMES }, { client, logger }).handle;
 
     // Stopped after the events (stops run in reverse): the events delivered while stopping are written.
     let history: LocalPipeline['history'];
@@ -300,6 +286,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       }
       const sender = await createLocalSendHandler({
         store,
+        tableName,
         // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.
         callbackUrl: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
         dynamodbEndpoint,

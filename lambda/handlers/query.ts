@@ -1,35 +1,9 @@
-/** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
-import { createQueryHandler } from '../adapters/primary/query-endpoint';
-import { positiveEnv } from '../composition/config';
-import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
-import { createListHandler } from '../adapters/primary/list-endpoint';
-import { MessageIndexReader } from '../adapters/secondary/message-index-reader';
-import { MessageStore } from '../adapters/secondary/message-store';
-import { createLogger } from '../adapters/secondary/logger';
-import { listIndexesOf } from '../domain/contract';
-import { createMessageLister } from '../use-cases/list-messages';
+/**
+ * Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Reads its
+ * environment (domain/environment.ts) and runs what composition/query.ts builds.
+ */
+import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { queryFunction } from '../composition/query';
+import { QUERY_ENV, readEnvironment } from '../domain/environment';
 
-const client = createDynamoClient();
-const tableName = requiredEnv('TABLE_NAME');
-const logger = createLogger();
-
-/** LIST_INDEXES may be empty (`listIndexes: 0`, before a staged upgrade), so requiredEnv does not fit. */
-function missing(name: string): never {
-  throw new Error(`Environment variable ${name} is required`);
-}
-
-export const handler = createQueryHandler({
-  store: new MessageStore(client, tableName),
-  logger,
-  list: createListHandler({
-    listMessages: createMessageLister({
-      store: new MessageIndexReader(client, tableName),
-      // Set by the construct: the indexes this deployment has, and the pending index's shards.
-      setup: {
-        available: listIndexesOf(process.env.LIST_INDEXES ?? missing('LIST_INDEXES')),
-        pendingShards: positiveEnv('PENDING_SHARDS', { integer: true }),
-      },
-    }),
-    logger,
-  }),
-});
+export const handler = lambdaHandler(queryFunction(readEnvironment(process.env, QUERY_ENV)));

@@ -12,6 +12,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { MESSAGES_TABLE, type ListIndexName } from '../../lambda/domain/contract';
 import type { TrackerFunction } from './tracker-function';
+import { ENV } from '../../lambda/domain/environment';
 
 export interface MessagesTableProps {
   readonly removalPolicy: RemovalPolicy;
@@ -61,8 +62,8 @@ export class MessagesTable extends Construct {
       fn.grantTable(this.table, ['dynamodb:Query'], { index });
     }
     return fn
-      .addEnvironment('LIST_INDEXES', this.props.listIndexes.join(','))
-      .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
+      .addEnvironment(ENV.listIndexes, [...this.props.listIndexes])
+      .addEnvironment(ENV.pendingShards, this.props.pendingShards);
   }
 
   /**
@@ -74,8 +75,8 @@ export class MessagesTable extends Construct {
   grantRecordWrites(fn: TrackerFunction): TrackerFunction {
     return fn
       .grantTable(this.table, ['dynamodb:UpdateItem'])
-      .addEnvironment('RETENTION_DAYS', String(this.props.retentionDays))
-      .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
+      .addEnvironment(ENV.retentionDays, this.props.retentionDays)
+      .addEnvironment(ENV.pendingShards, this.props.pendingShards);
   }
 }
 
