@@ -1,17 +1,18 @@
 /**
- * What a `StatusTracker` can be told, and the one place its defaults live (tracker-settings.ts checks
- * every value before anything is built).
+ * What a `StatusTracker` can be told. Each setting's default, range and meaning are written once, in the
+ * settings table (setting-table.ts); a test checks every `@default` below against it, and
+ * tracker-settings.ts checks every value before anything is built.
  *
  * Settings a deployment changes by context (`-c key=value`) carry the same names here, so an error names
  * what the user typed either way.
  */
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { LIST_INDEX_NAMES, STORE_DEFAULTS } from '../lambda/domain/contract';
+import { TRACKER_SETTINGS, type Setting, type TrackerDefaults } from './setting-table';
 
 export interface StatusTrackerProps {
   /**
@@ -199,28 +200,14 @@ export interface StatusTrackerProps {
   readonly historyScanLimitBytes?: number;
 }
 
-/** The defaults, written once: the documentation above and README name these values. */
-export const TRACKER_DEFAULTS = {
-  retentionDays: STORE_DEFAULTS.retentionDays,
-  logRetention: RetentionDays.ONE_MONTH,
-  tracing: false,
-  apiThrottleRateLimit: 1000,
-  apiThrottleBurstLimit: 2000,
-  pendingShards: STORE_DEFAULTS.pendingShards,
-  listIndexes: LIST_INDEX_NAMES.length,
-  useServiceCallback: false,
-  senderMaxConcurrency: 10,
-  reconcileSchedule: 'rate(1 hour)',
-  reconcileMinAgeHours: 12,
-  reconcileHorizonHours: 72,
-  reconcileConcurrency: 8,
-  signatureRejectionThreshold: 50,
-  failureRateThreshold: 0.1,
-  events: true,
-  accountSecretShards: 0,
-  historyBufferSeconds: 300,
-  historyScanLimitBytes: 10_000_000_000,
-} as const;
+/** The defaults, derived from the settings table (setting-table.ts), where each is written once. */
+export const TRACKER_DEFAULTS: TrackerDefaults = Object.freeze(
+  Object.fromEntries(
+    Object.entries(TRACKER_SETTINGS as Record<string, Setting>).flatMap(([name, setting]) =>
+      setting.default === undefined ? [] : [[name, setting.default]],
+    ),
+  ),
+) as TrackerDefaults;
 
 /**
  * The reconciler's timeout; a schedule may not fire more often, since runs must not overlap (reserved
