@@ -44,6 +44,7 @@ import { StatusHistory, type HistoryNamedQuery } from './constructs/status-histo
 import type { StatusTrackerProps } from './tracker-props';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
+/** Which status changes a rule made by `onStatusChange` matches, and where they go. */
 export interface StatusChangeRuleOptions {
   /** Only these statuses (the new current status), e.g. `['failed', 'undelivered']`. */
   readonly statuses?: readonly string[];
@@ -51,9 +52,14 @@ export interface StatusChangeRuleOptions {
   readonly final?: boolean;
   /** Where matching events go. */
   readonly target: events.IRuleTarget;
+  /** The rule's description in EventBridge. */
   readonly description?: string;
 }
 
+/**
+ * Durable, queryable delivery status for every Twilio message: the callback API, the messages table, the
+ * sender, the reconciler, events, history and their alarms, in one construct. Props: StatusTrackerProps.
+ */
 export class StatusTracker extends Construct {
   /** Paste into the Messaging Service's Delivery Status Callback, or pass as StatusCallback when sending. */
   readonly callbackUrl: string;
@@ -63,6 +69,7 @@ export class StatusTracker extends Construct {
   readonly queryUrl: string;
   /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (README, Finding messages). */
   readonly listUrl: string;
+  /** The HTTP API: the callback route, and the query and list routes behind AWS_IAM. */
   readonly api: apigw.HttpApi;
   /** One item per MessageSid. */
   readonly table: dynamodb.Table;
@@ -72,16 +79,25 @@ export class StatusTracker extends Construct {
   readonly senderFunction: lambda.IFunction;
   /** The secret the functions read the Twilio credentials from. */
   readonly twilioSecret: secretsmanager.ISecret;
+  /** The topic every alarm notifies (`alarmTopic`, or the one created). */
   readonly alarmTopic: sns.ITopic;
+  /** The CloudWatch dashboard (output `DashboardUrl` of the ready-made app). */
   readonly dashboard: TrackerOperations['dashboard'];
   /** The settings in effect, defaults applied. */
   readonly settings: TrackerSettings;
 
-  /** The parts, for users who wire to something the properties above do not expose. */
+  /**
+   * The parts, for users who wire to something the properties above do not expose. This one: the
+   * messages table (and its indexes).
+   */
   readonly messages: MessagesTable;
+  /** The HTTP API and the callback and query functions. */
   readonly callbackApi: CallbackApi;
+  /** The send queue, its dead-letter queue and the sender function. */
   readonly sending: SendPipeline;
+  /** The scheduled reconciler and its dead-letter queue. */
   readonly reconciling: Reconciler;
+  /** The metrics, alarms, alarm topic and dashboard. */
   readonly operations: TrackerOperations;
   /** Present only with `messagingServiceSid`. */
   readonly messagingService?: MessagingServiceWiring;
