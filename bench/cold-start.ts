@@ -261,6 +261,7 @@ function baseEnv(): Record<string, string> {
 const PLACEHOLDERS: Record<string, string> = {
   TABLE_NAME: 'bench-messages',
   IDEMPOTENCY_TABLE_NAME: 'bench-send-idempotency',
+  SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/bench-send',
   TWILIO_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-twilio',
   STATUS_CALLBACK_URL: 'https://bench.execute-api.eu-west-1.amazonaws.com/message-status#rc=5&rp=ct,rt,5xx',
   RETENTION_DAYS: '400',

@@ -65,7 +65,7 @@ export class StatusTrackerStack extends Stack {
     });
     new CfnOutput(this, 'MessagesTableName', { value: tracker.table.tableName });
     new CfnOutput(this, 'TwilioSecretName', {
-      description: 'Put the Twilio credentials JSON here (README, Deploy)',
+      description: 'Put the Twilio credentials JSON here (docs/deploy.md)',
       value: tracker.twilioSecret.secretName,
     });
     new CfnOutput(this, 'SendQueueUrl', {

@@ -67,7 +67,7 @@ export class StatusTracker extends Construct {
   readonly callbackUrlWithRetries: string;
   /** GET with SigV4 (execute-api) to read one message; `{messageSid}` is the placeholder. */
   readonly queryUrl: string;
-  /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (README, Finding messages). */
+  /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (docs/api.md). */
   readonly listUrl: string;
   /** The HTTP API: the callback route, and the query and list routes behind AWS_IAM. */
   readonly api: apigw.HttpApi;
@@ -293,7 +293,7 @@ export class StatusTracker extends Construct {
   /**
    * The tracker creates the container, never the value: the template holds only a non-secret note, and
    * the generated key is a throwaway that keeps the secret valid JSON. Until the operator puts the real
-   * credentials in (README, Deploy), the callback finds no "authToken" and answers 503, logged as a
+   * credentials in (docs/deploy.md), the callback finds no "authToken" and answers 503, logged as a
    * configuration fault, rather than 403 as if every callback were forged.
    */
   private createSecret(removalPolicy: RemovalPolicy): TwilioSecretRef {

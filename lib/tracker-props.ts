@@ -52,7 +52,7 @@ export interface StatusTrackerProps {
   /**
    * How many of the list API's indexes exist, in the order they are added: 1 `byTime`, 2 `failures`,
    * 3 `byTo`, 4 `byClientReference`. CloudFormation adds one global secondary index per table update, so
-   * a tracker deployed before the list API upgrades by deploying 1, 2, 3, then 4 (README, Upgrading);
+   * a tracker deployed before the list API upgrades by deploying 1, 2, 3, then 4 (docs/deploy.md);
    * a new tracker takes them all at once. A filter whose index is missing is served by a wider index.
    * @default 4
    */
@@ -176,7 +176,7 @@ export interface StatusTrackerProps {
   /**
    * Whether every status-change event is also kept as history: Parquet in S3 (through Amazon Data
    * Firehose), a Glue table with partition projection and an Athena workgroup with the named queries
-   * (README, History). Rows are pseudonymised: a keyed hash and the country calling code of `to` and
+   * (docs/history.md). Rows are pseudonymised: a keyed hash and the country calling code of `to` and
    * `from`, never the numbers. Needs `events`.
    * @default the value of `events` (on unless events are off)
    */

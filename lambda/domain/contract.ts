@@ -89,7 +89,7 @@ export const MESSAGES_TABLE = {
    *   partition.
    * - `failures`: sparse, only while the status is failed, undelivered or canceled; the same partitions.
    * - `byTo`, `byClientReference`: the stored attributes themselves, written once (first writer wins).
-   * The order is the order of a staged upgrade (README): CloudFormation adds one index per update.
+   * The order is the order of a staged upgrade (docs/deploy.md): CloudFormation adds one index per update.
    */
   listIndexes: [
     { name: 'byTime', partitionKey: 'timeBucket', sortKey: 'createdAt' },

@@ -114,7 +114,7 @@ export class StatusHistory extends Construct {
         'The history hash key must stay the same for as long as the history it hashed is kept: a rotated ' +
         'key gives every phone number a new hash, so history could no longer group or count a recipient ' +
         'across the rotation. It is read only by the history processor and never leaves Secrets Manager ' +
-        'otherwise; replacing it is a deliberate operator decision (README, History).',
+        'otherwise; replacing it is a deliberate operator decision (docs/history.md).',
     });
 
     this.processor = new TrackerFunction(this, 'Processor', {
