@@ -37,7 +37,7 @@ export async function startBenchDynamoDb(): Promise<BenchDynamoDb> {
     },
     createTableWithoutIndexes: async (prefix) => {
       const name = `bench-${prefix}-${randomUUID().slice(0, 8)}`;
-      const { GlobalSecondaryIndexes: _dropped, ...input } = createTableInput(name, []);
+      const input = { ...createTableInput(name, []), GlobalSecondaryIndexes: undefined };
       const admin = localClient(target);
       try {
         await admin.send(

@@ -56,7 +56,8 @@ function fakeStore(count: number, every: number) {
       return sids.flatMap((s) => {
         const m = messages.get(s);
         if (!m) return [];
-        const { bucket: _bucket, ...record } = m;
+        const record: MessageRecord = { ...m };
+        delete (record as Partial<typeof m>).bucket;
         return [record];
       });
     },
