@@ -121,6 +121,13 @@ export const TRACKER_SETTINGS = {
     doc: "how many of the list API's indexes exist (1 `byTime`, 2 `failures`, 3 `byTo`, 4 `byClientReference`): for a staged upgrade",
     context: { type: 'integer' },
   },
+  tagIndexKey: {
+    type: 'string',
+    defaultText: 'no tag index',
+    range: 'a tag key: 1-64 of A-Z a-z 0-9 `_` `.` `-`',
+    doc: 'a tag key the list API answers from its own sparse index (`byTag`): one index write per message carrying that tag; other tag keys are checked on the items',
+    context: { type: 'string' },
+  },
   twilioSecret: {
     type: 'ISecret',
     defaultText: 'a secret created with a placeholder value, to be filled in by the operator',

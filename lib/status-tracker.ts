@@ -128,6 +128,7 @@ export class StatusTracker extends Construct {
       retentionDays: settings.retentionDays,
       pendingShards: settings.pendingShards,
       listIndexes: LIST_INDEX_NAMES.slice(0, settings.listIndexes),
+      tagIndexKey: settings.tagIndexKey,
       stream: settings.events,
     });
     this.table = this.messages.table;

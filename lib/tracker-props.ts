@@ -58,6 +58,15 @@ export interface StatusTrackerProps {
    */
   readonly listIndexes?: number;
   /**
+   * A tag key to index for the list API (`GET /messages?tag.<key>=<value>`), e.g. `campaign`: a sparse,
+   * keys-only index (`byTag`) keyed by that tag's value and `createdAt`. Only messages carrying the tag
+   * are in it, one index write per tagged message; filters on other tag keys are checked on the items.
+   * An empty value of this key is not stored (DynamoDB refuses an empty index key). Turning it on later
+   * adds a global secondary index: CloudFormation adds one per table update, so deploy it on its own.
+   * @default no tag index
+   */
+  readonly tagIndexKey?: string;
+  /**
    * An existing secret holding the Twilio credentials as JSON `{accountSid, authToken,
    * secondaryAuthToken?, apiKeySid?, apiKeySecret?}`. A secret under a customer managed KMS key also needs
    * `kms:Decrypt` granted to the functions' roles.

@@ -6,7 +6,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { publicOriginOf, SID_PATTERNS } from '../lambda/domain/contract';
+import { publicOriginOf, SID_PATTERNS, tagIndexKeyProblem } from '../lambda/domain/contract';
 import { checkSendDefaults } from '../lambda/domain/send-request';
 import {
   ConfigError,
@@ -25,6 +25,7 @@ export interface TrackerSettings {
   readonly apiThrottleBurstLimit: number;
   readonly pendingShards: number;
   readonly listIndexes: number;
+  readonly tagIndexKey?: string;
   readonly publicBaseUrl?: string;
   readonly messagingServiceSid?: string;
   readonly defaultFrom?: string;
@@ -68,6 +69,7 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
     apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit),
     pendingShards: whole('pendingShards', props.pendingShards),
     listIndexes: whole('listIndexes', props.listIndexes),
+    tagIndexKey: tagIndexKey(props.tagIndexKey),
     publicBaseUrl: publicBaseUrl(props.publicBaseUrl),
     ...senderSettings(props),
     reconcileSchedule: schedule(props.reconcileSchedule?.expressionString ?? d.reconcileSchedule),
@@ -81,6 +83,14 @@ export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerS
     ...historySettings(props, events, retentionDays),
     ...accountSettings(props),
   };
+}
+
+/** The tag key of the optional tag index: a valid tag key. */
+function tagIndexKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  const problem = tagIndexKeyProblem(key);
+  if (problem) throw new ConfigError(problem);
+  return key;
 }
 
 /**

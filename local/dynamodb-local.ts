@@ -265,16 +265,18 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
  * Creates the messages table (as the stack defines it) unless it exists, and answers the ARN of its
  * stream. A table kept (--persist) from before the stream was part of the definition gets it turned on,
  * so the events consumer has something to read. `listIndexes` narrows the list API's indexes, as a staged
- * upgrade does (the benchmarks' "before" table, the backfill tests).
+ * upgrade does (the benchmarks' "before" table, the backfill tests); `tagIndexKey` adds the `byTag` index,
+ * as the construct's `tagIndexKey` does.
  */
 export async function ensureMessagesTable(
   endpoint: string,
   tableName: string,
   listIndexes?: readonly ListIndexName[],
+  tagIndexKey?: string,
 ): Promise<string> {
   const client = localClient(endpoint);
   try {
-    const input = createTableInput(tableName, listIndexes);
+    const input = createTableInput(tableName, listIndexes, tagIndexKey);
     let created = true;
     try {
       await client.send(new CreateTableCommand(input));

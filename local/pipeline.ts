@@ -72,6 +72,8 @@ export interface PipelineOptions {
    */
   persistPath?: string;
   tableName?: string;
+  /** The tag key of the sparse `byTag` list index, as the construct's `tagIndexKey` (env TAG_INDEX_KEY). */
+  tagIndexKey?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Told of every callback the endpoint answers (npm start prints them). */
   onCallback?: (result: CallbackResult) => void;
@@ -160,11 +162,12 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       dynamodbEndpoint = dynamo.endpoint;
     }
     const tableName = options.tableName ?? DEFAULT_TABLE;
-    const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName);
+    const tagIndex = options.tagIndexKey === undefined ? {} : { tagIndexKey: options.tagIndexKey };
+    const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName, undefined, options.tagIndexKey);
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
-    const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
+    const store = recordingThrough(new MessageStore(client, tableName), { ...STORE_DEFAULTS, ...tagIndex });
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {
@@ -196,7 +199,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       list: createListHandler({
         listMessages: createMessageLister({
           store: new MessageIndexReader(client, tableName),
-          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards },
+          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards, ...tagIndex },
         }),
         logger,
       }),

@@ -1,4 +1,5 @@
 import type { ApplyOptions } from '../domain/apply-observation';
+import { tagIndexKeyProblem } from '../domain/contract';
 
 /**
  * Store options from the environment. The construct sets both on every function that writes records, so
@@ -9,7 +10,17 @@ export function applyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Apply
   return {
     retentionDays: positiveEnv('RETENTION_DAYS', { integer: true, env }),
     pendingShards: positiveEnv('PENDING_SHARDS', { integer: true, env }),
+    ...tagIndexKeyFromEnv(env),
   };
+}
+
+/** TAG_INDEX_KEY, set by the construct only when the table has the tag index; a malformed one throws. */
+export function tagIndexKeyFromEnv(env: NodeJS.ProcessEnv = process.env): { tagIndexKey?: string } {
+  const key = env.TAG_INDEX_KEY;
+  if (key === undefined || key === '') return {};
+  const problem = tagIndexKeyProblem(key);
+  if (problem) throw new Error(`Environment variable TAG_INDEX_KEY: ${problem}`);
+  return { tagIndexKey: key };
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The contract shared by the infrastructure (lib/) and the runtime (lambda/, local/): names both sides must
  * agree on, each written once. Pure data and pure functions only: lib/ may import this file (and the other
- * pure domain modules it names: metric-names, lifecycle), never adapters, use cases or handlers.
+ * pure domain modules it names: metric-names, lifecycle, tags), never adapters, use cases or handlers.
  */
+import { RESERVED_TAG_KEY, TAG_ATTRIBUTE_PREFIX, TAG_KEY_PATTERN } from './tags';
 
 /** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
 export const CALLBACK_PATH = '/message-status';
@@ -100,6 +101,32 @@ export const MESSAGES_TABLE = {
 } as const;
 
 export type ListIndexName = (typeof MESSAGES_TABLE.listIndexes)[number]['name'];
+
+/**
+ * The optional tag index (`tagIndexKey`): one configured tag key gets a keys-only index whose partition
+ * key is that tag's own attribute (`tag_<key>`, the tag's value) and whose sort key is `createdAt`. It is
+ * sparse by construction: only a message carrying that tag has the attribute, so it costs one index write
+ * per tagged message (when the tag is first written) and nothing for the others or for a status change.
+ * DynamoDB refuses an empty string as an index key, so an empty value of that key is not stored
+ * (index-keys.ts).
+ */
+export const TAG_INDEX_NAME = 'byTag';
+
+export function tagIndexOf(tagKey: string) {
+  return {
+    name: TAG_INDEX_NAME,
+    partitionKey: `${TAG_ATTRIBUTE_PREFIX}${tagKey}`,
+    sortKey: 'createdAt',
+  } as const;
+}
+
+/** A tag key the index may be configured for: a valid tag key (tags.ts), not the reserved one. */
+export function tagIndexKeyProblem(key: string): string | undefined {
+  if (!TAG_KEY_PATTERN.test(key) || key === RESERVED_TAG_KEY) {
+    return `"tagIndexKey" must be a tag key (1-64 of A-Z a-z 0-9 _ . -), got "${key.slice(0, 70)}"`;
+  }
+  return undefined;
+}
 export const LIST_INDEX_NAMES: readonly ListIndexName[] = MESSAGES_TABLE.listIndexes.map((i) => i.name);
 
 /** A comma-separated list of list-index names (the query Lambda's LIST_INDEXES); unknown names throw. */
@@ -142,9 +169,14 @@ export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration
 export function createTableInput(
   tableName: string,
   listIndexes: readonly ListIndexName[] = LIST_INDEX_NAMES,
+  tagIndexKey?: string,
 ) {
   const { partitionKey, pendingIndex } = MESSAGES_TABLE;
-  const indexes = [pendingIndex, ...MESSAGES_TABLE.listIndexes.filter((i) => listIndexes.includes(i.name))];
+  const indexes: Array<{ name: string; partitionKey: string; sortKey: string }> = [
+    pendingIndex,
+    ...MESSAGES_TABLE.listIndexes.filter((i) => listIndexes.includes(i.name)),
+  ];
+  if (tagIndexKey !== undefined) indexes.push(tagIndexOf(tagIndexKey));
   const keyAttributes = [...new Set([partitionKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])])];
   return {
     TableName: tableName,

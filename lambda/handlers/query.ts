@@ -1,6 +1,6 @@
 /** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
 import { createQueryHandler } from '../adapters/primary/query-endpoint';
-import { positiveEnv } from '../composition/config';
+import { positiveEnv, tagIndexKeyFromEnv } from '../composition/config';
 import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
 import { createListHandler } from '../adapters/primary/list-endpoint';
 import { MessageIndexReader } from '../adapters/secondary/message-index-reader';
@@ -24,10 +24,12 @@ export const handler = createQueryHandler({
   list: createListHandler({
     listMessages: createMessageLister({
       store: new MessageIndexReader(client, tableName),
-      // Set by the construct: the indexes this deployment has, and the pending index's shards.
+      // Set by the construct: the indexes this deployment has (the tag index's key, if any), and the
+      // pending index's shards.
       setup: {
         available: listIndexesOf(process.env.LIST_INDEXES ?? missing('LIST_INDEXES')),
         pendingShards: positiveEnv('PENDING_SHARDS', { integer: true }),
+        ...tagIndexKeyFromEnv(),
       },
     }),
     logger,

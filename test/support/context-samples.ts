@@ -17,6 +17,7 @@ export const CONTEXT_SAMPLES: Record<string, { value: string; needs?: Record<str
   senderMaxConcurrency: { value: '5' },
   pendingShards: { value: '32' },
   listIndexes: { value: '1' },
+  tagIndexKey: { value: 'campaign' },
   reconcileSchedule: { value: 'rate(2 hours)' },
   reconcileMinAgeHours: { value: '6' },
   reconcileHorizonHours: { value: '48' },
