@@ -222,6 +222,8 @@ export class StatusTracker extends Construct {
       namePrefix: prefix,
       signatureRejectionThreshold: settings.signatureRejectionThreshold,
       failureRateThreshold: settings.failureRateThreshold,
+      // The anomaly check runs wherever history does (lib/constructs/history-anomalies.ts).
+      deliveryRateAlarm: Boolean(settings.history && this.statusEvents),
     });
     this.alarmTopic = this.operations.topic;
     this.dashboard = this.operations.dashboard;

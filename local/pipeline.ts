@@ -39,6 +39,11 @@ import { webhookUrlProblem } from './events/webhook';
 import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
 import { createPseudonymiser } from '../lambda/adapters/secondary/pseudonymiser';
 import { startHistoryWriter, type HistoryWriter } from './history/writer';
+import {
+  startAnomalyMonitor,
+  type AnomalyMonitor,
+  type AnomalyMonitorOptions,
+} from './history/anomaly-monitor';
 import { historyHashKey } from './history/key';
 import { localHistoryReportEndpoint } from './history/endpoint';
 import { down, healthAnswer, OFF, OK, storeCheck, type CheckResult } from './health';
@@ -95,9 +100,17 @@ export interface PipelineOptions {
   /**
    * History (off unless given): every status-change event as a Parquet row under `dir`, hashed with
    * `hashKey` (else the key file next to `dir`: local/history/key.ts); GET /history/report reads it.
-   * Needs events.
+   * Needs events. `anomalies`: the delivery-anomaly check over that folder (on with history unless
+   * `false`; its clock, period and settings can be given), published through the events hub.
    */
-  history?: { dir: string; hashKey?: string; flushEveryMs?: number } | false;
+  history?:
+    | {
+        dir: string;
+        hashKey?: string;
+        flushEveryMs?: number;
+        anomalies?: Pick<AnomalyMonitorOptions, 'everyMs' | 'settleMs' | 'settings' | 'now'> | false;
+      }
+    | false;
 }
 
 export interface CallbackCounts {
@@ -121,8 +134,8 @@ export interface LocalPipeline {
   events?: LocalEvents;
   /** The simulator the sender talks to, when it is the simulator. */
   simulator?: TwilioSimulator;
-  /** The history writer, when history is on. */
-  history?: { dir: string; writer: HistoryWriter };
+  /** The history writer, and the anomaly monitor unless turned off, when history is on. */
+  history?: { dir: string; writer: HistoryWriter; anomalies?: AnomalyMonitor };
   /** The sender's outbox (records written once the store is back), when there is a sender. */
   sendOutbox?: FileOutbox;
   stop(): Promise<void>;
@@ -234,7 +247,20 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       const started = events;
       stops.push(() => started.stop());
       const writer = history?.writer;
+      // Status changes only: a delivery anomaly is an event, never a history row.
       if (writer) started.hub.subscribe((delivery) => writer.write(delivery.message.detail));
+      const check = options.history ? options.history.anomalies : false;
+      if (history && check !== false) {
+        // Stopped before the events (pushed after them): nothing is published into a stopped hub.
+        const monitor = startAnomalyMonitor({
+          ...check,
+          dir: history.dir,
+          publish: (anomaly) => started.hub.deliverAnomaly(anomaly),
+          onError: (error) => logger.error('delivery anomaly check failed (the next one retries)', { error }),
+        });
+        stops.push(() => monitor.stop());
+        history.anomalies = monitor;
+      }
     }
 
     let simulator: TwilioSimulator | undefined;

@@ -13,6 +13,8 @@ import type { ListPlan } from '../domain/list-plan';
 import type { StatusChangeEvent } from '../domain/status-event';
 import type { AccountTokens } from '../domain/accounts';
 import type { Pseudonymise } from '../domain/history/row';
+import type { HistoryQueryRows } from '../domain/history/report';
+import type { DeliveryAnomalyDetail } from '../domain/history/anomaly';
 
 // ---- Shared: logging, the store every path writes through, the invocation ----
 
@@ -327,3 +329,13 @@ export interface EventPublisher {
 
 /** The pseudonymiser under the current history key (read and cached by the adapter). */
 export type PseudonymiserSource = () => Promise<Pseudonymise>;
+
+// ---- Delivery anomalies ----
+
+/** Runs one history query (SQL in the Athena dialect over the history table) and answers its rows. */
+export type HistoryQuery = (sql: string) => Promise<HistoryQueryRows>;
+
+/** Puts `Delivery Anomaly` events on the bus; answers the indexes of the ones not accepted. */
+export interface AnomalyPublisher {
+  put(anomalies: readonly DeliveryAnomalyDetail[]): Promise<{ failed: readonly number[] }>;
+}

@@ -10,7 +10,7 @@
  *
  * The parts, each made in this construct's scope so that their ids (and logical IDs) are its own:
  * history-buckets.ts (S3), history-catalog.ts (Glue, Athena), history-delivery.ts (Firehose and its
- * rule), history-monitoring.ts (alarms, dashboard row). This file holds the processor, its hash key and
+ * rule), history-monitoring.ts (alarms, dashboard row), history-anomalies.ts (the scheduled anomaly check). This file holds the processor, its hash key and
  * the grant to readers.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -31,6 +31,7 @@ import { createHistoryCatalog, createHistoryWorkGroup, type HistoryNamedQuery } 
 import { createHistoryDeliveryStream, createHistoryRule } from './history-delivery';
 import { addHistoryDashboardRow, createHistoryAlarms, type HistoryAlarms } from './history-monitoring';
 import { TrackerFunction } from './tracker-function';
+import { createAnomalyCheck, type AnomalyCheck } from './history-anomalies';
 
 export { ATHENA_RESULT_DAYS } from './history-buckets';
 export { HISTORY_TABLE_NAME, type HistoryNamedQuery } from './history-catalog';
@@ -78,6 +79,8 @@ export class StatusHistory extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   readonly alarms: HistoryAlarms;
+  /** The scheduled delivery-anomaly check (history-anomalies.ts). */
+  readonly anomalyCheck: AnomalyCheck;
   private readonly workGroupArn: string;
   private readonly glueArns: { catalog: string; database: string; table: string };
 
@@ -160,6 +163,20 @@ export class StatusHistory extends Construct {
     this.workGroupName = workGroup.workGroupName;
     this.workGroupArn = workGroup.workGroupArn;
     this.namedQueries = workGroup.namedQueries;
+
+    this.anomalyCheck = createAnomalyCheck(this, {
+      logRetention: props.logRetention,
+      removalPolicy,
+      tracing: props.tracing,
+      eventBus: props.eventBus,
+      workGroupName: this.workGroupName,
+      workGroupArn: this.workGroupArn,
+      databaseName: this.databaseName,
+      tableName: this.tableName,
+      glueArns: this.glueArns,
+      bucket: this.bucket,
+      resultsBucket: this.resultsBucket,
+    });
 
     const monitored = {
       namePrefix: props.namePrefix,

@@ -88,12 +88,13 @@ describe('operations', () => {
   describe('alarms', () => {
     const callbackDims = [{ Name: 'service', Value: 'status-callback' }];
 
-    it('are the nine documented ones, each notifying the topic', () => {
+    it('are the ten documented ones, each notifying the topic', () => {
       expect(Object.keys(alarms).sort()).toEqual(
         [
           'api5xx',
           'callbacksUnavailable',
           'deadLetters',
+          'deliveryRate',
           'eventFailures',
           'eventLag',
           'failureRate',
@@ -103,7 +104,7 @@ describe('operations', () => {
         ].sort(),
       );
       // and the six of the history part (test/infra/status-history.test.ts)
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + 6);
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', 10 + 6);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
         expect(alarm.TreatMissingData).toBe('notBreaching');

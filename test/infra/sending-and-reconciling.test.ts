@@ -228,9 +228,11 @@ describe('sender and reconciler (default context)', () => {
     });
 
     it('is run hourly by an EventBridge rule that targets it', () => {
-      // The only scheduled rule (the other rule feeds the history: status-history.test.ts).
+      // The only scheduled rule but the anomaly check's (status-history.test.ts; the other rule feeds
+      // the history).
+      const anomalyCheck = logicalId(s.stack, s.stack.tracker.statusHistory!.anomalyCheck.schedule);
       const rules = Object.entries(resourcesOfType(s, 'AWS::Events::Rule')).filter(
-        ([, r]) => r.Properties.ScheduleExpression !== undefined,
+        ([id, r]) => r.Properties.ScheduleExpression !== undefined && id !== anomalyCheck,
       );
       expect(rules).toHaveLength(1);
       const [ruleId, rule] = rules[0]!;

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import * as fs from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -164,6 +165,7 @@ describe('StatusTrackerStack', () => {
           { fn: stack.tracker.reconciling.reconciler, timeout: 300 },
           { fn: stack.tracker.statusEvents!.consumer, timeout: 60 },
           { fn: stack.tracker.statusHistory!.processor, timeout: 60 },
+          { fn: stack.tracker.statusHistory!.anomalyCheck.function, timeout: 300 },
         ];
         const functions = resourcesOfType(s, 'AWS::Lambda::Function');
         expect(Object.keys(functions).sort()).toEqual(
@@ -289,9 +291,20 @@ describe('StatusTrackerStack', () => {
         const historyObjects = JSON.stringify({
           'Fn::Join': ['', [getAtt(logicalId(s.stack, s.stack.tracker.historyBucket!)), '/*']],
         });
+        // The anomaly check's Athena query: history objects read, results written (history-anomalies.ts).
+        const objectsUnder = (bucket: IConstruct, prefix: string) =>
+          JSON.stringify({ 'Fn::Join': ['', [getAtt(logicalId(s.stack, bucket)), `/${prefix}/*`]] });
+        const history = s.stack.tracker.statusHistory!;
+        const athenaObjects = [
+          objectsUnder(history.bucket, 'history'),
+          objectsUnder(history.resultsBucket, 'results'),
+        ];
         const resources = JSON.stringify(statements.map((st) => st.Resource));
         expect(resources).toContain(historyObjects);
-        expect(resources.split(historyObjects).join('')).not.toContain('*');
+        for (const objects of athenaObjects) expect(resources).toContain(objects);
+        expect(
+          [historyObjects, ...athenaObjects].reduce((r, o) => r.split(o).join(''), resources),
+        ).not.toContain('*');
       });
     });
 
@@ -382,6 +395,11 @@ describe('StatusTrackerStack', () => {
           'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
             `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
           ],
+          // The anomaly check's Athena query reads history objects and writes its results.
+          'TwilioStatusTracker-prod/Tracker/History/AnomalyCheck/Role': [
+            `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/history/*]`,
+            `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.statusHistory!.resultsBucket)}.Arn>/results/*]`,
+          ],
         });
       });
     });
@@ -404,6 +422,9 @@ describe('StatusTrackerStack', () => {
           [at('Reconciler/Function/Function')]: unused,
           [at('Events/Consumer/Function')]: unused,
           [at('History/Processor/Function')]: unused,
+          [at('History/AnomalyCheck/Function')]: unused,
+          // A scheduled run carries no payload to keep: the alarm and the next runs cover a missed one.
+          [at('History/AnomalyCheckSchedule')]: ['Serverless-EventBusDLQ'],
           // SQS event sources take no on-failure destination: the queue's redrive policy is it.
           [sendQueueMapping().node.path]: ['Serverless-LambdaEventSourceMappingDestination'],
           // The ends of the failure paths: nothing receives from them.
@@ -453,9 +474,9 @@ describe('StatusTrackerStack', () => {
       }
       s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
       const logGroups = Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'));
-      // Six functions (with the stream consumer and the history processor), the API's access logs and
-      // Firehose's delivery logs.
-      expect(logGroups).toHaveLength(8);
+      // Seven functions (with the stream consumer, the history processor and the anomaly check), the
+      // API's access logs and Firehose's delivery logs.
+      expect(logGroups).toHaveLength(9);
       for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe('Delete');
     });
 

@@ -28,9 +28,11 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      // Nine each, and six each for history.
-      expect(alarmNames).toHaveLength(30);
-      expect(new Set(alarmNames).size).toBe(30);
+      // Nine each, six each for history, and the delivery rate's (the anomaly check's) each.
+      expect(alarmNames).toHaveLength(32);
+      expect(new Set(alarmNames).size).toBe(32);
+      expect(alarmNames).toContain('Shared-Eu-DeliveryRate');
+      expect(alarmNames).toContain('Shared-Us-DeliveryRate');
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
       expect(alarmNames).toContain('Shared-Eu-HistoryDeliveryFailing');
