@@ -5,6 +5,7 @@
  * Settings a deployment changes by context (`-c key=value`) carry the same names here, so an error names
  * what the user typed either way.
  */
+import { DEFAULT_DEAD_NUMBER_POLICY, type DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -116,6 +117,14 @@ export interface StatusTrackerProps {
    */
   readonly useServiceCallback?: boolean;
   /**
+   * What the sender does with a request to a recipient recorded as a dead number (opted out 21610,
+   * invalid 21211, not a mobile 21614, landline 30006, unknown 30005 three times; docs/api.md, "Dead
+   * numbers"): `refuse` answers a DeadNumber error and sends nothing; `warn` sends it and adds a
+   * `warning` to the answer.
+   * @default 'refuse'
+   */
+  readonly deadNumberPolicy?: DeadNumberPolicy;
+  /**
    * Most send-queue batches processed at once: Twilio limits concurrent API requests per account.
    * @default 10
    */
@@ -209,6 +218,7 @@ export const TRACKER_DEFAULTS = {
   pendingShards: STORE_DEFAULTS.pendingShards,
   listIndexes: LIST_INDEX_NAMES.length,
   useServiceCallback: false,
+  deadNumberPolicy: DEFAULT_DEAD_NUMBER_POLICY,
   senderMaxConcurrency: 10,
   reconcileSchedule: 'rate(1 hour)',
   reconcileMinAgeHours: 12,

@@ -206,3 +206,7 @@ export function hashOfSid(messageSid: string): number {
  * number stays until it is cleared.
  */
 export const DEAD_NUMBERS_TABLE = { partitionKey: 'recipient', ttlAttribute: 'expiresAt' } as const;
+
+/** The IAM-authorised dead-numbers API: list them, and clear one (domain/dead-numbers.ts). */
+export const DEAD_NUMBERS_ROUTE_PATH = '/dead-numbers';
+export const DEAD_NUMBER_ROUTE_PATH = '/dead-numbers/{recipient}';

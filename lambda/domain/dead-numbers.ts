@@ -6,6 +6,7 @@
  * Counting is by distinct message: the store keeps the SIDs of the messages that failed with a code, so a
  * replayed callback (the same message again) never counts twice.
  */
+import { DEAD_NUMBERS_ROUTE_PATH } from './contract';
 import { describeTwilioError } from './error-codes';
 
 /** What a dead-number code means for the recipient, and how many distinct failed messages it takes. */
@@ -80,7 +81,7 @@ export interface DeadNumber {
 }
 
 /** The API's path of one dead number (the recipient URL-encoded), how a refusal says to clear it. */
-export const DEAD_NUMBERS_PATH = '/dead-numbers';
+export const DEAD_NUMBERS_PATH = DEAD_NUMBERS_ROUTE_PATH;
 export function deadNumberPath(recipient: string): string {
   return `${DEAD_NUMBERS_PATH}/${encodeURIComponent(recipient)}`;
 }
