@@ -3,6 +3,7 @@
  * a recipient whose messages fail for good is recorded with its reason, the next send to it is refused
  * (422, nothing sent), the API lists and clears it, and transient failures block nothing.
  */
+import { runCli } from '../../local/cli';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { dynamoEndpoint } from '../support/dynamodb';
 
@@ -144,6 +145,27 @@ describe('with the default policy (refuse)', () => {
       expect.objectContaining({ recipient: UNKNOWN, reason: 30005 }),
     );
     expect((await send(pipeline, UNKNOWN)).body.error).toMatchObject({ type: 'DeadNumber', reason: 30005 });
+  }, 60_000);
+
+  it('the command line lists and clears dead numbers; a mistyped action exits 2', async () => {
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['dead-numbers', ...args, '--url', pipeline.url], {
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+      });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const listed = await cli();
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`${LANDLINE}  30006:`);
+    expect(await cli('clear', LANDLINE)).toMatchObject({ code: 0, out: `cleared ${LANDLINE}` });
+    expect((await cli()).out).not.toContain(LANDLINE);
+    expect((await cli('clear', LANDLINE)).code).toBe(1);
+    expect(await cli('clera', LANDLINE)).toMatchObject({ code: 2, err: expect.stringContaining('"clear"') });
+    expect((await cli('--help')).code).toBe(0);
+    expect((await send(pipeline, LANDLINE)).status).toBe(201);
   }, 60_000);
 
   it('a bad list parameter is a 400 naming it', async () => {
