@@ -13,6 +13,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { LIST_INDEX_NAMES, STORE_DEFAULTS } from '../lambda/domain/contract';
+import { DEFAULT_DEAD_NUMBER_POLICY } from '../lambda/domain/dead-numbers';
 
 /** The JSON type a context value takes (`-c` gives strings; they are parsed to this). */
 export type ContextType = 'string' | 'integer' | 'number' | 'boolean';
@@ -184,6 +185,14 @@ export const TRACKER_SETTINGS = {
     default: false,
     doc: 'messages sent through a Messaging Service rely on its own status callback',
     context: { type: 'boolean' },
+  },
+  deadNumberPolicy: {
+    type: 'DeadNumberPolicy',
+    default: DEFAULT_DEAD_NUMBER_POLICY,
+    defaultCode: "'refuse'",
+    range: '`refuse` or `warn`',
+    doc: 'what the sender does with a request to a recorded dead number: `refuse` answers a DeadNumber error and sends nothing, `warn` sends it with a `warning`',
+    context: { type: 'string' },
   },
   senderMaxConcurrency: {
     type: 'number',

@@ -27,6 +27,7 @@ import { Construct } from 'constructs';
 import {
   CALLBACK_PATH,
   CALLBACK_RETRY_FRAGMENT,
+  DEAD_NUMBERS_ROUTE_PATH,
   LIST_INDEX_NAMES,
   LIST_ROUTE_PATH,
   MESSAGE_ROUTE_PATH,
@@ -34,6 +35,7 @@ import {
 import { historyQuerySql, NAMED_HISTORY_QUERIES } from '../lambda/domain/history/queries';
 import { CallbackApi } from './constructs/callback-api';
 import type { TwilioSecretRef } from './constructs/function-defaults';
+import { DeadNumbersTable } from './constructs/dead-numbers-table';
 import { MessagesTable } from './constructs/messages-table';
 import { MessagingServiceWiring } from './constructs/messaging-service-wiring';
 import { TrackerOperations } from './constructs/operations';
@@ -86,11 +88,18 @@ export class StatusTracker extends Construct {
   /** The settings in effect, defaults applied. */
   readonly settings: TrackerSettings;
 
+  /** Recipients whose messages fail for good (docs/api.md, "Dead numbers"). */
+  readonly deadNumbersTable: dynamodb.Table;
+  /** GET with SigV4 (AWS_IAM): the dead numbers; DELETE `{deadNumbersUrl}/{number}` clears one. */
+  readonly deadNumbersUrl: string;
+
   /**
    * The parts, for users who wire to something the properties above do not expose. This one: the
    * messages table (and its indexes).
    */
   readonly messages: MessagesTable;
+  /** The dead-numbers table. */
+  readonly deadNumbers: DeadNumbersTable;
   /** The HTTP API and the callback and query functions. */
   readonly callbackApi: CallbackApi;
   /** The send queue, its dead-letter queue and the sender function. */
@@ -132,6 +141,8 @@ export class StatusTracker extends Construct {
       stream: settings.events,
     });
     this.table = this.messages.table;
+    this.deadNumbers = new DeadNumbersTable(this, 'DeadNumbers', { removalPolicy });
+    this.deadNumbersTable = this.deadNumbers.table;
 
     const secret = props.twilioSecret ? secretRef(props.twilioSecret) : this.createSecret(removalPolicy);
     this.twilioSecret = secret.secret;
@@ -155,6 +166,9 @@ export class StatusTracker extends Construct {
     this.callbackUrlWithRetries = `${this.callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
     this.queryUrl = `${this.api.apiEndpoint}${MESSAGE_ROUTE_PATH}`;
     this.listUrl = `${this.api.apiEndpoint}${LIST_ROUTE_PATH}`;
+    this.deadNumbersUrl = `${this.api.apiEndpoint}${DEAD_NUMBERS_ROUTE_PATH}`;
+    this.deadNumbers.grantRecording(this.callbackApi.statusCallback);
+    this.deadNumbers.grantManage(this.callbackApi.query);
 
     this.sending = new SendPipeline(this, 'Sending', {
       ...defaults,
@@ -166,6 +180,9 @@ export class StatusTracker extends Construct {
       messagingServiceSid: settings.messagingServiceSid,
       maxConcurrency: settings.senderMaxConcurrency,
     });
+    this.deadNumbers
+      .grantCheck(this.sending.sender)
+      .addEnvironment('DEAD_NUMBER_POLICY', settings.deadNumberPolicy);
     this.sendQueue = this.sending.queue;
     this.senderFunction = this.sending.sender.function;
 
@@ -178,6 +195,7 @@ export class StatusTracker extends Construct {
       horizonHours: settings.reconcileHorizonHours,
       concurrency: settings.reconcileConcurrency,
     });
+    this.deadNumbers.grantRecording(this.reconciling.reconciler);
 
     if (settings.messagingServiceSid) {
       this.messagingService = new MessagingServiceWiring(this, 'MessagingService', {

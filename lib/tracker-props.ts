@@ -6,6 +6,7 @@
  * Settings a deployment changes by context (`-c key=value`) carry the same names here, so an error names
  * what the user typed either way.
  */
+import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -125,6 +126,14 @@ export interface StatusTrackerProps {
    * @default false
    */
   readonly useServiceCallback?: boolean;
+  /**
+   * What the sender does with a request to a recipient recorded as a dead number (opted out 21610,
+   * invalid 21211, not a mobile 21614, landline 30006, unknown 30005 three times; docs/api.md, "Dead
+   * numbers"): `refuse` answers a DeadNumber error and sends nothing; `warn` sends it and adds a
+   * `warning` to the answer.
+   * @default 'refuse'
+   */
+  readonly deadNumberPolicy?: DeadNumberPolicy;
   /**
    * Most send-queue batches processed at once: Twilio limits concurrent API requests per account.
    * @default 10

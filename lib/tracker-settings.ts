@@ -4,6 +4,7 @@
  * half-built template or a Lambda that fails its cold start. Values known only at deploy time (tokens)
  * are left to CloudFormation.
  */
+import { isDeadNumberPolicy, type DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import { Token } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { publicOriginOf, SID_PATTERNS, tagIndexKeyProblem } from '../lambda/domain/contract';
@@ -30,6 +31,7 @@ export interface TrackerSettings {
   readonly messagingServiceSid?: string;
   readonly defaultFrom?: string;
   readonly useServiceCallback: boolean;
+  readonly deadNumberPolicy: DeadNumberPolicy;
   readonly senderMaxConcurrency: number;
   readonly reconcileSchedule: string;
   readonly reconcileMinAgeHours: number;
@@ -143,6 +145,7 @@ function senderSettings(props: StatusTrackerProps) {
     messagingServiceSid,
     defaultFrom,
     useServiceCallback: props.useServiceCallback ?? TRACKER_DEFAULTS.useServiceCallback,
+    deadNumberPolicy: deadNumberPolicy(props.deadNumberPolicy),
     senderMaxConcurrency: whole('senderMaxConcurrency', props.senderMaxConcurrency),
   };
 }
@@ -273,4 +276,12 @@ function eventsOn(props: StatusTrackerProps): boolean {
     throw new ConfigError('"eventBus" is set but "events" is false: events would never reach it');
   }
   return on;
+}
+
+function deadNumberPolicy(value: string | undefined): DeadNumberPolicy {
+  if (value === undefined) return TRACKER_DEFAULTS.deadNumberPolicy;
+  if (!isDeadNumberPolicy(value)) {
+    throw new ConfigError(`"deadNumberPolicy" must be "refuse" or "warn"; got "${value}"`);
+  }
+  return value;
 }

@@ -29,7 +29,16 @@ import {
 import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
-import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import {
+  ensureDeadNumbersTable,
+  ensureMessagesTable,
+  startDynamoDbLocal,
+  type RunningDynamoDb,
+} from './dynamodb-local';
+import { DynamoDeadNumberStore } from '../lambda/adapters/secondary/dead-number-store';
+import { recordingDeadNumbers } from '../lambda/use-cases/dead-numbers';
+import { createDeadNumbersHandler } from '../lambda/adapters/primary/dead-numbers-endpoint';
+import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import { startLocalServer, type EventHandler } from './server';
 import { isConsolePath, serveConsoleFile } from './console/assets';
 import type { FileOutbox } from './record-outbox';
@@ -90,6 +99,8 @@ export interface PipelineOptions {
   /** Sender defaults (DEFAULT_FROM); and whether to rely on the Messaging Service's own callback. */
   defaultFrom?: string;
   useServiceCallback?: boolean;
+  /** DEAD_NUMBER_POLICY: refuse (default) or warn about a send to a dead number. */
+  deadNumberPolicy?: DeadNumberPolicy;
   /**
    * Status-change events from the table's stream (on unless `false`): the webhook URL, where to keep
    * the stream position (in memory when absent), who is told of each delivery.
@@ -128,6 +139,8 @@ export interface LocalPipeline {
   tableName: string;
   dynamodbEndpoint: string;
   store: RecordingStore<MessageStore>;
+  /** The dead-numbers table (`{tableName}-dead-numbers`). */
+  deadNumbers: DynamoDeadNumberStore;
   counts: CallbackCounts;
   tokenSource: string;
   /** Status-change events (GET /events), unless turned off. */
@@ -180,8 +193,16 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
-    const store = recordingThrough(new MessageStore(client, tableName), { ...STORE_DEFAULTS, ...tagIndex });
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
+    const deadNumbersTable = `${tableName}-dead-numbers`;
+    await ensureDeadNumbersTable(dynamodbEndpoint, deadNumbersTable);
+    const deadNumbers = new DynamoDeadNumberStore(client, deadNumbersTable);
+    // Every recording path (callback, sender) also counts dead-number failures against the recipient.
+    const store = recordingDeadNumbers(
+      recordingThrough(new MessageStore(client, tableName), { ...STORE_DEFAULTS, ...tagIndex }),
+      deadNumbers,
+      logger,
+    );
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {
       advanced: 0,
@@ -304,6 +325,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       publicOrigin,
       statusCallback,
       query,
+      deadNumbers: createDeadNumbersHandler({ store: deadNumbers, logger }),
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
       // The web console at / and /console/*; live through GET /events when events are on.
@@ -329,6 +351,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       }
       const sender = await createLocalSendHandler({
         store,
+        deadNumbers,
+        deadNumberPolicy: options.deadNumberPolicy,
         // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.
         callbackUrl: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
         dynamodbEndpoint,
@@ -352,6 +376,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       tableName,
       dynamodbEndpoint,
       store,
+      deadNumbers,
       counts,
       events,
       simulator,

@@ -17,9 +17,14 @@ import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createTwilioMessages } from '../lambda/adapters/secondary/twilio-messages';
 import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
 import { startFileOutbox, type FileOutbox } from './record-outbox';
+import type { DeadNumberStore } from '../lambda/use-cases/ports';
+import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 
 export interface LocalSenderOptions {
   store: RecordingStore<MessageStore>;
+  /** Dead numbers: checked before each send (refused or warned about per `deadNumberPolicy`). */
+  deadNumbers?: DeadNumberStore;
+  deadNumberPolicy?: DeadNumberPolicy;
   callbackUrl: string;
   dynamodbEndpoint: string;
   idempotencyTableName: string;
@@ -38,6 +43,7 @@ export interface LocalSenderOptions {
 const STATUS_BY_ERROR: Record<SendError['type'], number> = {
   ValidationError: 400,
   TwilioRejected: 422,
+  DeadNumber: 422,
   IdempotencyConflict: 409,
   InProgress: 409,
   TwilioUnavailable: 503,
@@ -66,6 +72,7 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
   const sender = createSender({
     messages: createTwilioMessages({ credentials, baseUrl: options.twilio.baseUrl }),
     store: options.store,
+    deadNumbers: options.deadNumbers,
     outbox,
     idempotency: createIdempotencyStore({ tableName: options.idempotencyTableName, client: dynamo }),
     logger,
@@ -79,6 +86,7 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
       // Sends through a Messaging Service rely on its callback in service mode; a bare `from` still needs ours.
       statusCallbackUrl: options.callbackUrl,
       useServiceCallback: options.useServiceCallback ?? false,
+      deadNumberPolicy: options.deadNumberPolicy,
     },
   });
 

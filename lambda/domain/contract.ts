@@ -229,3 +229,16 @@ export function hashOfSid(messageSid: string): number {
   for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
   return hash;
 }
+
+/**
+ * The dead-numbers table (lambda/domain/dead-numbers.ts): one item per recipient that failed with a
+ * dead-number code. A table of its own, not items in the messages table: that table has a partition key
+ * only, so listing recipients there would need a Scan of every message or one more index (a staged
+ * upgrade adds one index per deployment); here a Scan reads recipients only. No TTL is written: a dead
+ * number stays until it is cleared.
+ */
+export const DEAD_NUMBERS_TABLE = { partitionKey: 'recipient', ttlAttribute: 'expiresAt' } as const;
+
+/** The IAM-authorised dead-numbers API: list them, and clear one (domain/dead-numbers.ts). */
+export const DEAD_NUMBERS_ROUTE_PATH = '/dead-numbers';
+export const DEAD_NUMBER_ROUTE_PATH = '/dead-numbers/{recipient}';

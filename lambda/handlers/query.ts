@@ -1,6 +1,11 @@
-/** Query Lambda: GET /messages and GET /messages/{messageSid} behind IAM authorisation. Wiring only. */
+/**
+ * Query Lambda: GET /messages, GET /messages/{messageSid} and the dead-numbers routes (with
+ * DEAD_NUMBERS_TABLE_NAME) behind IAM authorisation. Wiring only.
+ */
 import { createQueryHandler } from '../adapters/primary/query-endpoint';
 import { positiveEnv, tagIndexKeyFromEnv } from '../composition/config';
+import { deadNumbersFromEnv } from '../composition/dead-numbers';
+import { createDeadNumbersHandler } from '../adapters/primary/dead-numbers-endpoint';
 import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb';
 import { createListHandler } from '../adapters/primary/list-endpoint';
 import { MessageIndexReader } from '../adapters/secondary/message-index-reader';
@@ -18,6 +23,8 @@ function missing(name: string): never {
   throw new Error(`Environment variable ${name} is required`);
 }
 
+const deadNumbers = deadNumbersFromEnv();
+
 export const handler = createQueryHandler({
   store: new MessageStore(client, tableName),
   logger,
@@ -34,4 +41,5 @@ export const handler = createQueryHandler({
     }),
     logger,
   }),
+  ...(deadNumbers ? { deadNumbers: createDeadNumbersHandler({ store: deadNumbers, logger }) } : {}),
 });

@@ -8,6 +8,7 @@ import { createDynamoClient, requiredEnv } from '../adapters/secondary/dynamodb'
 import { MessageStore } from '../adapters/secondary/message-store';
 import { recordingThrough } from '../use-cases/record-observation';
 import { applyOptionsFromEnv, positiveEnv } from '../composition/config';
+import { withDeadNumbersFromEnv } from '../composition/dead-numbers';
 import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
 import { messagesByAccount } from '../adapters/secondary/twilio-messages';
 import { twilioMessageFetcher } from '../adapters/secondary/twilio-message-fetcher';
@@ -18,9 +19,9 @@ import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric
 const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.reconciler });
 const applyOptions = applyOptionsFromEnv();
-const store = recordingThrough(
-  new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
-  applyOptions,
+const store = withDeadNumbersFromEnv(
+  recordingThrough(new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')), applyOptions),
+  logger,
 );
 const credentials = credentialsFromEnvironment();
 // Read once, at cold start (config.ts): a missing or malformed value fails the cold start, not each run.

@@ -25,6 +25,7 @@ import { createIdempotencyStore } from '../adapters/secondary/idempotency';
 import { createLogger } from '../adapters/secondary/logger';
 import { createSenderHandler, type SenderEvent } from '../adapters/primary/sender-events';
 import { senderConfigFromEnv } from '../composition/sender-config';
+import { deadNumberPolicyFromEnv, deadNumbersFromEnv } from '../composition/dead-numbers';
 import { recordSendMetrics } from '../adapters/primary/send-metrics';
 import { sendQueueOutbox } from '../adapters/secondary/send-queue-outbox';
 import { createSender } from '../use-cases/send';
@@ -42,13 +43,14 @@ const sender = createSender({
     new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
     applyOptionsFromEnv(),
   ),
+  deadNumbers: deadNumbersFromEnv(),
   outbox: sendQueueOutbox(requiredEnv('SEND_QUEUE_URL')),
   idempotency: createIdempotencyStore({
     tableName: requiredEnv('IDEMPOTENCY_TABLE_NAME'),
     client: createDynamoClient(),
   }),
   logger,
-  config: senderConfigFromEnv(),
+  config: { ...senderConfigFromEnv(), deadNumberPolicy: deadNumberPolicyFromEnv() },
   onOutcome: (outcome) => recordSendMetrics(metrics, outcome),
 });
 

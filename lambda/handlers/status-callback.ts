@@ -13,6 +13,7 @@ import { recordingThrough } from '../use-cases/record-observation';
 import { credentialsFromEnvironment } from '../adapters/secondary/twilio-credentials';
 import { accountTokensFromEnvironment } from '../adapters/secondary/account-tokens';
 import { applyOptionsFromEnv } from '../composition/config';
+import { withDeadNumbersFromEnv } from '../composition/dead-numbers';
 import { createLogger } from '../adapters/secondary/logger';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../domain/metric-names';
 
@@ -20,9 +21,12 @@ const logger = createLogger();
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.callback });
 
 const handleStatusCallback = createStatusCallbackHandler({
-  store: recordingThrough(
-    new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
-    applyOptionsFromEnv(),
+  store: withDeadNumbersFromEnv(
+    recordingThrough(
+      new MessageStore(createDynamoClient(), requiredEnv('TABLE_NAME')),
+      applyOptionsFromEnv(),
+    ),
+    logger,
   ),
   credentials: credentialsFromEnvironment(),
   accounts: accountTokensFromEnvironment(),

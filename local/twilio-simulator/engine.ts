@@ -36,6 +36,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     authToken: options.authToken ?? DEFAULT_AUTH_TOKEN,
     subaccounts: options.subaccounts ?? [],
     seed: options.seed ?? randomBytes(4).readUInt32LE(0),
+    undeliveredTo: options.undeliveredTo ?? {},
     outcomes: options.outcomes ?? { delivered: 0.85, undelivered: 0.07, failed: 0.03, sentNoReceipt: 0.05 },
     whatsappReadRate: options.whatsappReadRate ?? 0.5,
     outOfOrderRate: options.outOfOrderRate ?? 0.1,
@@ -55,6 +56,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 const RUNTIME_OPTIONS = [
   'authToken',
   'outcomes',
+  'undeliveredTo',
   'whatsappReadRate',
   'outOfOrderRate',
   'duplicateRate',
@@ -199,7 +201,7 @@ export class SimulatorEngine {
   createMessage(input: NewMessage, accountSid = this.options.accountSid): SimulatedMessage {
     const index = this.created++;
     const random = mulberry32(deriveSeed(this.options.seed, index));
-    const plan = planLifecycle(random, this.options, input.channel);
+    const plan = planLifecycle(random, this.options, input.channel, this.options.undeliveredTo[input.to]);
     const now = new Date();
     const viaServiceOnly = input.messagingServiceSid !== undefined && input.from === undefined;
     const prefix = input.mediaUrls.length > 0 ? 'MM' : 'SM';

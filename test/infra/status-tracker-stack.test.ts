@@ -28,6 +28,7 @@ describe('StatusTrackerStack', () => {
     let s: SynthesisedStack;
     let ids: {
       table: string;
+      deadNumbers: string;
       secret: string;
       callbackFn: string;
       callbackRole: string;
@@ -42,6 +43,7 @@ describe('StatusTrackerStack', () => {
       const { stack } = s;
       ids = {
         table: logicalId(stack, stack.tracker.table),
+        deadNumbers: logicalId(stack, stack.tracker.deadNumbersTable),
         secret: logicalId(stack, stack.tracker.twilioSecret),
         callbackFn: logicalId(stack, stack.tracker.callbackApi.statusCallback.function),
         callbackRole: logicalId(stack, stack.tracker.callbackApi.statusCallback.role),
@@ -53,11 +55,26 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('API', () => {
-      it('has exactly the callback, query and list routes', () => {
+      it('has exactly the callback, query, list and dead-numbers routes', () => {
         const routeKeys = Object.values(resourcesOfType(s, 'AWS::ApiGatewayV2::Route'))
           .map((r) => r.Properties.RouteKey)
           .sort();
-        expect(routeKeys).toEqual(['GET /messages', 'GET /messages/{messageSid}', 'POST /message-status']);
+        expect(routeKeys).toEqual([
+          'DELETE /dead-numbers/{recipient}',
+          'GET /dead-numbers',
+          'GET /messages',
+          'GET /messages/{messageSid}',
+          'POST /message-status',
+        ]);
+      });
+
+      it('puts the dead-numbers routes behind IAM authorisation', () => {
+        for (const RouteKey of ['GET /dead-numbers', 'DELETE /dead-numbers/{recipient}']) {
+          s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+            RouteKey,
+            AuthorizationType: 'AWS_IAM',
+          });
+        }
       });
 
       it('puts the list route behind IAM authorisation', () => {
@@ -191,6 +208,7 @@ describe('StatusTrackerStack', () => {
           TWILIO_SECRET_ID: { Ref: ids.secret },
           RETENTION_DAYS: '400',
           PENDING_SHARDS: '16',
+          DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
         });
       });
 
@@ -200,6 +218,7 @@ describe('StatusTrackerStack', () => {
           TABLE_NAME: { Ref: ids.table },
           LIST_INDEXES: 'byTime,failures,byTo,byClientReference',
           PENDING_SHARDS: '16',
+          DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
         });
       });
 
@@ -241,6 +260,7 @@ describe('StatusTrackerStack', () => {
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
             Resource: { Ref: ids.secret },
           },
+          { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.deadNumbers) },
         ]);
         const actions = actionsOf(statements);
         for (const forbidden of [
@@ -274,6 +294,11 @@ describe('StatusTrackerStack', () => {
             Action: 'dynamodb:Query',
             Resource: { 'Fn::Join': ['', [getAtt(ids.table), `/index/${index}`]] },
           })),
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
+            Resource: getAtt(ids.deadNumbers),
+          },
         ]);
       });
 
@@ -466,8 +491,9 @@ describe('StatusTrackerStack', () => {
     });
 
     it('destroys the tables, secret and log groups with the stack', () => {
+      // The messages, idempotency and dead-numbers tables.
       const tables = Object.values(resourcesOfType(s, 'AWS::DynamoDB::Table'));
-      expect(tables).toHaveLength(2);
+      expect(tables).toHaveLength(3);
       for (const table of tables) {
         expect(table.DeletionPolicy).toBe('Delete');
         expect(table.Properties.DeletionProtectionEnabled).toBe(false);

@@ -46,7 +46,7 @@ describe('StatusTracker', () => {
     });
 
     it('have a table, an API, a Twilio secret, a history hash key and a history workgroup each', () => {
-      template.resourceCountIs('AWS::DynamoDB::Table', 4);
+      template.resourceCountIs('AWS::DynamoDB::Table', 6);
       template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
       template.resourceCountIs('AWS::SecretsManager::Secret', 4);
       const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(

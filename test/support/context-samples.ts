@@ -14,6 +14,7 @@ export const CONTEXT_SAMPLES: Record<string, { value: string; needs?: Record<str
   messagingServiceSid: { value: 'MG0123456789abcdef0123456789abcdef' },
   defaultFrom: { value: '+15005550006' },
   useServiceCallback: { value: 'true' },
+  deadNumberPolicy: { value: 'warn' },
   senderMaxConcurrency: { value: '5' },
   pendingShards: { value: '32' },
   listIndexes: { value: '1' },
