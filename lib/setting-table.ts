@@ -126,7 +126,7 @@ export const TRACKER_SETTINGS = {
     type: 'string',
     defaultText: 'no tag index',
     range: 'a tag key: 1-64 of A-Z a-z 0-9 `_` `.` `-`',
-    doc: 'a tag key the list API answers from its own sparse index (`byTag`): one index write per message carrying that tag; other tag keys are checked on the items',
+    doc: 'a tag key the list API answers from its own sparse index (`byTag`): one index write per message carrying that tag; other tag keys are checked on the items; turning it on adds a global secondary index, and CloudFormation adds one per table update, so deploy it on its own',
     context: { type: 'string' },
   },
   twilioSecret: {
