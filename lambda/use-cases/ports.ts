@@ -191,6 +191,10 @@ export interface FetchedMessage {
   from?: string;
   to?: string;
   dateCreated?: string;
+  /** Twilio's `price` (a signed decimal string, e.g. "-0.00790"); absent while Twilio has none. */
+  price?: string;
+  /** Twilio's `price_unit` (ISO 4217, e.g. "USD"). */
+  priceUnit?: string;
 }
 
 /** Thrown by a fetcher when Twilio has no such message (404). */

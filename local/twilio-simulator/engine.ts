@@ -12,6 +12,7 @@ import {
   type PlannedStep,
 } from './lifecycle';
 import { deriveSeed, mulberry32 } from './prng';
+import { simulatedPrice } from './prices';
 import type {
   Channel,
   CreateFailure,
@@ -455,8 +456,7 @@ export class SimulatorEngine {
       message.dateSent = now;
     }
     if (step.status === 'sent') {
-      const perSegment = message.channel === 'mms' ? 0.02 : message.channel === 'whatsapp' ? 0.005 : 0.0079;
-      message.price = (-perSegment * message.numSegments).toFixed(5);
+      message.price = simulatedPrice(message.channel, message.to, message.numSegments);
     }
     if (step.errorCode !== undefined) {
       message.errorCode = step.errorCode;
