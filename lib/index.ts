@@ -7,6 +7,7 @@ export {
   type StatusTrackerProps,
 } from './tracker-props';
 export type { TrackerSettings } from './tracker-settings';
+export type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 export type { StatusChangeRuleOptions } from './status-tracker';
 export {
   TRACKER_SETTINGS,
@@ -18,6 +19,8 @@ export {
 } from './setting-table';
 // The parts a StatusTracker exposes (its public fields), for wiring to what its own fields do not.
 export { CallbackApi } from './constructs/callback-api';
+export { DeadNumbersTable } from './constructs/dead-numbers-table';
+export type { AnomalyCheck } from './constructs/history-anomalies';
 export { MessagesTable } from './constructs/messages-table';
 export { MessagingServiceWiring } from './constructs/messaging-service-wiring';
 export { TrackerOperations } from './constructs/operations';

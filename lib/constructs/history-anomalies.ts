@@ -25,8 +25,11 @@ export interface AnomalyCheckProps extends FunctionDefaults {
   readonly resultsBucket: s3.Bucket;
 }
 
+/** The scheduled delivery-anomaly check (docs/history.md): its function and the rule that runs it. */
 export interface AnomalyCheck {
+  /** The function that runs the anomaly query on Athena and puts `Delivery Anomaly` events. */
   readonly function: TrackerFunction;
+  /** The EventBridge schedule that runs it once per anomaly bucket. */
   readonly schedule: events.Rule;
 }
 

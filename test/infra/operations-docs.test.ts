@@ -82,9 +82,9 @@ describe("the idle-cost table matches the template's counts", () => {
     const single = alarms.filter(([, r]) => r.Properties.Metrics === undefined).length;
     const math = alarms.filter(([, r]) => r.Properties.Metrics !== undefined).map(([, r]) => metricsOf(r));
     const metrics = alarms.reduce((sum, [, r]) => sum + metricsOf(r), 0);
-    expect(math).toEqual([5]);
+    expect(math).toEqual([5, 2]);
     expect(inTemplate).toBe(
-      `${alarms.length} \`AWS::CloudWatch::Alarm\`: ${single} on one metric each, 1 (failure rate) metric math over ${math[0]} metrics = ${metrics} alarm metrics`,
+      `${alarms.length} \`AWS::CloudWatch::Alarm\`: ${single} on one metric each, ${math.length} metric math (failure rate over ${math[0]} metrics, delivery rate over ${math[1]}) = ${metrics} alarm metrics`,
     );
     expect(perMonth).toBeCloseTo(metrics * 0.1, 5);
   });
