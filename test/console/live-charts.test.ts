@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { DeliveryAnomalyDetail } from '../../lambda/domain/history/anomaly';
 import type { HistoryReport } from '../../lambda/domain/history/report';
+import type { MessageRecord } from '../../lambda/domain/message';
 import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { buildConsole } from '../../scripts/bundle-console';
 import { launchChromium, watchedPage } from '../support/browser';
@@ -28,7 +29,14 @@ beforeAll(async () => {
     dynamodbEndpoint: dynamoEndpoint(),
     tableName: `live-charts-${Date.now()}`,
     history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'live-charts-')), 'history') },
-    twilio: { simulator: { seed: 7, duplicateRate: 0 } },
+    // Every message ends (delivered or undelivered), so the line's last value is known once they have.
+    twilio: {
+      simulator: {
+        seed: 7,
+        outcomes: { delivered: 0.5, undelivered: 0.5, failed: 0, sentNoReceipt: 0 },
+        duplicateRate: 0,
+      },
+    },
   });
   browser = await launchChromium();
 });
@@ -128,6 +136,62 @@ it('says "No data" from the real local history report while nothing was sent', a
   await page.locator('.charts .summary').waitFor();
   expect(await page.locator('.no-data').last().textContent()).toBe(
     'No data: no message was sent in this window.',
+  );
+  await page.context().close();
+});
+
+it('draws the line from the real local history: messages sent now, the last point their delivery rate', async () => {
+  const sent = 8;
+  for (let i = 0; i < sent; i++) {
+    const answer = await fetch(`${pipeline.url}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: `+1415555020${i}`, body: 'hello' }),
+    });
+    expect(answer.status).toBe(201);
+  }
+  await pipeline.simulator!.idle();
+  // Every message final, and its rows in the history: then the expected line, from those messages.
+  let messages: MessageRecord[] = [];
+  await eventually(
+    async () => {
+      messages = (
+        (await (await fetch(`${pipeline.url}/messages?limit=100`)).json()) as { messages: MessageRecord[] }
+      ).messages;
+      return messages;
+    },
+    (list) => {
+      expect(list).toHaveLength(sent);
+      for (const message of list) expect(message.final).toBe(true);
+    },
+    30_000,
+  );
+  const hour = (message: MessageRecord) => message.createdAt!.slice(0, 13);
+  const hours = [...new Set(messages.map(hour))].sort();
+  const last = messages.filter((message) => hour(message) === hours.at(-1));
+  const delivered = last.filter((message) => ['delivered', 'read'].includes(message.status ?? '')).length;
+  const expected = String(Math.round((delivered / last.length) * 1000) / 10);
+  await eventually(
+    () => Promise.resolve(pipeline.history!.writer.stats()),
+    (stats) => {
+      expect(stats.pending).toBe(0);
+      expect(stats.written).toBeGreaterThan(0);
+    },
+    30_000,
+  );
+  const { page } = await watchedPage(browser);
+  const line = page.locator('canvas.rate-over-time[data-points]');
+  await eventually(
+    async () => {
+      await page.goto(`${pipeline.url}/#/charts`);
+      await page.reload();
+      await page.locator('.charts .summary').waitFor();
+      return (await line.count()) === 0
+        ? []
+        : [await line.getAttribute('data-points'), await line.getAttribute('data-last')];
+    },
+    (drawn) => expect(drawn).toEqual([String(hours.length), expected]),
+    30_000,
   );
   await page.context().close();
 });
