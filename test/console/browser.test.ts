@@ -309,12 +309,14 @@ it("draws the charts from this server's own history: the figures GET /history/re
     expect(value.finalStatus.undelivered ?? 0).toBeGreaterThan(0);
   });
   await open('#/charts');
+  // The three bar charts; the delivery rate over time is a line of its own (test/console/live-charts.test.ts).
+  const bars = page.locator('canvas:not(.rate-over-time)');
   await eventually(
-    () => page.locator('canvas').count(),
+    () => bars.count(),
     (value) => expect(value).toBe(3),
   );
   const truth = await report();
-  const labels = await page.locator('canvas').evaluateAll((c) => c.map((e) => e.getAttribute('aria-label')));
+  const labels = await bars.evaluateAll((c) => c.map((e) => e.getAttribute('aria-label')));
   const funnel = funnelOf(truth).map(([status, messages]) => `${status}: ${messages}`);
   expect(labels[0]).toBe(`${funnel.join('; ')} (messages)`);
   for (const [code, messages] of Object.entries(truth.errorCodes))
