@@ -25,6 +25,7 @@ const DYNAMODB_SUITES = [
   // The web console in a browser, against the whole local pipeline.
   'console/browser.test.ts',
   'console/first-impression.test.ts',
+  'console/live-charts.test.ts',
 ];
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -261,17 +261,19 @@ function baseEnv(): Record<string, string> {
 const PLACEHOLDERS: Record<string, string> = {
   TABLE_NAME: 'bench-messages',
   IDEMPOTENCY_TABLE_NAME: 'bench-send-idempotency',
+  SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/bench-send',
   TWILIO_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-twilio',
   STATUS_CALLBACK_URL: 'https://bench.execute-api.eu-west-1.amazonaws.com/message-status#rc=5&rp=ct,rt,5xx',
   RETENTION_DAYS: '400',
   PENDING_SHARDS: '16',
   EVENT_BUS_NAME: 'bench-events',
-  SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/bench-send-queue',
   RECONCILE_MIN_AGE_HOURS: '12',
   RECONCILE_HORIZON_HOURS: '72',
   RECONCILE_CONCURRENCY: '8',
   HISTORY_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-history-key',
   LIST_INDEXES: LIST_INDEX_NAMES.join(','),
+  // As the stack sets it on every function that records, sends or serves the dead-numbers API.
+  DEAD_NUMBERS_TABLE_NAME: 'bench-dead-numbers',
   // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.
   ACCOUNT_SECRET_PREFIX: 'bench/accounts/',
   ACCOUNT_SECRET_SHARDS: '64',

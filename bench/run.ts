@@ -5,12 +5,13 @@
  *   cold      the deployed Lambda bundles (dist/bundles), imported in fresh processes, vs bare node, a
  *             DynamoDB-only floor and a naive bundle
  *   cost      DynamoDB requests per callback, counted at the wire, vs a naive read-then-write store
- *   throughput callbacks/s through the local server vs DynamoDB Local's raw UpdateItem rate
+ *   throughput callbacks/s through the local server vs DynamoDB Local's raw UpdateItem rate, both on the
+ *             full table (stream + every index), and the same UpdateItem on the table without indexes
  *   events    write -> status-change event on GET /events (p50/p99) under load, and events per message,
  *             vs a bare reader of the same DynamoDB Local stream
  *
  * Environment: BENCH_ONLY=cold,cost,throughput,events (default all), BENCH_COLD_RUNS (15), BENCH_COST_MESSAGES
- * (2000), BENCH_THROUGHPUT_REQUESTS (3000), BENCH_EVENTS_MESSAGES (1000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
+ * (2000), BENCH_THROUGHPUT_REQUESTS (2000), BENCH_THROUGHPUT_DOC=1 (add the document-client leg), BENCH_EVENTS_MESSAGES (1000), BENCH_CONCURRENCY (32), BENCH_SEED (20261123),
  * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one). Ends with one Markdown table
  * per benchmark, also written to bench/results.md (a partial run, BENCH_ONLY, writes
  * bench/results.<names>.md instead), formatted with the repository's Prettier settings so
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
       (dynamo) =>
         runThroughputBenchmark({
           dynamo,
-          requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 3000),
+          requests: intEnv('BENCH_THROUGHPUT_REQUESTS', 2000),
+          withDocumentClient: process.env.BENCH_THROUGHPUT_DOC === '1',
           concurrency,
           seed,
         }),

@@ -10,6 +10,9 @@ import {
   Chart,
   Legend,
   LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
@@ -18,12 +21,35 @@ import { describeTwilioError } from '../lambda/domain/error-codes';
 import { FAILURE_STATUSES } from '../lambda/domain/lifecycle';
 import { ApiError, getJson, type HistoryReport } from './api';
 import { funnelOf } from './funnel';
+import { deliveryRateOverTime } from './over-time';
 import { WINDOWS, type WindowKey } from './query';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  Legend,
+);
+
+/** The buckets of the over-time line: hours up to a day's window, days beyond. */
+function granularityOf(window: WindowKey): 'hour' | 'day' {
+  return WINDOWS[window].ms <= 86_400_000 ? 'hour' : 'day';
+}
 
 function reportPath(window: WindowKey, now: number): string {
-  return `/history/report?since=${encodeURIComponent(new Date(now - WINDOWS[window].ms).toISOString())}`;
+  const since = encodeURIComponent(new Date(now - WINDOWS[window].ms).toISOString());
+  return `/history/report?since=${since}&granularity=${granularityOf(window)}`;
+}
+
+/** A bucket's start as the axis says it: `2026-12-07 10:00` per hour, `2026-12-07` per day. */
+function bucketLabel(bucket: string, granularity: 'hour' | 'day'): string {
+  const [day = bucket, time = ''] = bucket.split('T');
+  return granularity === 'day' ? day : `${day} ${time.slice(0, 5)}`;
 }
 
 /** What #/charts shows when the tracker keeps no history (or its report answers 404). */
@@ -68,6 +94,8 @@ export function ChartsView() {
   const delivered = reached('delivered');
   const sent = reached('sent');
   const seconds = (ms: number | null | undefined) => (ms == null ? 0 : ms / 1000);
+  const rates = report ? deliveryRateOverTime(report) : [];
+  const granularity = report?.window.granularity ?? granularityOf(window);
 
   if (off) return <HistoryOff />;
 
@@ -153,6 +181,16 @@ export function ChartsView() {
               empty="no message went from sent to delivered in this window"
             />
           </figure>
+          <figure>
+            <figcaption>
+              Delivery rate over time, per {granularity}: messages first sent then that ended delivered
+            </figcaption>
+            <RateChart
+              labels={rates.map((point) => bucketLabel(point.bucket, granularity))}
+              percents={rates.map((point) => Math.round(point.rate * 1000) / 10)}
+              empty="no message was sent in this window"
+            />
+          </figure>
         </>
       )}
     </section>
@@ -211,6 +249,66 @@ function BarChart({ label, labels, axisLabels, values, colour, horizontal, count
   return (
     <div class="chart">
       <canvas ref={canvas} role="img" aria-label={`${text} (${label})`} />
+    </div>
+  );
+}
+
+interface RateChartProps {
+  /** Each bucket's start, oldest first. */
+  labels: string[];
+  /** Each bucket's delivery rate, in percent. */
+  percents: number[];
+  empty: string;
+}
+
+/** A line of percentages over time, 0-100 % on the value axis. */
+function RateChart({ labels, percents, empty }: RateChartProps) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (!canvas.current) return;
+    const config: ChartConfiguration<'line'> = {
+      type: 'line',
+      data: {
+        labels,
+        datasets: [
+          { label: 'delivery rate', data: percents, borderColor: COLOURS.bar, backgroundColor: COLOURS.bar },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (item) => `${String(item.raw)}% delivered` } },
+        },
+        scales: {
+          x: { ticks: { autoSkip: true, maxRotation: 0 } },
+          y: { min: 0, max: 100, ticks: { callback: (value) => `${String(value)}%` } },
+        },
+      },
+      plugins: [
+        {
+          // As drawn, for whoever inspects the page: the value axis's ticks, the points, the last value.
+          id: 'lineAttributes',
+          afterUpdate: (chart) => {
+            const ticks = chart.scales.y?.ticks ?? [];
+            chart.canvas.dataset.ticks = ticks.map((tick) => String(tick.label)).join(',');
+            chart.canvas.dataset.points = String(chart.getDatasetMeta(0).data.length);
+            const data = chart.data.datasets[0]?.data ?? [];
+            chart.canvas.dataset.last = data.length === 0 ? '' : String(data[data.length - 1]);
+          },
+        },
+      ],
+    };
+    const chart = new Chart(canvas.current, config);
+    return () => chart.destroy();
+  }, [labels.join('\n'), percents.join(',')]);
+  if (percents.length === 0) return <p class="no-data">No data: {empty}.</p>;
+  const text = labels.map((name, i) => `${name}: ${percents[i]}%`).join('; ');
+  return (
+    <div class="chart">
+      <canvas class="rate-over-time" ref={canvas} role="img" aria-label={`${text} (delivery rate)`} />
     </div>
   );
 }

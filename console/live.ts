@@ -3,7 +3,10 @@
  * Server-Sent Event (GET /events) with the message it concerns; against a deployed stack nothing
  * pushes, so every few seconds subscribers are told to read again (`messageSid` undefined).
  */
+import type { DeliveryAnomalyDetail } from '../lambda/domain/history/anomaly';
 import { liveMode } from './api';
+
+export type { DeliveryAnomalyDetail };
 
 export interface Change {
   /** The message that changed, when known (SSE); undefined: anything may have changed (a poll tick). */
@@ -20,10 +23,23 @@ type Listener = (change: Change) => void;
 const listeners = new Set<Listener>();
 let started = false;
 
+type AnomalyListener = (anomaly: DeliveryAnomalyDetail) => void;
+const anomalyListeners = new Set<AnomalyListener>();
+
 export function onChange(listener: Listener): () => void {
   listeners.add(listener);
   start();
   return () => void listeners.delete(listener);
+}
+
+/**
+ * Delivery anomalies as the local server finds them (the named SSE event `anomaly`); against a
+ * deployed stack none arrive here (they go to EventBridge).
+ */
+export function onAnomaly(listener: AnomalyListener): () => void {
+  anomalyListeners.add(listener);
+  start();
+  return () => void anomalyListeners.delete(listener);
 }
 
 function emit(change: Change): void {
@@ -47,4 +63,12 @@ function start(): void {
       // not an event of ours: ignore it
     }
   };
+  source.addEventListener('anomaly', (event: MessageEvent<string>) => {
+    try {
+      const { detail } = JSON.parse(event.data) as { detail?: DeliveryAnomalyDetail };
+      if (detail?.anomalyId) for (const listener of anomalyListeners) listener(detail);
+    } catch {
+      // not an anomaly of ours: ignore it
+    }
+  });
 }

@@ -5,7 +5,8 @@
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { historyOn, takeTokenFromUrl } from './api';
+import { AnomaliesView } from './anomalies-view';
+import { historyOn, liveMode, takeTokenFromUrl } from './api';
 import { ChartsView, HistoryOff } from './charts-view';
 import { MessagesView } from './messages-view';
 import { filtersFromQuery } from './query';
@@ -55,6 +56,7 @@ function App() {
         </nav>
       </header>
       <main>
+        {liveMode() === 'sse' && <AnomaliesView />}
         {route.view === 'messages' && (
           <MessagesView key={navigation} initial={filtersFromQuery(route.query)} />
         )}

@@ -14,15 +14,15 @@ import {
   MAX_ROWS,
   PAGE_SIZE,
   WINDOWS,
-  type ListFilters,
+  type ConsoleFilters,
   type WindowKey,
 } from './query';
 
 /** Events come in bursts (a message's lifecycle, a campaign): read the list again at most this often. */
 const REFRESH_AFTER_EVENT_MS = 400;
 
-export function MessagesView({ initial }: { initial: ListFilters }) {
-  const [filters, setFiltersState] = useState<ListFilters>(initial);
+export function MessagesView({ initial }: { initial: ConsoleFilters }) {
+  const [filters, setFiltersState] = useState<ConsoleFilters>(initial);
   const [searchText, setSearchText] = useState(initial.search);
   const [limit, setLimit] = useState(PAGE_SIZE);
   const [messages, setMessages] = useState<MessageRecord[] | undefined>(undefined);
@@ -34,7 +34,7 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
   const [panelOpen, setPanelOpen] = useState(false);
 
   /** New filters: the first page again, and the route's query says them (no new history entry). */
-  const setFilters = (next: ListFilters) => {
+  const setFilters = (next: ConsoleFilters) => {
     setFiltersState(next);
     setLimit(PAGE_SIZE);
     const query = filtersToQuery(next);
@@ -209,7 +209,7 @@ export function MessagesView({ initial }: { initial: ListFilters }) {
 }
 
 /** Whether anything but the time window narrows the list. */
-function filtered(filters: ListFilters): boolean {
+function filtered(filters: ConsoleFilters): boolean {
   return filters.statuses.length > 0 || filters.failuresOnly || filters.search.trim() !== '';
 }
 

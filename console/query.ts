@@ -19,7 +19,8 @@ export type WindowKey = keyof typeof WINDOWS;
 export const PAGE_SIZE = 100;
 export const MAX_ROWS = 1000;
 
-export interface ListFilters {
+/** What the console's filter panel holds; turned into the list API's parameters by `listParams`, and kept in the page's address by `filtersToQuery`. */
+export interface ConsoleFilters {
   /** Statuses picked; none means any. */
   statuses: string[];
   failuresOnly: boolean;
@@ -54,7 +55,7 @@ export function interpretSearch(text: string): Search {
  * only, with only non-failure statuses picked): the view then says so instead of asking.
  */
 export function listParams(
-  filters: ListFilters,
+  filters: ConsoleFilters,
   now: number,
   limit = PAGE_SIZE,
 ): URLSearchParams | undefined {
@@ -72,13 +73,18 @@ export function listParams(
   return params;
 }
 
-export const DEFAULT_FILTERS: ListFilters = { statuses: [], failuresOnly: false, window: '24h', search: '' };
+export const DEFAULT_FILTERS: ConsoleFilters = {
+  statuses: [],
+  failuresOnly: false,
+  window: '24h',
+  search: '',
+};
 
 /**
  * The filters as the route's query (`#/?status=failed&failures=1&window=1h&q=order-42`), so a view can
  * be shared as a link and the back button returns to it as it was. Defaults are left out.
  */
-export function filtersToQuery(filters: ListFilters): string {
+export function filtersToQuery(filters: ConsoleFilters): string {
   const query = new URLSearchParams();
   if (filters.statuses.length) query.set('status', filters.statuses.join(','));
   if (filters.failuresOnly) query.set('failures', '1');
@@ -88,7 +94,7 @@ export function filtersToQuery(filters: ListFilters): string {
 }
 
 /** The filters a route's query names; anything it does not know (a hand-edited link) is left out. */
-export function filtersFromQuery(text: string): ListFilters {
+export function filtersFromQuery(text: string): ConsoleFilters {
   const query = new URLSearchParams(text);
   const window = query.get('window') ?? '';
   return {

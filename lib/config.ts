@@ -13,42 +13,35 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { ConfigError, type StatusTrackerProps } from './tracker-props';
 import { closestName } from '../lambda/domain/closest-name';
+import {
+  SETTING_NAMES,
+  TRACKER_SETTINGS,
+  type ContextSetting,
+  type ContextType,
+  type Setting,
+} from './setting-table';
 
 export { ConfigError };
 
-/** Context keys and the JSON type each takes; `stage` and `twilioSecretName` are the app's own. */
-const CONTEXT_KEYS = {
-  stage: 'string',
-  retentionDays: 'integer',
-  logRetentionDays: 'integer',
-  tracing: 'boolean',
-  apiThrottleRateLimit: 'integer',
-  apiThrottleBurstLimit: 'integer',
-  pendingShards: 'integer',
-  listIndexes: 'integer',
-  twilioSecretName: 'string',
-  publicBaseUrl: 'string',
-  messagingServiceSid: 'string',
-  defaultFrom: 'string',
-  useServiceCallback: 'boolean',
-  senderMaxConcurrency: 'integer',
-  reconcileSchedule: 'string',
-  reconcileMinAgeHours: 'integer',
-  reconcileHorizonHours: 'integer',
-  reconcileConcurrency: 'integer',
-  alarmEmail: 'string',
-  signatureRejectionThreshold: 'integer',
-  failureRateThreshold: 'number',
-  events: 'boolean',
-  accountSecretPrefix: 'string',
-  accountSecretShards: 'integer',
-  history: 'boolean',
-  historyRetentionDays: 'integer',
-  historyBufferSeconds: 'integer',
-  historyScanLimitBytes: 'integer',
-} as const;
+/**
+ * Context keys and the JSON type each takes, from the settings table (setting-table.ts): each setting's
+ * key, in the table's order. `stage` and `twilioSecretName` are the app's own ways to set
+ * `removalPolicy` and `twilioSecret`.
+ */
+const CONTEXT_KEYS: Readonly<Record<string, ContextType>> = Object.fromEntries(
+  SETTING_NAMES.flatMap((name) => {
+    const context: ContextSetting | undefined = (TRACKER_SETTINGS[name] as Setting).context;
+    return context ? [[context.key ?? name, context.type]] : [];
+  }),
+);
 
-export type ContextKey = keyof typeof CONTEXT_KEYS;
+/** Settings the app passes on as they are: context key = prop name, a primitive value. */
+const PLAIN_SETTINGS = SETTING_NAMES.filter((name) => {
+  const context: ContextSetting | undefined = (TRACKER_SETTINGS[name] as Setting).context;
+  return context !== undefined && context.key === undefined && context.becomes === undefined;
+});
+
+export type ContextKey = string;
 export const CONTEXT_KEY_NAMES = Object.keys(CONTEXT_KEYS) as ContextKey[];
 
 export const DEFAULT_STAGE = 'prod';
@@ -86,33 +79,12 @@ export function readAppConfig(node: Context): AppConfig {
     stage,
     twilioSecretName: secretName(text('twilioSecretName')),
     props: {
+      ...(Object.fromEntries(
+        PLAIN_SETTINGS.map((name) => [name, parse(name, raw(name))]),
+      ) as AppConfig['props']),
       removalPolicy: stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      retentionDays: count('retentionDays'),
       logRetention: logRetention(count('logRetentionDays')),
-      tracing: parse('tracing', raw('tracing')) as boolean | undefined,
-      apiThrottleRateLimit: count('apiThrottleRateLimit'),
-      apiThrottleBurstLimit: count('apiThrottleBurstLimit'),
-      pendingShards: count('pendingShards'),
-      listIndexes: count('listIndexes'),
-      publicBaseUrl: text('publicBaseUrl'),
-      messagingServiceSid: text('messagingServiceSid'),
-      defaultFrom: text('defaultFrom'),
-      useServiceCallback: parse('useServiceCallback', raw('useServiceCallback')) as boolean | undefined,
-      senderMaxConcurrency: count('senderMaxConcurrency'),
       reconcileSchedule: schedule === undefined ? undefined : events.Schedule.expression(schedule),
-      reconcileMinAgeHours: count('reconcileMinAgeHours'),
-      reconcileHorizonHours: count('reconcileHorizonHours'),
-      reconcileConcurrency: count('reconcileConcurrency'),
-      alarmEmail: text('alarmEmail'),
-      signatureRejectionThreshold: count('signatureRejectionThreshold'),
-      failureRateThreshold: count('failureRateThreshold'),
-      events: parse('events', raw('events')) as boolean | undefined,
-      accountSecretPrefix: text('accountSecretPrefix'),
-      accountSecretShards: count('accountSecretShards'),
-      history: parse('history', raw('history')) as boolean | undefined,
-      historyRetentionDays: count('historyRetentionDays'),
-      historyBufferSeconds: count('historyBufferSeconds'),
-      historyScanLimitBytes: count('historyScanLimitBytes'),
     },
   };
 }

@@ -15,11 +15,15 @@ import { pinReleasedLogicalIds } from './released-logical-ids';
 import { StatusTracker } from './status-tracker';
 import { CALLBACK_RETRY_FRAGMENT } from '../lambda/domain/contract';
 
+/** The ready-made stack's props: the app's settings, read from context by readAppConfig. */
 export interface StatusTrackerStackProps extends StackProps {
+  /** The stage, the secret's name and the construct's props, as readAppConfig returns them. */
   readonly config: AppConfig;
 }
 
+/** The ready-made app's stack: one StatusTracker and the stack's outputs. */
 export class StatusTrackerStack extends Stack {
+  /** The tracker the stack holds. */
   readonly tracker: StatusTracker;
 
   constructor(scope: Construct, id: string, props: StatusTrackerStackProps) {
@@ -61,7 +65,7 @@ export class StatusTrackerStack extends Stack {
     });
     new CfnOutput(this, 'MessagesTableName', { value: tracker.table.tableName });
     new CfnOutput(this, 'TwilioSecretName', {
-      description: 'Put the Twilio credentials JSON here (README, Deploy)',
+      description: 'Put the Twilio credentials JSON here (docs/deploy.md)',
       value: tracker.twilioSecret.secretName,
     });
     new CfnOutput(this, 'SendQueueUrl', {

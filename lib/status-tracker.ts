@@ -27,6 +27,7 @@ import { Construct } from 'constructs';
 import {
   CALLBACK_PATH,
   CALLBACK_RETRY_FRAGMENT,
+  DEAD_NUMBERS_ROUTE_PATH,
   LIST_INDEX_NAMES,
   LIST_ROUTE_PATH,
   MESSAGE_ROUTE_PATH,
@@ -34,6 +35,7 @@ import {
 import { historyQuerySql, NAMED_HISTORY_QUERIES } from '../lambda/domain/history/queries';
 import { CallbackApi } from './constructs/callback-api';
 import type { TwilioSecretRef } from './constructs/function-defaults';
+import { DeadNumbersTable } from './constructs/dead-numbers-table';
 import { MessagesTable } from './constructs/messages-table';
 import { MessagingServiceWiring } from './constructs/messaging-service-wiring';
 import { TrackerOperations } from './constructs/operations';
@@ -41,9 +43,11 @@ import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
 import { StatusEvents } from './constructs/status-events';
 import { StatusHistory, type HistoryNamedQuery } from './constructs/status-history';
+import { ENV } from '../lambda/domain/environment';
 import type { StatusTrackerProps } from './tracker-props';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
+/** Which status changes a rule made by `onStatusChange` matches, and where they go. */
 export interface StatusChangeRuleOptions {
   /** Only these statuses (the new current status), e.g. `['failed', 'undelivered']`. */
   readonly statuses?: readonly string[];
@@ -51,9 +55,14 @@ export interface StatusChangeRuleOptions {
   readonly final?: boolean;
   /** Where matching events go. */
   readonly target: events.IRuleTarget;
+  /** The rule's description in EventBridge. */
   readonly description?: string;
 }
 
+/**
+ * Durable, queryable delivery status for every Twilio message: the callback API, the messages table, the
+ * sender, the reconciler, events, history and their alarms, in one construct. Props: StatusTrackerProps.
+ */
 export class StatusTracker extends Construct {
   /** Paste into the Messaging Service's Delivery Status Callback, or pass as StatusCallback when sending. */
   readonly callbackUrl: string;
@@ -61,8 +70,9 @@ export class StatusTracker extends Construct {
   readonly callbackUrlWithRetries: string;
   /** GET with SigV4 (execute-api) to read one message; `{messageSid}` is the placeholder. */
   readonly queryUrl: string;
-  /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (README, Finding messages). */
+  /** GET with SigV4 (AWS_IAM): the list API, `?status=failed&since=...` (docs/api.md). */
   readonly listUrl: string;
+  /** The HTTP API: the callback route, and the query and list routes behind AWS_IAM. */
   readonly api: apigw.HttpApi;
   /** One item per MessageSid. */
   readonly table: dynamodb.Table;
@@ -72,16 +82,32 @@ export class StatusTracker extends Construct {
   readonly senderFunction: lambda.IFunction;
   /** The secret the functions read the Twilio credentials from. */
   readonly twilioSecret: secretsmanager.ISecret;
+  /** The topic every alarm notifies (`alarmTopic`, or the one created). */
   readonly alarmTopic: sns.ITopic;
+  /** The CloudWatch dashboard (output `DashboardUrl` of the ready-made app). */
   readonly dashboard: TrackerOperations['dashboard'];
   /** The settings in effect, defaults applied. */
   readonly settings: TrackerSettings;
 
-  /** The parts, for users who wire to something the properties above do not expose. */
+  /** Recipients whose messages fail for good (docs/api.md, "Dead numbers"). */
+  readonly deadNumbersTable: dynamodb.Table;
+  /** GET with SigV4 (AWS_IAM): the dead numbers; DELETE `{deadNumbersUrl}/{number}` clears one. */
+  readonly deadNumbersUrl: string;
+
+  /**
+   * The parts, for users who wire to something the properties above do not expose. This one: the
+   * messages table (and its indexes).
+   */
   readonly messages: MessagesTable;
+  /** The dead-numbers table. */
+  readonly deadNumbers: DeadNumbersTable;
+  /** The HTTP API and the callback and query functions. */
   readonly callbackApi: CallbackApi;
+  /** The send queue, its dead-letter queue and the sender function. */
   readonly sending: SendPipeline;
+  /** The scheduled reconciler and its dead-letter queue. */
   readonly reconciling: Reconciler;
+  /** The metrics, alarms, alarm topic and dashboard. */
   readonly operations: TrackerOperations;
   /** Present only with `messagingServiceSid`. */
   readonly messagingService?: MessagingServiceWiring;
@@ -112,9 +138,12 @@ export class StatusTracker extends Construct {
       retentionDays: settings.retentionDays,
       pendingShards: settings.pendingShards,
       listIndexes: LIST_INDEX_NAMES.slice(0, settings.listIndexes),
+      tagIndexKey: settings.tagIndexKey,
       stream: settings.events,
     });
     this.table = this.messages.table;
+    this.deadNumbers = new DeadNumbersTable(this, 'DeadNumbers', { removalPolicy });
+    this.deadNumbersTable = this.deadNumbers.table;
 
     const secret = props.twilioSecret ? secretRef(props.twilioSecret) : this.createSecret(removalPolicy);
     this.twilioSecret = secret.secret;
@@ -138,6 +167,9 @@ export class StatusTracker extends Construct {
     this.callbackUrlWithRetries = `${this.callbackUrl}${CALLBACK_RETRY_FRAGMENT}`;
     this.queryUrl = `${this.api.apiEndpoint}${MESSAGE_ROUTE_PATH}`;
     this.listUrl = `${this.api.apiEndpoint}${LIST_ROUTE_PATH}`;
+    this.deadNumbersUrl = `${this.api.apiEndpoint}${DEAD_NUMBERS_ROUTE_PATH}`;
+    this.deadNumbers.grantRecording(this.callbackApi.statusCallback);
+    this.deadNumbers.grantManage(this.callbackApi.query);
 
     this.sending = new SendPipeline(this, 'Sending', {
       ...defaults,
@@ -149,6 +181,9 @@ export class StatusTracker extends Construct {
       messagingServiceSid: settings.messagingServiceSid,
       maxConcurrency: settings.senderMaxConcurrency,
     });
+    this.deadNumbers
+      .grantCheck(this.sending.sender)
+      .addEnvironment(ENV.deadNumberPolicy, settings.deadNumberPolicy);
     this.sendQueue = this.sending.queue;
     this.senderFunction = this.sending.sender.function;
 
@@ -161,6 +196,7 @@ export class StatusTracker extends Construct {
       horizonHours: settings.reconcileHorizonHours,
       concurrency: settings.reconcileConcurrency,
     });
+    this.deadNumbers.grantRecording(this.reconciling.reconciler);
 
     if (settings.messagingServiceSid) {
       this.messagingService = new MessagingServiceWiring(this, 'MessagingService', {
@@ -205,6 +241,8 @@ export class StatusTracker extends Construct {
       namePrefix: prefix,
       signatureRejectionThreshold: settings.signatureRejectionThreshold,
       failureRateThreshold: settings.failureRateThreshold,
+      // The anomaly check runs wherever history does (lib/constructs/history-anomalies.ts).
+      deliveryRateAlarm: Boolean(settings.history && this.statusEvents),
     });
     this.alarmTopic = this.operations.topic;
     this.dashboard = this.operations.dashboard;
@@ -277,7 +315,7 @@ export class StatusTracker extends Construct {
   /**
    * The tracker creates the container, never the value: the template holds only a non-secret note, and
    * the generated key is a throwaway that keeps the secret valid JSON. Until the operator puts the real
-   * credentials in (README, Deploy), the callback finds no "authToken" and answers 503, logged as a
+   * credentials in (docs/deploy.md), the callback finds no "authToken" and answers 503, logged as a
    * configuration fault, rather than 403 as if every callback were forged.
    */
   private createSecret(removalPolicy: RemovalPolicy): TwilioSecretRef {

@@ -1,17 +1,19 @@
 /**
- * What a `StatusTracker` can be told, and the one place its defaults live (tracker-settings.ts checks
- * every value before anything is built).
+ * What a `StatusTracker` can be told. Each setting's default, range and meaning are written once, in the
+ * settings table (setting-table.ts); a test checks every `@default` below against it, and
+ * tracker-settings.ts checks every value before anything is built.
  *
  * Settings a deployment changes by context (`-c key=value`) carry the same names here, so an error names
  * what the user typed either way.
  */
+import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { LIST_INDEX_NAMES, STORE_DEFAULTS } from '../lambda/domain/contract';
+import { TRACKER_SETTINGS, type Setting, type TrackerDefaults } from './setting-table';
 
 export interface StatusTrackerProps {
   /**
@@ -51,11 +53,20 @@ export interface StatusTrackerProps {
   /**
    * How many of the list API's indexes exist, in the order they are added: 1 `byTime`, 2 `failures`,
    * 3 `byTo`, 4 `byClientReference`. CloudFormation adds one global secondary index per table update, so
-   * a tracker deployed before the list API upgrades by deploying 1, 2, 3, then 4 (README, Upgrading);
+   * a tracker deployed before the list API upgrades by deploying 1, 2, 3, then 4 (docs/deploy.md);
    * a new tracker takes them all at once. A filter whose index is missing is served by a wider index.
    * @default 4
    */
   readonly listIndexes?: number;
+  /**
+   * A tag key to index for the list API (`GET /messages?tag.<key>=<value>`), e.g. `campaign`: a sparse,
+   * keys-only index (`byTag`) keyed by that tag's value and `createdAt`. Only messages carrying the tag
+   * are in it, one index write per tagged message; filters on other tag keys are checked on the items.
+   * An empty value of this key is not stored (DynamoDB refuses an empty index key). Turning it on later
+   * adds a global secondary index: CloudFormation adds one per table update, so deploy it on its own.
+   * @default no tag index
+   */
+  readonly tagIndexKey?: string;
   /**
    * An existing secret holding the Twilio credentials as JSON `{accountSid, authToken,
    * secondaryAuthToken?, apiKeySid?, apiKeySecret?}`. A secret under a customer managed KMS key also needs
@@ -116,6 +127,14 @@ export interface StatusTrackerProps {
    */
   readonly useServiceCallback?: boolean;
   /**
+   * What the sender does with a request to a recipient recorded as a dead number (opted out 21610,
+   * invalid 21211, not a mobile 21614, landline 30006, unknown 30005 three times; docs/api.md, "Dead
+   * numbers"): `refuse` answers a DeadNumber error and sends nothing; `warn` sends it and adds a
+   * `warning` to the answer.
+   * @default 'refuse'
+   */
+  readonly deadNumberPolicy?: DeadNumberPolicy;
+  /**
    * Most send-queue batches processed at once: Twilio limits concurrent API requests per account.
    * @default 10
    */
@@ -175,7 +194,7 @@ export interface StatusTrackerProps {
   /**
    * Whether every status-change event is also kept as history: Parquet in S3 (through Amazon Data
    * Firehose), a Glue table with partition projection and an Athena workgroup with the named queries
-   * (README, History). Rows are pseudonymised: a keyed hash and the country calling code of `to` and
+   * (docs/history.md). Rows are pseudonymised: a keyed hash and the country calling code of `to` and
    * `from`, never the numbers. Needs `events`.
    * @default the value of `events` (on unless events are off)
    */
@@ -199,28 +218,14 @@ export interface StatusTrackerProps {
   readonly historyScanLimitBytes?: number;
 }
 
-/** The defaults, written once: the documentation above and README name these values. */
-export const TRACKER_DEFAULTS = {
-  retentionDays: STORE_DEFAULTS.retentionDays,
-  logRetention: RetentionDays.ONE_MONTH,
-  tracing: false,
-  apiThrottleRateLimit: 1000,
-  apiThrottleBurstLimit: 2000,
-  pendingShards: STORE_DEFAULTS.pendingShards,
-  listIndexes: LIST_INDEX_NAMES.length,
-  useServiceCallback: false,
-  senderMaxConcurrency: 10,
-  reconcileSchedule: 'rate(1 hour)',
-  reconcileMinAgeHours: 12,
-  reconcileHorizonHours: 72,
-  reconcileConcurrency: 8,
-  signatureRejectionThreshold: 50,
-  failureRateThreshold: 0.1,
-  events: true,
-  accountSecretShards: 0,
-  historyBufferSeconds: 300,
-  historyScanLimitBytes: 10_000_000_000,
-} as const;
+/** The defaults, derived from the settings table (setting-table.ts), where each is written once. */
+export const TRACKER_DEFAULTS: TrackerDefaults = Object.freeze(
+  Object.fromEntries(
+    Object.entries(TRACKER_SETTINGS as Record<string, Setting>).flatMap(([name, setting]) =>
+      setting.default === undefined ? [] : [[name, setting.default]],
+    ),
+  ),
+) as TrackerDefaults;
 
 /**
  * The reconciler's timeout; a schedule may not fire more often, since runs must not overlap (reserved

@@ -4,9 +4,10 @@
  * half-built template or a Lambda that fails its cold start. Values known only at deploy time (tokens)
  * are left to CloudFormation.
  */
+import { isDeadNumberPolicy, type DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import { Token } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { LIST_INDEX_NAMES, publicOriginOf, SID_PATTERNS } from '../lambda/domain/contract';
+import { publicOriginOf, SID_PATTERNS, tagIndexKeyProblem } from '../lambda/domain/contract';
 import { checkSendDefaults } from '../lambda/domain/send-request';
 import {
   ConfigError,
@@ -14,6 +15,7 @@ import {
   TRACKER_DEFAULTS,
   type StatusTrackerProps,
 } from './tracker-props';
+import { TRACKER_SETTINGS, type Setting, type SettingName } from './setting-table';
 
 /** Every setting with its default applied and checked; `reconcileSchedule` as its expression. */
 export interface TrackerSettings {
@@ -24,10 +26,12 @@ export interface TrackerSettings {
   readonly apiThrottleBurstLimit: number;
   readonly pendingShards: number;
   readonly listIndexes: number;
+  readonly tagIndexKey?: string;
   readonly publicBaseUrl?: string;
   readonly messagingServiceSid?: string;
   readonly defaultFrom?: string;
   readonly useServiceCallback: boolean;
+  readonly deadNumberPolicy: DeadNumberPolicy;
   readonly senderMaxConcurrency: number;
   readonly reconcileSchedule: string;
   readonly reconcileMinAgeHours: number;
@@ -50,41 +54,45 @@ export interface TrackerSettings {
 /** Applies the defaults and checks every value; throws ConfigError naming the first setting that is wrong. */
 export function resolveTrackerSettings(props: StatusTrackerProps = {}): TrackerSettings {
   const d = TRACKER_DEFAULTS;
-  const reconcileMinAgeHours = whole('reconcileMinAgeHours', props.reconcileMinAgeHours, d, 1, 8760);
-  const reconcileHorizonHours = whole('reconcileHorizonHours', props.reconcileHorizonHours, d, 2, 8760);
+  const reconcileMinAgeHours = whole('reconcileMinAgeHours', props.reconcileMinAgeHours);
+  const reconcileHorizonHours = whole('reconcileHorizonHours', props.reconcileHorizonHours);
   if (reconcileHorizonHours <= reconcileMinAgeHours) {
     throw new ConfigError(
       `"reconcileHorizonHours" (${reconcileHorizonHours}) must be greater than "reconcileMinAgeHours" (${reconcileMinAgeHours}): a message is polled between the two`,
     );
   }
-  const retentionDays = whole('retentionDays', props.retentionDays, d, 1, 36500);
+  const retentionDays = whole('retentionDays', props.retentionDays);
   const events = eventsOn(props);
   return {
     retentionDays,
     logRetention: props.logRetention ?? d.logRetention,
     tracing: props.tracing ?? d.tracing,
-    apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit, d, 1),
-    apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit, d, 1),
-    pendingShards: whole('pendingShards', props.pendingShards, d, 1, 256),
-    listIndexes: whole('listIndexes', props.listIndexes, d, 0, LIST_INDEX_NAMES.length),
+    apiThrottleRateLimit: whole('apiThrottleRateLimit', props.apiThrottleRateLimit),
+    apiThrottleBurstLimit: whole('apiThrottleBurstLimit', props.apiThrottleBurstLimit),
+    pendingShards: whole('pendingShards', props.pendingShards),
+    listIndexes: whole('listIndexes', props.listIndexes),
+    tagIndexKey: tagIndexKey(props.tagIndexKey),
     publicBaseUrl: publicBaseUrl(props.publicBaseUrl),
     ...senderSettings(props),
     reconcileSchedule: schedule(props.reconcileSchedule?.expressionString ?? d.reconcileSchedule),
     reconcileMinAgeHours,
     reconcileHorizonHours,
-    reconcileConcurrency: whole('reconcileConcurrency', props.reconcileConcurrency, d, 1, 50),
+    reconcileConcurrency: whole('reconcileConcurrency', props.reconcileConcurrency),
     alarmEmail: alarmEmail(props.alarmEmail),
-    signatureRejectionThreshold: whole(
-      'signatureRejectionThreshold',
-      props.signatureRejectionThreshold,
-      d,
-      0,
-    ),
+    signatureRejectionThreshold: whole('signatureRejectionThreshold', props.signatureRejectionThreshold),
     failureRateThreshold: failureRateThreshold(props.failureRateThreshold),
     events,
     ...historySettings(props, events, retentionDays),
     ...accountSettings(props),
   };
+}
+
+/** The tag key of the optional tag index: a valid tag key. */
+function tagIndexKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  const problem = tagIndexKeyProblem(key);
+  if (problem) throw new ConfigError(problem);
+  return key;
 }
 
 /**
@@ -105,7 +113,7 @@ function accountSettings(props: StatusTrackerProps) {
   }
   return {
     accountSecretPrefix: prefix,
-    accountSecretShards: whole('accountSecretShards', props.accountSecretShards, TRACKER_DEFAULTS, 0, 1000),
+    accountSecretShards: whole('accountSecretShards', props.accountSecretShards),
   };
 }
 
@@ -137,13 +145,8 @@ function senderSettings(props: StatusTrackerProps) {
     messagingServiceSid,
     defaultFrom,
     useServiceCallback: props.useServiceCallback ?? TRACKER_DEFAULTS.useServiceCallback,
-    senderMaxConcurrency: whole(
-      'senderMaxConcurrency',
-      props.senderMaxConcurrency,
-      TRACKER_DEFAULTS,
-      2,
-      1000,
-    ),
+    deadNumberPolicy: deadNumberPolicy(props.deadNumberPolicy),
+    senderMaxConcurrency: whole('senderMaxConcurrency', props.senderMaxConcurrency),
   };
 }
 
@@ -167,7 +170,7 @@ function historySettings(props: StatusTrackerProps, events: boolean, retentionDa
   const historyRetentionDays =
     props.historyRetentionDays === undefined
       ? retentionDays
-      : wholeNumber('historyRetentionDays', props.historyRetentionDays, 1, 36500);
+      : wholeNumber('historyRetentionDays', props.historyRetentionDays);
   return {
     history,
     historyRetentionDays,
@@ -175,33 +178,22 @@ function historySettings(props: StatusTrackerProps, events: boolean, retentionDa
       Token.isUnresolved(historyRetentionDays) || Token.isUnresolved(retentionDays)
         ? historyRetentionDays
         : Math.min(historyRetentionDays, retentionDays),
-    historyBufferSeconds: whole(
-      'historyBufferSeconds',
-      props.historyBufferSeconds,
-      TRACKER_DEFAULTS,
-      60,
-      900,
-    ),
-    historyScanLimitBytes: whole(
-      'historyScanLimitBytes',
-      props.historyScanLimitBytes,
-      TRACKER_DEFAULTS,
-      10_000_000,
-    ),
+    historyBufferSeconds: whole('historyBufferSeconds', props.historyBufferSeconds),
+    historyScanLimitBytes: whole('historyScanLimitBytes', props.historyScanLimitBytes),
   };
 }
 
-function whole(
-  key: keyof typeof TRACKER_DEFAULTS,
-  value: number | undefined,
-  defaults: typeof TRACKER_DEFAULTS,
-  min: number,
-  max?: number,
-): number {
-  return wholeNumber(key, value ?? (defaults[key] as number), min, max);
+/** A whole-number setting: its value or default, within the range the settings table gives it. */
+function whole(key: WholeSetting, value: number | undefined): number {
+  return wholeNumber(key, value ?? (TRACKER_DEFAULTS[key] as number));
 }
 
-function wholeNumber(key: string, chosen: number, min: number, max?: number): number {
+type WholeSetting = {
+  [K in SettingName]: (typeof TRACKER_SETTINGS)[K] extends { min: number; default: number } ? K : never;
+}[SettingName];
+
+function wholeNumber(key: SettingName, chosen: number): number {
+  const { min = 0, max }: Setting = TRACKER_SETTINGS[key];
   if (Token.isUnresolved(chosen)) return chosen; // known at deploy time only: CloudFormation checks it
   if (!Number.isInteger(chosen) || chosen < min || (max !== undefined && chosen > max)) {
     const range = max === undefined ? `>= ${min}` : `between ${min} and ${max}`;
@@ -284,4 +276,12 @@ function eventsOn(props: StatusTrackerProps): boolean {
     throw new ConfigError('"eventBus" is set but "events" is false: events would never reach it');
   }
   return on;
+}
+
+function deadNumberPolicy(value: string | undefined): DeadNumberPolicy {
+  if (value === undefined) return TRACKER_DEFAULTS.deadNumberPolicy;
+  if (!isDeadNumberPolicy(value)) {
+    throw new ConfigError(`"deadNumberPolicy" must be "refuse" or "warn"; got "${value}"`);
+  }
+  return value;
 }

@@ -5,6 +5,7 @@
  *   npm run status -- SM0123...                          one message's status and history
  *   npm run messages -- --status failed --since 1h       the messages that match some filters
  *   npm run console -- --stack NAME                      the web console against a deployed stack
+ *   npm run cli -- dead-numbers [clear NUMBER]           the dead numbers, or clear one
  *
  * `--help` on each command lists its options. Exit codes: 0 done, 1 refused or unreachable (the
  * message says by whom), 2 a mistyped command or option (the message says what was wrong). Results go
@@ -14,6 +15,7 @@ import './node-version-notice';
 import { closestName } from '../lambda/domain/closest-name';
 import { describeError } from '../lambda/domain/describe-error';
 import { consoleCommand } from './cli/console';
+import { deadNumbers } from './cli/dead-numbers';
 import { Failure, UsageError } from './cli/errors';
 import { defaultLocalUrl } from './cli/local-url';
 import { messages } from './cli/messages';
@@ -21,7 +23,13 @@ import { STANDARD_IO, type Command, type Io } from './cli/options';
 import { send } from './cli/send';
 import { status } from './cli/status';
 
-const COMMANDS: Record<string, Command> = { send, status, messages, console: consoleCommand };
+const COMMANDS: Record<string, Command> = {
+  send,
+  status,
+  messages,
+  'dead-numbers': deadNumbers,
+  console: consoleCommand,
+};
 
 export async function runCli(argv: string[], io: Io = STANDARD_IO): Promise<number> {
   const [name, ...args] = argv;

@@ -21,7 +21,12 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTableInput, MESSAGES_TABLE, type ListIndexName } from '../lambda/domain/contract';
+import {
+  createTableInput,
+  DEAD_NUMBERS_TABLE,
+  MESSAGES_TABLE,
+  type ListIndexName,
+} from '../lambda/domain/contract';
 import { listeningProcess, processInfo } from './processes';
 
 export interface RunningDynamoDb {
@@ -265,16 +270,18 @@ export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
  * Creates the messages table (as the stack defines it) unless it exists, and answers the ARN of its
  * stream. A table kept (--persist) from before the stream was part of the definition gets it turned on,
  * so the events consumer has something to read. `listIndexes` narrows the list API's indexes, as a staged
- * upgrade does (the benchmarks' "before" table, the backfill tests).
+ * upgrade does (the benchmarks' "before" table, the backfill tests); `tagIndexKey` adds the `byTag` index,
+ * as the construct's `tagIndexKey` does.
  */
 export async function ensureMessagesTable(
   endpoint: string,
   tableName: string,
   listIndexes?: readonly ListIndexName[],
+  tagIndexKey?: string,
 ): Promise<string> {
   const client = localClient(endpoint);
   try {
-    const input = createTableInput(tableName, listIndexes);
+    const input = createTableInput(tableName, listIndexes, tagIndexKey);
     let created = true;
     try {
       await client.send(new CreateTableCommand(input));
@@ -298,6 +305,25 @@ export async function ensureMessagesTable(
     const arn = updated.TableDescription?.LatestStreamArn;
     if (!arn) throw new Error(`DynamoDB did not enable the stream of table ${tableName}`);
     return arn;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Creates the dead-numbers table (DEAD_NUMBERS_TABLE in the contract) unless it exists. */
+export async function ensureDeadNumbersTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: DEAD_NUMBERS_TABLE.partitionKey, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: DEAD_NUMBERS_TABLE.partitionKey, KeyType: 'HASH' }],
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
   } finally {
     client.destroy();
   }

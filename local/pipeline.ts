@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createLogger } from '../lambda/adapters/secondary/logger';
 import { MessageStore } from '../lambda/adapters/secondary/message-store';
-import { recordingThrough, type RecordingStore } from '../lambda/use-cases/record-observation';
+import type { RecordingStore } from '../lambda/use-cases/record-observation';
 import type { CallbackResult } from '../lambda/adapters/primary/status-callback-endpoint';
 import { statusCallbackFunction } from '../lambda/composition/status-callback';
 import { queryFunction } from '../lambda/composition/query';
@@ -23,7 +23,17 @@ import {
   STORE_DEFAULTS,
   publicOriginOf,
 } from '../lambda/domain/contract';
-import { ensureMessagesTable, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import {
+  ensureDeadNumbersTable,
+  ensureMessagesTable,
+  startDynamoDbLocal,
+  type RunningDynamoDb,
+} from './dynamodb-local';
+import type { DynamoDeadNumberStore } from '../lambda/adapters/secondary/dead-number-store';
+import { recordingDeadNumbers } from '../lambda/use-cases/dead-numbers';
+import { createDeadNumbersHandler } from '../lambda/adapters/primary/dead-numbers-endpoint';
+import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
+import { deadNumberStore, recordingStore } from '../lambda/composition/shared';
 import { startLocalServer, type EventHandler } from './server';
 import { isConsolePath, serveConsoleFile } from './console/assets';
 import type { FileOutbox } from './record-outbox';
@@ -33,6 +43,11 @@ import { webhookUrlProblem } from './events/webhook';
 import { startTwilioSimulator, type SimulatorOptions, type TwilioSimulator } from './twilio-simulator';
 import { createPseudonymiser } from '../lambda/adapters/secondary/pseudonymiser';
 import { startHistoryWriter, type HistoryWriter } from './history/writer';
+import {
+  startAnomalyMonitor,
+  type AnomalyMonitor,
+  type AnomalyMonitorOptions,
+} from './history/anomaly-monitor';
 import { historyHashKey } from './history/key';
 import { localHistoryReportEndpoint } from './history/endpoint';
 import { down, healthAnswer, OFF, OK, storeCheck, type CheckResult } from './health';
@@ -66,6 +81,8 @@ export interface PipelineOptions {
    */
   persistPath?: string;
   tableName?: string;
+  /** The tag key of the sparse `byTag` list index, as the construct's `tagIndexKey` (env TAG_INDEX_KEY). */
+  tagIndexKey?: string;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Told of every callback the endpoint answers (npm start prints them). */
   onCallback?: (result: CallbackResult) => void;
@@ -77,6 +94,8 @@ export interface PipelineOptions {
   /** Sender defaults (DEFAULT_FROM); and whether to rely on the Messaging Service's own callback. */
   defaultFrom?: string;
   useServiceCallback?: boolean;
+  /** DEAD_NUMBER_POLICY: refuse (default) or warn about a send to a dead number. */
+  deadNumberPolicy?: DeadNumberPolicy;
   /**
    * Status-change events from the table's stream (on unless `false`): the webhook URL, where to keep
    * the stream position (in memory when absent), who is told of each delivery.
@@ -87,9 +106,17 @@ export interface PipelineOptions {
   /**
    * History (off unless given): every status-change event as a Parquet row under `dir`, hashed with
    * `hashKey` (else the key file next to `dir`: local/history/key.ts); GET /history/report reads it.
-   * Needs events.
+   * Needs events. `anomalies`: the delivery-anomaly check over that folder (on with history unless
+   * `false`; its clock, period and settings can be given), published through the events hub.
    */
-  history?: { dir: string; hashKey?: string; flushEveryMs?: number } | false;
+  history?:
+    | {
+        dir: string;
+        hashKey?: string;
+        flushEveryMs?: number;
+        anomalies?: Pick<AnomalyMonitorOptions, 'everyMs' | 'settleMs' | 'settings' | 'now'> | false;
+      }
+    | false;
 }
 
 export interface CallbackCounts {
@@ -107,14 +134,16 @@ export interface LocalPipeline {
   tableName: string;
   dynamodbEndpoint: string;
   store: RecordingStore<MessageStore>;
+  /** The dead-numbers table (`{tableName}-dead-numbers`). */
+  deadNumbers: DynamoDeadNumberStore;
   counts: CallbackCounts;
   tokenSource: string;
   /** Status-change events (GET /events), unless turned off. */
   events?: LocalEvents;
   /** The simulator the sender talks to, when it is the simulator. */
   simulator?: TwilioSimulator;
-  /** The history writer, when history is on. */
-  history?: { dir: string; writer: HistoryWriter };
+  /** The history writer, and the anomaly monitor unless turned off, when history is on. */
+  history?: { dir: string; writer: HistoryWriter; anomalies?: AnomalyMonitor };
   /** The sender's outbox (records written once the store is back), when there is a sender. */
   sendOutbox?: FileOutbox;
   stop(): Promise<void>;
@@ -154,12 +183,24 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       dynamodbEndpoint = dynamo.endpoint;
     }
     const tableName = options.tableName ?? DEFAULT_TABLE;
-    const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName);
+    const tagIndex = options.tagIndexKey === undefined ? {} : { tagIndexKey: options.tagIndexKey };
+    const streamArn = await ensureMessagesTable(dynamodbEndpoint, tableName, undefined, options.tagIndexKey);
 
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
-    const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
+    // The same composition modules the Lambdas run, on the local tables and the local keys.
+    const storeConfig = {
+      tableName,
+      dynamodbEndpoint,
+      ...STORE_DEFAULTS,
+      ...tagIndex,
+      deadNumbersTableName: `${tableName}-dead-numbers`,
+    };
+    await ensureDeadNumbersTable(dynamodbEndpoint, storeConfig.deadNumbersTableName);
+    const deadNumbers = deadNumberStore(storeConfig, client)!;
+    // Every recording path (callback, sender) also counts dead-number failures against the recipient.
+    const store = recordingDeadNumbers(recordingStore(storeConfig, client), deadNumbers, logger);
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {
       advanced: 0,
@@ -175,8 +216,6 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       options.onCallback?.(result);
     };
 
-    // The same composition modules the Lambdas run, on the local table and the local keys.
-    const storeConfig = { tableName, dynamodbEndpoint, ...STORE_DEFAULTS };
     const statusCallback = statusCallbackFunction(
       { ...storeConfig, twilioAuthToken: authToken, accountSecretShards: 0, publicBaseUrl: publicOrigin },
       {
@@ -217,7 +256,20 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       const started = events;
       stops.push(() => started.stop());
       const writer = history?.writer;
+      // Status changes only: a delivery anomaly is an event, never a history row.
       if (writer) started.hub.subscribe((delivery) => writer.write(delivery.message.detail));
+      const check = options.history ? options.history.anomalies : false;
+      if (history && check !== false) {
+        // Stopped before the events (pushed after them): nothing is published into a stopped hub.
+        const monitor = startAnomalyMonitor({
+          ...check,
+          dir: history.dir,
+          publish: (anomaly) => started.hub.deliverAnomaly(anomaly),
+          onError: (error) => logger.error('delivery anomaly check failed (the next one retries)', { error }),
+        });
+        stops.push(() => monitor.stop());
+        history.anomalies = monitor;
+      }
     }
 
     let simulator: TwilioSimulator | undefined;
@@ -261,6 +313,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       publicOrigin,
       statusCallback,
       query,
+      deadNumbers: createDeadNumbersHandler({ store: deadNumbers, logger }),
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
       // The web console at / and /console/*; live through GET /events when events are on.
@@ -287,6 +340,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       const sender = await createLocalSendHandler({
         store,
         tableName,
+        deadNumbers,
+        deadNumberPolicy: options.deadNumberPolicy,
         // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.
         callbackUrl: `${callbackUrl}${CALLBACK_RETRY_FRAGMENT}`,
         dynamodbEndpoint,
@@ -310,6 +365,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       tableName,
       dynamodbEndpoint,
       store,
+      deadNumbers,
       counts,
       events,
       simulator,

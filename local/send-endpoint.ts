@@ -16,11 +16,16 @@ import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { senderFunction } from '../lambda/composition/sender';
 import { STORE_DEFAULTS } from '../lambda/domain/contract';
 import { startFileOutbox, type FileOutbox } from './record-outbox';
+import type { DeadNumberStore } from '../lambda/use-cases/ports';
+import { DEFAULT_DEAD_NUMBER_POLICY, type DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 
 export interface LocalSenderOptions {
   store: RecordingStore<MessageStore>;
   /** The messages table `store` writes (only named: the sender is given the store itself). */
   tableName?: string;
+  /** Dead numbers: checked before each send (refused or warned about per `deadNumberPolicy`). */
+  deadNumbers?: DeadNumberStore;
+  deadNumberPolicy?: DeadNumberPolicy;
   callbackUrl: string;
   dynamodbEndpoint: string;
   idempotencyTableName: string;
@@ -39,6 +44,7 @@ export interface LocalSenderOptions {
 const STATUS_BY_ERROR: Record<SendError['type'], number> = {
   ValidationError: 400,
   TwilioRejected: 422,
+  DeadNumber: 422,
   IdempotencyConflict: 409,
   InProgress: 409,
   TwilioUnavailable: 503,
@@ -76,8 +82,9 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
       // Sends through a Messaging Service rely on its callback in service mode; a bare `from` still needs ours.
       statusCallbackUrl: options.callbackUrl,
       useServiceCallback: options.useServiceCallback ?? false,
+      deadNumberPolicy: options.deadNumberPolicy ?? DEFAULT_DEAD_NUMBER_POLICY,
     },
-    { client: dynamo, store: options.store, outbox, logger },
+    { client: dynamo, store: options.store, deadNumbers: options.deadNumbers, outbox, logger },
   );
 
   const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {

@@ -33,6 +33,8 @@ export interface LocalServerOptions {
   host?: string;
   statusCallback: EventHandler;
   query: EventHandler;
+  /** GET /dead-numbers and DELETE /dead-numbers/{recipient}; absent: 404. */
+  deadNumbers?: EventHandler;
   /** POST /messages; absent when no sender is configured (then 501). */
   send?: EventHandler;
   /** Routes answered on the raw request (a stream, not a Lambda response); false lets others answer. */
@@ -55,6 +57,7 @@ export interface LocalServer {
 }
 
 const MESSAGE_PATH = /^\/messages\/([^/]+)$/;
+const DEAD_NUMBER_PATH = /^\/dead-numbers\/([^/]+)$/;
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -76,6 +79,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     }
     if (path === '/messages' && method === 'GET')
       return { routeKey: 'GET /messages', handler: options.query };
+    if (path === '/dead-numbers') return { routeKey: 'GET /dead-numbers', handler: options.deadNumbers };
+    const dead = DEAD_NUMBER_PATH.exec(path);
+    if (dead) {
+      return {
+        routeKey: 'DELETE /dead-numbers/{recipient}',
+        handler: options.deadNumbers,
+        params: { recipient: safeDecode(dead[1] ?? '') },
+      };
+    }
     if (path === '/messages' && method === 'POST')
       return { routeKey: 'POST /messages', handler: options.send };
     return { routeKey: '$default' };

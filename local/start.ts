@@ -9,7 +9,7 @@
  * (8000), DYNAMODB_ENDPOINT (use a running DynamoDB instead of starting one), EVENTS_WEBHOOK_URL (POST
  * every status-change event there too), TWILIO_ACCOUNTS_FILE (several Twilio accounts: README, "Many
  * Twilio accounts"), HISTORY_DIR (.local-data/history: every status-change event as a Parquet row, read
- * by `npm run report`), HISTORY=off (no history), HISTORY_HASH_KEY (the key history hashes numbers with;
+ * by `npm run report`; the delivery-anomaly check runs over it every 60 s), HISTORY=off (no history), HISTORY_HASH_KEY (the key history hashes numbers with;
  * else one made once in the file history-key next to the history folder). With TWILIO_ACCOUNT_SID and
  * TWILIO_AUTH_TOKEN both set, messages go to the real Twilio instead of the simulator (Twilio must then
  * reach your callback URL: set PUBLIC_BASE_URL to a tunnel).
@@ -27,7 +27,7 @@ import { DEFAULT_TABLE, PipelineConfigError, startLocalPipeline } from './pipeli
 import { AccountsFileError, readAccountsFile } from './twilio-simulator/accounts-file';
 import { describeError } from '../lambda/domain/describe-error';
 import { listeningProcess, whenLaunchersGone } from './processes';
-import type { Delivery } from './events';
+import type { AnomalyDelivery, Delivery } from './events';
 import { buildConsole } from '../scripts/bundle-console';
 import { historyDirFromEnv } from './history/defaults';
 import { UsageError } from './cli/errors';
@@ -81,6 +81,7 @@ async function main(): Promise<number> {
       // With --persist the stream position survives a restart, as DynamoDB Local's data does.
       checkpointFile: persistPath ? join(persistPath, `events-position.${tableName}.json`) : undefined,
       onEvent: printEvent,
+      onAnomaly: printAnomaly,
     },
     history: historyDir
       ? { dir: resolve(historyDir), hashKey: process.env.HISTORY_HASH_KEY || undefined }
@@ -103,6 +104,11 @@ async function main(): Promise<number> {
     `  events     GET  ${pipeline.url}/events (SSE)     failures: GET ${pipeline.url}/events/failures`,
     ...(webhookUrl ? [`  webhook    POST ${webhookUrl}   (every event, retried in the background)`] : []),
     `  history    ${historyDir ? `Parquet under ${resolve(historyDir)} (npm run report; GET ${pipeline.url}/history/report)` : 'off (HISTORY=off)'}`,
+    ...(historyDir
+      ? [
+          '  anomalies  checked every 60 s over the history: SSE event "anomaly" on GET /events, and the webhook',
+        ]
+      : []),
     `  health     GET  ${pipeline.url}/health`,
     `  DynamoDB   ${dynamodbEndpoint ? `${dynamodbEndpoint} (yours)` : `DynamoDB Local at ${pipeline.dynamodbEndpoint} (${persistPath ? `data in ${persistPath}` : 'in memory'})`}, table ${pipeline.tableName}`,
     `  Twilio     ${simulator ? `simulator at ${simulator.url} (no real messages are sent)` : 'the real Twilio API (TWILIO_ACCOUNT_SID is set)'}`,
@@ -134,6 +140,14 @@ function printEvent(delivery: Delivery): void {
   const { detail } = delivery.message;
   console.log(
     `${clock()}  events  ${detail.messageSid}  ${detail.previousStatus ?? '(new)'} -> ${detail.status}`,
+  );
+}
+
+function printAnomaly(delivery: AnomalyDelivery): void {
+  const { segment, metric, baseline, observed, bucket } = delivery.message.detail;
+  console.log(
+    `${clock()}  ANOMALY ${segment.dimension}=${segment.value}  ${metric} ${observed.value} ` +
+      `(baseline ${baseline.value}, ${observed.sample} messages, bucket ${bucket.start})`,
   );
 }
 

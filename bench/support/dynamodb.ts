@@ -1,6 +1,7 @@
 /** DynamoDB Local for the benchmarks: the one named by DYNAMODB_ENDPOINT, or a fresh one on a free port. */
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { createTableInput, MESSAGES_TABLE } from '../../lambda/domain/contract';
 import { ensureMessagesTable, localClient, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { freePort } from '../../local/free-port';
 
@@ -8,6 +9,11 @@ export interface BenchDynamoDb {
   endpoint: string;
   /** A fresh messages table (the stack's definition) in this DynamoDB. */
   createTable(prefix: string): Promise<string>;
+  /**
+   * The same table definition (key, stream) without any global secondary index: what DynamoDB Local's
+   * index upkeep costs shows as the difference.
+   */
+  createTableWithoutIndexes(prefix: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +32,25 @@ export async function startBenchDynamoDb(): Promise<BenchDynamoDb> {
     createTable: async (prefix) => {
       const name = `bench-${prefix}-${randomUUID().slice(0, 8)}`;
       await ensureMessagesTable(target, name);
+      tables.push(name);
+      return name;
+    },
+    createTableWithoutIndexes: async (prefix) => {
+      const name = `bench-${prefix}-${randomUUID().slice(0, 8)}`;
+      const input = { ...createTableInput(name, []), GlobalSecondaryIndexes: undefined };
+      const admin = localClient(target);
+      try {
+        await admin.send(
+          new CreateTableCommand({
+            ...input,
+            AttributeDefinitions: input.AttributeDefinitions.filter(
+              (a) => a.AttributeName === MESSAGES_TABLE.partitionKey,
+            ),
+          }),
+        );
+      } finally {
+        admin.destroy();
+      }
       tables.push(name);
       return name;
     },

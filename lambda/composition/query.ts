@@ -1,6 +1,6 @@
 /**
- * The query function: GET /messages/{messageSid} (one GetItem) and GET /messages (the list use case over
- * the keys-only indexes this deployment has). The Lambda builds it from its environment
+ * The query function: GET /messages/{messageSid} (one GetItem), GET /messages (the list use case over
+ * the keys-only indexes this deployment has) and, with the dead-numbers table, the dead-numbers routes. The Lambda builds it from its environment
  * (handlers/query.ts); `npm start` on its own DynamoDB client (local/pipeline.ts).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -8,19 +8,28 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunction } from '../adapters/primary/lambda-handler';
 import type { HttpResponse } from '../adapters/primary/http';
+import { createDeadNumbersHandler } from '../adapters/primary/dead-numbers-endpoint';
 import { createListHandler } from '../adapters/primary/list-endpoint';
 import { createQueryHandler } from '../adapters/primary/query-endpoint';
 import { MessageIndexReader } from '../adapters/secondary/message-index-reader';
 import { MessageStore } from '../adapters/secondary/message-store';
 import type { ListIndexName } from '../domain/contract';
 import { createMessageLister } from '../use-cases/list-messages';
-import { createLogger, dynamoClient, type StoreConfig } from './shared';
+import {
+  createLogger,
+  deadNumberStore,
+  dynamoClient,
+  type DeadNumbersConfig,
+  type StoreConfig,
+} from './shared';
 
-export interface QueryConfig extends StoreConfig {
+export interface QueryConfig extends StoreConfig, DeadNumbersConfig {
   /** The list indexes this deployment has (none before a staged upgrade's first stage). */
   listIndexes: readonly ListIndexName[];
   /** The pending index's shards (the list reads them for `status` filters on unfinished messages). */
   pendingShards: number;
+  /** The tag index's key, when the table has the tag index (a list by that tag reads it). */
+  tagIndexKey?: string;
 }
 
 export function queryFunction(
@@ -29,16 +38,22 @@ export function queryFunction(
 ): LambdaFunction<APIGatewayProxyEventV2, HttpResponse> {
   const client = parts.client ?? dynamoClient(config);
   const logger = parts.logger ?? createLogger();
+  const deadNumbers = deadNumberStore(config, client);
   const handle = createQueryHandler({
     store: new MessageStore(client, config.tableName),
     logger,
     list: createListHandler({
       listMessages: createMessageLister({
         store: new MessageIndexReader(client, config.tableName),
-        setup: { available: config.listIndexes, pendingShards: config.pendingShards },
+        setup: {
+          available: config.listIndexes,
+          pendingShards: config.pendingShards,
+          ...(config.tagIndexKey === undefined ? {} : { tagIndexKey: config.tagIndexKey }),
+        },
       }),
       logger,
     }),
+    ...(deadNumbers ? { deadNumbers: createDeadNumbersHandler({ store: deadNumbers, logger }) } : {}),
   });
   return { logger, handle: (event) => handle(event) };
 }

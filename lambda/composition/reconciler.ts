@@ -20,6 +20,7 @@ import {
   dynamoClient,
   functionMetrics,
   recordingStore,
+  withDeadNumbers,
   type RecordingConfig,
   type TwilioConfig,
 } from './shared';
@@ -42,7 +43,8 @@ export function reconcilerFunction(
 ): LambdaFunction<unknown, ReconcileReport> {
   const logger = parts.logger ?? createLogger();
   const metrics = functionMetrics(METRIC_SERVICES.reconciler);
-  const store = recordingStore(config, parts.client ?? dynamoClient(config));
+  const client = parts.client ?? dynamoClient(config);
+  const store = withDeadNumbers(recordingStore(config, client), config, client, logger);
   // Checked now (a missing secret id fails the cold start); read at the first run.
   const credentials = parts.credentials ?? credentialsFrom(config);
   let fetcher: { credentials: TwilioCredentials; fetch: FetchMessage } | undefined;

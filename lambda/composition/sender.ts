@@ -22,9 +22,11 @@ import { createIdempotencyStore } from '../adapters/secondary/idempotency';
 import { sendQueueOutbox } from '../adapters/secondary/send-queue-outbox';
 import { credentialsFrom } from '../adapters/secondary/twilio-credentials';
 import { createTwilioMessages } from '../adapters/secondary/twilio-messages';
+import type { DeadNumberPolicy } from '../domain/dead-numbers';
 import { METRIC_SERVICES } from '../domain/metric-names';
 import type {
   CredentialsSource,
+  DeadNumberStore,
   IdempotencyPort,
   MessagesPort,
   RecordOutbox,
@@ -34,6 +36,7 @@ import { createSender, type Sender } from '../use-cases/send';
 import { senderConfigOf, type SendSettings } from './sender-config';
 import {
   createLogger,
+  deadNumberStore,
   dynamoClient,
   functionMetrics,
   lazy,
@@ -46,12 +49,16 @@ export interface SenderFunctionConfig extends RecordingConfig, TwilioConfig, Sen
   idempotencyTableName: string;
   /** The send queue, where a record the store refused after a send waits (unless an outbox is given). */
   sendQueueUrl?: string;
+  /** A send to a dead number: refused (422) or sent with a warning. */
+  deadNumberPolicy: DeadNumberPolicy;
 }
 
 /** What a caller may give instead of what the config would build (local runs, tests). */
 export interface SenderParts {
   client?: DynamoDBClient;
   store?: SendStore;
+  /** Checked before each send; default the config's dead-numbers table, if any. */
+  deadNumbers?: DeadNumberStore;
   outbox?: RecordOutbox;
   credentials?: CredentialsSource;
   logger?: Logger;
@@ -80,10 +87,11 @@ export function senderFunction(config: SenderFunctionConfig, parts: SenderParts 
   const sender = createSender({
     messages,
     store: parts.store ?? recordingStore(config, client),
+    deadNumbers: parts.deadNumbers ?? deadNumberStore(config, client),
     outbox,
     idempotency,
     logger,
-    config: senderConfig,
+    config: { ...senderConfig, deadNumberPolicy: config.deadNumberPolicy },
     onOutcome: (outcome) => recordSendMetrics(metrics(), outcome),
   });
   const handleEvent = createSenderHandler({ sender, logger });

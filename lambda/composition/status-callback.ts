@@ -24,6 +24,7 @@ import {
   dynamoClient,
   functionMetrics,
   recordingStore,
+  withDeadNumbers,
   type RecordingConfig,
   type TwilioConfig,
 } from './shared';
@@ -60,8 +61,10 @@ export function statusCallbackFunction(
       ? secretAccountTokens({ prefix: config.accountSecretPrefix, shards: config.accountSecretShards })
       : undefined,
   };
+  const client = parts.client ?? dynamoClient(config);
+  const store = parts.store ?? withDeadNumbers(recordingStore(config, client), config, client, logger);
   const handle = createStatusCallbackHandler({
-    store: parts.store ?? recordingStore(config, parts.client ?? dynamoClient(config)),
+    store,
     ...keys,
     logger,
     publicBaseUrl: config.publicBaseUrl,

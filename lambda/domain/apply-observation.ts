@@ -47,6 +47,8 @@ export interface ApplyOptions {
   retentionDays: number;
   /** Partitions of the sparse pending index; spreads unfinished messages so none is hot. */
   pendingShards: number;
+  /** The tag key of the `byTag` index, if the table has one: an empty value of it is not stored. */
+  tagIndexKey?: string;
 }
 
 /**
@@ -154,7 +156,7 @@ export function planAdvance(observation: StatusObservation, options: ApplyOption
   setOrRemove(expr, 'eventType', observation.eventType);
   fillDescriptiveFields(expr, observation, DESCRIPTIVE_FIELDS);
   setFailureBucket(expr, observation);
-  setTags(expr, observation);
+  setTags(expr, observation, options.tagIndexKey);
 
   // Pending or unresolved, never both: a final status ends both; any other advance is new life, so the
   // message goes (back) on the pending index and is no longer given up on.
@@ -199,7 +201,7 @@ export function planRecord(
   const newErrorCode = fillsErrorCode(observation, current);
   const expr = new UpdateExpressionBuilder();
   const teaches: string[] = [];
-  recordTags(expr, observation, current, teaches);
+  recordTags(expr, observation, current, teaches, options.tagIndexKey);
   if (!newTime && !newFields.length && !newCreatedAt && newErrorCode === undefined && !teaches.length) {
     return undefined;
   }

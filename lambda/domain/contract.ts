@@ -1,8 +1,9 @@
 /**
  * The contract shared by the infrastructure (lib/) and the runtime (lambda/, local/): names both sides must
  * agree on, each written once. Pure data and pure functions only: lib/ may import this file (and the other
- * pure domain modules it names: metric-names, lifecycle), never adapters, use cases or handlers.
+ * pure domain modules it names: metric-names, lifecycle, tags), never adapters, use cases or handlers.
  */
+import { RESERVED_TAG_KEY, TAG_ATTRIBUTE_PREFIX, TAG_KEY_PATTERN } from './tags';
 
 /** Path Twilio posts status callbacks to; the same in AWS and in `npm start`. */
 export const CALLBACK_PATH = '/message-status';
@@ -89,7 +90,7 @@ export const MESSAGES_TABLE = {
    *   partition.
    * - `failures`: sparse, only while the status is failed, undelivered or canceled; the same partitions.
    * - `byTo`, `byClientReference`: the stored attributes themselves, written once (first writer wins).
-   * The order is the order of a staged upgrade (README): CloudFormation adds one index per update.
+   * The order is the order of a staged upgrade (docs/deploy.md): CloudFormation adds one index per update.
    */
   listIndexes: [
     { name: 'byTime', partitionKey: 'timeBucket', sortKey: 'createdAt' },
@@ -100,6 +101,32 @@ export const MESSAGES_TABLE = {
 } as const;
 
 export type ListIndexName = (typeof MESSAGES_TABLE.listIndexes)[number]['name'];
+
+/**
+ * The optional tag index (`tagIndexKey`): one configured tag key gets a keys-only index whose partition
+ * key is that tag's own attribute (`tag_<key>`, the tag's value) and whose sort key is `createdAt`. It is
+ * sparse by construction: only a message carrying that tag has the attribute, so it costs one index write
+ * per tagged message (when the tag is first written) and nothing for the others or for a status change.
+ * DynamoDB refuses an empty string as an index key, so an empty value of that key is not stored
+ * (index-keys.ts).
+ */
+export const TAG_INDEX_NAME = 'byTag';
+
+export function tagIndexOf(tagKey: string) {
+  return {
+    name: TAG_INDEX_NAME,
+    partitionKey: `${TAG_ATTRIBUTE_PREFIX}${tagKey}`,
+    sortKey: 'createdAt',
+  } as const;
+}
+
+/** A tag key the index may be configured for: a valid tag key (tags.ts), not the reserved one. */
+export function tagIndexKeyProblem(key: string): string | undefined {
+  if (!TAG_KEY_PATTERN.test(key) || key === RESERVED_TAG_KEY) {
+    return `"tagIndexKey" must be a tag key (1-64 of A-Z a-z 0-9 _ . -), got "${key.slice(0, 70)}"`;
+  }
+  return undefined;
+}
 export const LIST_INDEX_NAMES: readonly ListIndexName[] = MESSAGES_TABLE.listIndexes.map((i) => i.name);
 
 /** A comma-separated list of list-index names (the query Lambda's LIST_INDEXES); unknown names throw. */
@@ -142,9 +169,14 @@ export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration
 export function createTableInput(
   tableName: string,
   listIndexes: readonly ListIndexName[] = LIST_INDEX_NAMES,
+  tagIndexKey?: string,
 ) {
   const { partitionKey, pendingIndex } = MESSAGES_TABLE;
-  const indexes = [pendingIndex, ...MESSAGES_TABLE.listIndexes.filter((i) => listIndexes.includes(i.name))];
+  const indexes: Array<{ name: string; partitionKey: string; sortKey: string }> = [
+    pendingIndex,
+    ...MESSAGES_TABLE.listIndexes.filter((i) => listIndexes.includes(i.name)),
+  ];
+  if (tagIndexKey !== undefined) indexes.push(tagIndexOf(tagIndexKey));
   const keyAttributes = [...new Set([partitionKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])])];
   return {
     TableName: tableName,
@@ -197,3 +229,16 @@ export function hashOfSid(messageSid: string): number {
   for (let i = 0; i < messageSid.length; i++) hash = (hash * 31 + messageSid.charCodeAt(i)) >>> 0;
   return hash;
 }
+
+/**
+ * The dead-numbers table (lambda/domain/dead-numbers.ts): one item per recipient that failed with a
+ * dead-number code. A table of its own, not items in the messages table: that table has a partition key
+ * only, so listing recipients there would need a Scan of every message or one more index (a staged
+ * upgrade adds one index per deployment); here a Scan reads recipients only. No TTL is written: a dead
+ * number stays until it is cleared.
+ */
+export const DEAD_NUMBERS_TABLE = { partitionKey: 'recipient', ttlAttribute: 'expiresAt' } as const;
+
+/** The IAM-authorised dead-numbers API: list them, and clear one (domain/dead-numbers.ts). */
+export const DEAD_NUMBERS_ROUTE_PATH = '/dead-numbers';
+export const DEAD_NUMBER_ROUTE_PATH = '/dead-numbers/{recipient}';

@@ -7,7 +7,8 @@
  *
  * Pure: no Node global (the console's type check covers the domain), no package.
  */
-import { listIndexesOf, type ListIndexName } from './contract';
+import { listIndexesOf, tagIndexKeyProblem, type ListIndexName } from './contract';
+import { DEFAULT_DEAD_NUMBER_POLICY, isDeadNumberPolicy, type DeadNumberPolicy } from './dead-numbers';
 
 /** The environment as a handler sees it (`process.env`). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -121,6 +122,33 @@ function listIndexes(name: string): EnvVariable<ListIndexName[]> {
   };
 }
 
+/** The tag index's key (set only when the table has the tag index); a malformed one throws. */
+function tagIndexKey(name: string): EnvVariable<string | undefined> {
+  return {
+    name,
+    parse: (raw) => {
+      if (!present(raw)) return undefined;
+      const problem = tagIndexKeyProblem(raw);
+      if (problem) throw new Error(`Environment variable ${name}: ${problem}`);
+      return raw;
+    },
+    text: (value) => value,
+  };
+}
+
+/** `refuse` (default when unset) or `warn`. */
+function deadNumberPolicy(name: string): EnvVariable<DeadNumberPolicy> {
+  return {
+    name,
+    parse: (raw) => {
+      if (!present(raw)) return DEFAULT_DEAD_NUMBER_POLICY;
+      if (!isDeadNumberPolicy(raw)) throw new Error(`${name} must be "refuse" or "warn", got "${raw}"`);
+      return raw;
+    },
+    text: (value) => value,
+  };
+}
+
 /** Every variable, once. The comment says who sets it. */
 export const ENV = {
   // The messages table (every function that reads or writes it: TrackerFunction.grantTable).
@@ -131,6 +159,13 @@ export const ENV = {
   retentionDays: positive('RETENTION_DAYS', true),
   pendingShards: positive('PENDING_SHARDS', true),
   listIndexes: listIndexes('LIST_INDEXES'),
+  /** MessagesTable, on readers and writers, only when the tag index exists. */
+  tagIndexKey: tagIndexKey('TAG_INDEX_KEY'),
+  // DeadNumbersTable: every function that records statuses, sends or serves the dead-numbers API.
+  // Unset (a function built before the table existed): no dead numbers are kept or checked.
+  deadNumbersTableName: optionalText('DEAD_NUMBERS_TABLE_NAME'),
+  // StatusTracker: the sender.
+  deadNumberPolicy: deadNumberPolicy('DEAD_NUMBER_POLICY'),
   // TrackerFunction.grantSecretRead; the TWILIO_* below are local runs' and tests' alternative.
   twilioSecretId: optionalText('TWILIO_SECRET_ID'),
   twilioAuthToken: optionalText('TWILIO_AUTH_TOKEN'),
@@ -163,6 +198,10 @@ export const ENV = {
   eventBusName: text('EVENT_BUS_NAME'),
   // StatusHistory: the history-row processor.
   historyKeySecretId: text('HISTORY_KEY_SECRET_ID'),
+  // HistoryAnomalies: the anomaly check (and EVENT_BUS_NAME).
+  historyWorkGroup: text('HISTORY_WORKGROUP'),
+  historyDatabase: text('HISTORY_DATABASE'),
+  historyTable: text('HISTORY_TABLE'),
 } as const;
 
 type Variables = Readonly<Record<string, EnvVariable<unknown>>>;
@@ -183,7 +222,13 @@ export function setting<T>(variable: EnvVariable<T>, value: NonNullable<T>): rea
 // What each function reads: its composition module's settings (lambda/composition/<function>.ts).
 
 const STORE = { tableName: ENV.tableName, dynamodbEndpoint: ENV.dynamodbEndpoint } as const;
-const RECORDING = { ...STORE, retentionDays: ENV.retentionDays, pendingShards: ENV.pendingShards } as const;
+const RECORDING = {
+  ...STORE,
+  retentionDays: ENV.retentionDays,
+  pendingShards: ENV.pendingShards,
+  tagIndexKey: ENV.tagIndexKey,
+  deadNumbersTableName: ENV.deadNumbersTableName,
+} as const;
 const TWILIO = {
   twilioSecretId: ENV.twilioSecretId,
   twilioAuthToken: ENV.twilioAuthToken,
@@ -205,6 +250,8 @@ export const QUERY_ENV = {
   ...STORE,
   listIndexes: ENV.listIndexes,
   pendingShards: ENV.pendingShards,
+  tagIndexKey: ENV.tagIndexKey,
+  deadNumbersTableName: ENV.deadNumbersTableName,
 } as const;
 /** The send use case's settings (composition/sender-config.ts). */
 export const SEND_SETTINGS_ENV = {
@@ -220,6 +267,7 @@ export const SENDER_ENV = {
   ...TWILIO,
   idempotencyTableName: ENV.idempotencyTableName,
   sendQueueUrl: ENV.sendQueueUrl,
+  deadNumberPolicy: ENV.deadNumberPolicy,
   ...SEND_SETTINGS_ENV,
 } as const;
 export const RECONCILER_ENV = {
@@ -231,6 +279,12 @@ export const RECONCILER_ENV = {
 } as const;
 export const STREAM_CONSUMER_ENV = { eventBusName: ENV.eventBusName } as const;
 export const HISTORY_ROW_ENV = { historyKeySecretId: ENV.historyKeySecretId } as const;
+export const ANOMALY_CHECK_ENV = {
+  workGroup: ENV.historyWorkGroup,
+  database: ENV.historyDatabase,
+  table: ENV.historyTable,
+  eventBusName: ENV.eventBusName,
+} as const;
 export const MESSAGING_SERVICE_ENV = TWILIO;
 
 export type StatusCallbackSettings = Settings<typeof STATUS_CALLBACK_ENV>;
@@ -239,6 +293,7 @@ export type SenderSettings = Settings<typeof SENDER_ENV>;
 export type ReconcilerSettings = Settings<typeof RECONCILER_ENV>;
 export type StreamConsumerSettings = Settings<typeof STREAM_CONSUMER_ENV>;
 export type HistoryRowSettings = Settings<typeof HISTORY_ROW_ENV>;
+export type AnomalyCheckSettings = Settings<typeof ANOMALY_CHECK_ENV>;
 export type TwilioSettings = Settings<typeof TWILIO>;
 
 /** A function's `environment:` from the settings a construct sets; `undefined`/`false` entries are left out. */

@@ -61,9 +61,16 @@ export function moveFailureBucket(
 /**
  * The tags of an observation. The sender's are set as given; a callback URL's only fill a key still
  * absent. In a write that moves the status every tag is written (an unchanged value costs nothing).
+ * `tagIndexKey` names the tag keying the sparse `byTag` index (contract.ts): its attribute is the index's
+ * partition key, which DynamoDB refuses as an empty string, so an empty value of that one key is not
+ * stored (the write would fail as a whole).
  */
-export function setTags(expr: UpdateExpressionBuilder, observation: StatusObservation): void {
-  recordTags(expr, observation, undefined);
+export function setTags(
+  expr: UpdateExpressionBuilder,
+  observation: StatusObservation,
+  tagIndexKey?: string,
+): void {
+  recordTags(expr, observation, undefined, undefined, tagIndexKey);
 }
 
 /**
@@ -75,9 +82,11 @@ export function recordTags(
   observation: StatusObservation,
   current: Item | undefined,
   teaches?: string[],
+  tagIndexKey?: string,
 ): void {
   const senderWins = observation.source === 'send';
   for (const [key, value] of Object.entries(observation.tags ?? {})) {
+    if (value === '' && key === tagIndexKey) continue;
     const attribute = tagAttribute(key);
     const stored = current?.[attribute];
     if (current !== undefined && (senderWins ? stored === value : stored !== undefined)) continue;

@@ -2,7 +2,8 @@
  * Which index serves a list request, which of its partitions hold the answer, and the cursor that says
  * where a page stopped. Pure: the use case (use-cases/list-messages.ts) runs the plan through a port.
  *
- * The narrowest index wins: `byClientReference`, then `byTo` (one partition each), then `failures` (a
+ * The narrowest index wins: `byClientReference`, then `byTo`, then the optional `byTag` (a filter on the
+ * configured tag key; one partition each), then `failures` (a
  * status filter of failures only, or an error code: only failed and undelivered keep one), then the
  * not-final `pending` index (`final=false`, or non-final statuses only), then `byTime`. Every other
  * filter is checked on the items read back: the indexes hold keys only, so DynamoDB cannot filter them.
@@ -13,6 +14,8 @@ import {
   MESSAGES_TABLE,
   pendingShardNames,
   SID_PATTERNS,
+  TAG_INDEX_NAME,
+  tagIndexOf,
   timeBucketsOfDay,
   type ListIndexName,
 } from './contract';
@@ -28,6 +31,8 @@ export interface ListIndexSetup {
   /** The list indexes this deployment has (a staged upgrade adds them one by one). */
   available: readonly ListIndexName[];
   pendingShards: number;
+  /** The tag key of the sparse `byTag` index, when the table has one (contract.ts, tagIndexOf). */
+  tagIndexKey?: string;
 }
 
 export interface ListPlan {
@@ -68,23 +73,36 @@ export function planList(
 ): Planned {
   const has = (name: ListIndexName) => setup.available.includes(name);
   const statuses = filters.statuses;
+  // An empty value is never stored under the indexed key (DynamoDB refuses an empty index key), nor can
+  // it be queried: such a filter is checked on the items.
+  const tagValue = setup.tagIndexKey === undefined ? undefined : filters.tags[setup.tagIndexKey];
+  const byTag = tagValue !== undefined && tagValue !== '';
   const index: string | undefined =
     filters.clientReference !== undefined && has('byClientReference')
       ? 'byClientReference'
       : filters.to !== undefined && has('byTo')
         ? 'byTo'
-        : (filters.errorCode !== undefined || statuses?.every((s) => FAILURE_STATUSES.includes(s))) &&
-            has('failures')
-          ? 'failures'
-          : filters.final === false || statuses?.every((s) => !isFinal(s))
-            ? MESSAGES_TABLE.pendingIndex.name
-            : has('byTime')
-              ? 'byTime'
-              : undefined;
+        : byTag
+          ? TAG_INDEX_NAME
+          : (filters.errorCode !== undefined || statuses?.every((s) => FAILURE_STATUSES.includes(s))) &&
+              has('failures')
+            ? 'failures'
+            : filters.final === false || statuses?.every((s) => !isFinal(s))
+              ? MESSAGES_TABLE.pendingIndex.name
+              : has('byTime')
+                ? 'byTime'
+                : undefined;
   if (index === undefined) return { ok: false, missingIndex: 'byTime' };
-  const keys = [MESSAGES_TABLE.pendingIndex, ...MESSAGES_TABLE.listIndexes].find((i) => i.name === index)!;
+  const keys =
+    index === TAG_INDEX_NAME
+      ? tagIndexOf(setup.tagIndexKey!)
+      : [MESSAGES_TABLE.pendingIndex, ...MESSAGES_TABLE.listIndexes].find((i) => i.name === index)!;
   const byDay = index === 'byTime' || index === 'failures';
-  const itemFiltered = hasItemFilters(filters, index);
+  const itemFiltered = hasItemFilters(
+    filters,
+    index,
+    index === TAG_INDEX_NAME ? setup.tagIndexKey : undefined,
+  );
 
   const window: Window = cursorWindow ?? { since: filters.since, until: filters.until };
   if (!cursorWindow && window.since === undefined && (byDay || itemFiltered)) {
@@ -101,6 +119,7 @@ export function planList(
   let partitionsOf: (tier: number) => string[];
   if (index === 'byClientReference') partitionsOf = () => [filters.clientReference!];
   else if (index === 'byTo') partitionsOf = () => [filters.to!];
+  else if (index === TAG_INDEX_NAME) partitionsOf = () => [tagValue!];
   else if (!byDay) {
     const shards = pendingShardNames(setup.pendingShards);
     partitionsOf = () => shards;
@@ -131,7 +150,7 @@ export function planList(
 }
 
 /** Whether some filter is checked on the items rather than served by the index's key. */
-function hasItemFilters(filters: ListFilters, index: string): boolean {
+function hasItemFilters(filters: ListFilters, index: string, indexedTag: string | undefined): boolean {
   return (
     filters.statuses !== undefined ||
     filters.final !== undefined ||
@@ -139,7 +158,7 @@ function hasItemFilters(filters: ListFilters, index: string): boolean {
     filters.from !== undefined ||
     filters.messagingServiceSid !== undefined ||
     filters.accountSid !== undefined ||
-    Object.keys(filters.tags).length > 0 ||
+    Object.keys(filters.tags).some((key) => key !== indexedTag) ||
     (filters.to !== undefined && index !== 'byTo') ||
     (filters.clientReference !== undefined && index !== 'byClientReference')
   );

@@ -50,6 +50,14 @@ export const MetricName = {
   EventLag: 'EventLag',
   /** History: Firehose records the processor refused (not a status-change detail); they go to the error prefix. */
   HistoryRecordsRejected: 'HistoryRecordsRejected',
+  /**
+   * Anomaly check: the overall delivery rate (delivered over final messages, 0 to 1) of the bucket it
+   * judged, and of that bucket's baseline; emitted only when both have their minimum sample.
+   */
+  OverallDeliveryRate: 'OverallDeliveryRate',
+  OverallDeliveryRateBaseline: 'OverallDeliveryRateBaseline',
+  /** Anomaly check: `Delivery Anomaly` events put on the bus. */
+  DeliveryAnomalies: 'DeliveryAnomalies',
 } as const;
 
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
@@ -64,4 +72,5 @@ export const METRIC_SERVICES = {
   sender: 'sender',
   events: 'stream-consumer',
   history: 'history-row',
+  anomalies: 'anomaly-check',
 } as const;

@@ -3,7 +3,9 @@
  *
  * Each partition of the current tier (a day of a sharded index, or the one partition of `to`) is read
  * newest first and the keys merged; a key is taken only when no partition still unread could hold a newer
- * one. The taken keys' items are read with BatchGetItem and checked against every filter. A page stops
+ * one. The taken keys' items are read with BatchGetItem (chunks of 100 at the same time) and checked
+ * against every filter. A filter checked on the items (a tag, a sender) reads more keys per round in
+ * proportion to how few items matched so far, so a selective filter costs one or two rounds. A page stops
  * at `limit` messages, or when it has evaluated MAX_EVALUATED items or sent MAX_INDEX_QUERIES queries:
  * then it may hold fewer than `limit` messages and still a cursor (the usual DynamoDB paging contract).
  * Nothing here scans the table.
@@ -25,6 +27,8 @@ import type { IndexKey, ListStore } from './ports';
 export const MAX_EVALUATED = 1000;
 /** Index queries per page at most: bounds a page over many empty days. */
 export const MAX_INDEX_QUERIES = 200;
+/** Keys per getMessages call (BatchGetItem's own limit); a round's calls run at the same time. */
+const BATCH_GET_KEYS = 100;
 
 export type ListOutcome =
   | { kind: 'page'; messages: MessageRecord[]; nextCursor: string | null }
@@ -59,6 +63,7 @@ async function readPage(
 ): Promise<MessageRecord[]> {
   const messages: MessageRecord[] = [];
   let evaluated = 0;
+  let matched = 0;
   let queries = 0;
   while (
     state.tier < plan.tierCount &&
@@ -72,7 +77,14 @@ async function readPage(
       nextTier(plan, state);
       continue;
     }
-    const need = Math.min(request.limit - messages.length, MAX_EVALUATED - evaluated);
+    const missing = request.limit - messages.length;
+    // Keys to evaluate this round: what is missing, scaled by the share of items that matched so far
+    // (a tag or sender filter keeps one item in ten, say), so a selective filter takes one or two rounds
+    // of reads instead of ten. Never more than the page's evaluation budget.
+    const need = Math.min(MAX_EVALUATED - evaluated, overFetch(missing, evaluated, matched));
+    // Each partition is asked for about twice its share: the merge takes the newest `need` over all.
+    const perPartition =
+      active.length === 1 ? need : Math.min(need, Math.ceil((2 * need) / active.length) + 8);
     const pages = await Promise.all(
       active.map((i) =>
         store.queryKeys({
@@ -82,12 +94,28 @@ async function readPage(
           partition: partitions[i]!,
           range: plan.range,
           startAfter: startAfter(state.positions[i]!),
-          limit: need,
+          limit: perPartition,
         }),
       ),
     );
     queries += active.length;
-    const taken = takeNewest(active, pages, need);
+    let taken = takeNewest(active, pages, need);
+    const found = new Map((await readItems(store, taken)).map((m) => [m.messageSid, m]));
+    // Keep the keys up to the one that completes the page: the cursor points right after it, so a
+    // match beyond it is on the next page, not lost.
+    const kept: MessageRecord[] = [];
+    let cut = taken.length;
+    for (const [n, { key }] of taken.entries()) {
+      const message = found.get(key.messageSid);
+      if (message && matchesFilters(message, request.filters)) {
+        kept.push(message);
+        if (kept.length === missing) {
+          cut = n + 1;
+          break;
+        }
+      }
+    }
+    taken = taken.slice(0, cut);
     for (const [n, i] of active.entries()) {
       const page = pages[n]!;
       const mine = taken.filter((c) => c.partition === i);
@@ -96,15 +124,27 @@ async function readPage(
       if (!page.more && mine.length === page.keys.length) state.positions[i] = 0;
     }
     evaluated += taken.length;
-    const found = new Map(
-      (await store.getMessages(taken.map((c) => c.key.messageSid))).map((m) => [m.messageSid, m]),
-    );
-    for (const { key } of taken) {
-      const message = found.get(key.messageSid);
-      if (message && matchesFilters(message, request.filters)) messages.push(message);
-    }
+    matched += kept.length;
+    messages.push(...kept);
   }
   return messages;
+}
+
+/** The keys to read for `missing` more matches, after `matched` of `evaluated` items matched. */
+function overFetch(missing: number, evaluated: number, matched: number): number {
+  if (evaluated === 0) return missing;
+  // At least one match assumed, so a filter that matched nothing yet still grows the next round.
+  const share = Math.max(matched, 1) / evaluated;
+  return Math.ceil((missing / share) * 1.2);
+}
+
+/** The items of `taken`, read in chunks of BATCH_GET_KEYS at the same time. */
+async function readItems(store: ListStore, taken: Array<{ key: IndexKey }>): Promise<MessageRecord[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < taken.length; i += BATCH_GET_KEYS) {
+    chunks.push(taken.slice(i, i + BATCH_GET_KEYS).map((c) => c.key.messageSid));
+  }
+  return (await Promise.all(chunks.map((sids) => store.getMessages(sids)))).flat();
 }
 
 /**

@@ -13,6 +13,9 @@ import type { ListPlan } from '../domain/list-plan';
 import type { StatusChangeEvent } from '../domain/status-event';
 import type { AccountTokens } from '../domain/accounts';
 import type { Pseudonymise } from '../domain/history/row';
+import type { HistoryQueryRows } from '../domain/history/report';
+import type { DeliveryAnomalyDetail } from '../domain/history/anomaly';
+import type { DeadNumber } from '../domain/dead-numbers';
 
 // ---- Shared: logging, the store every path writes through, the invocation ----
 
@@ -188,6 +191,10 @@ export interface FetchedMessage {
   from?: string;
   to?: string;
   dateCreated?: string;
+  /** Twilio's `price` (a signed decimal string, e.g. "-0.00790"); absent while Twilio has none. */
+  price?: string;
+  /** Twilio's `price_unit` (ISO 4217, e.g. "USD"). */
+  priceUnit?: string;
 }
 
 /** Thrown by a fetcher when Twilio has no such message (404). */
@@ -327,3 +334,46 @@ export interface EventPublisher {
 
 /** The pseudonymiser under the current history key (read and cached by the adapter). */
 export type PseudonymiserSource = () => Promise<Pseudonymise>;
+
+// ---- Delivery anomalies ----
+
+/** Runs one history query (SQL in the Athena dialect over the history table) and answers its rows. */
+export type HistoryQuery = (sql: string) => Promise<HistoryQueryRows>;
+
+/** Puts `Delivery Anomaly` events on the bus; answers the indexes of the ones not accepted. */
+export interface AnomalyPublisher {
+  put(anomalies: readonly DeliveryAnomalyDetail[]): Promise<{ failed: readonly number[] }>;
+}
+
+// ---- Dead numbers (domain/dead-numbers.ts) ----
+
+/** Recipients whose messages fail for good: counted per code by distinct message, listed, cleared. */
+export interface DeadNumberStore {
+  /**
+   * Adds `messageSid` to the messages that failed to `recipient` with `code` (a set: the same message
+   * twice counts once) and answers how many distinct messages that is, at most `cap`.
+   */
+  countFailure(failure: {
+    recipient: string;
+    code: number;
+    messageSid: string;
+    at: string;
+    cap: number;
+  }): Promise<number>;
+  /** Marks the recipient dead with this reason, unless it is already (the first reason stays). */
+  markDead(dead: Omit<DeadNumber, 'reasonMessage'>): Promise<void>;
+  /** The recipient's record when it is dead. */
+  get(recipient: string): Promise<DeadNumber | undefined>;
+  /** Dead numbers, one page (in the table's order); `cursor` is one a page before answered. */
+  list(page: { limit: number; cursor?: string }): Promise<{ deadNumbers: DeadNumber[]; nextCursor?: string }>;
+  /** Forgets the recipient (its counts too); true when it was dead. */
+  clear(recipient: string): Promise<boolean>;
+}
+
+/** A list cursor this store did not give out: the caller answers 400. */
+export class BadCursorError extends Error {
+  constructor() {
+    super('cursor is not one this list gave');
+    this.name = 'BadCursorError';
+  }
+}

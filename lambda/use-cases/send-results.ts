@@ -9,6 +9,24 @@ export interface SendSuccess {
   messageSid: string;
   /** The status Twilio returned on create: `queued`, or `accepted` through a Messaging Service. */
   status: string;
+  /** With the `warn` dead-number policy: the recipient is a dead number, and the send went through. */
+  warning?: string;
+}
+
+/**
+ * The recipient is recorded as a dead number (domain/dead-numbers.ts) and the policy is `refuse`:
+ * nothing was sent or written. Clearing the number (`clear`) lets the next send through.
+ */
+export interface DeadNumberError {
+  type: 'DeadNumber';
+  message: string;
+  /** The Twilio error code that made it dead. */
+  reason: number;
+  reasonMessage: string;
+  deadSince: string;
+  /** How to clear it: the API's method and path. */
+  clear: string;
+  retryable: false;
 }
 
 /** Twilio refused this message for good: sending it again as it is cannot succeed. */
@@ -65,6 +83,7 @@ export interface InternalError {
 export type SendError =
   | ValidationError
   | TwilioRejectedError
+  | DeadNumberError
   | TwilioUnavailableError
   | IdempotencyConflictError
   | InProgressError

@@ -17,6 +17,10 @@
  *   21614...) is returned with Twilio's code and message after one request.
  * - Every error carries `retryable`: true means "the same request may succeed later" (and the SQS record
  *   is reported as a batch item failure so SQS redelivers it and, in the end, dead-letters it).
+ * - A send to a recipient recorded as a dead number (domain/dead-numbers.ts) is refused with a
+ *   DeadNumber error before the idempotency table or Twilio is touched, unless the policy is `warn`:
+ *   then it goes through and the answer carries a `warning`. A permanent rejection at create time
+ *   whose code is a dead-number code (21211, 21610, 21614) records the recipient.
  * - A send the tracker could not record is refused before Twilio is called: when the store does not
  *   answer, the answer is DependencyUnavailable (retryable, 503) and nothing is sent.
  * - Once Twilio has accepted a message the call succeeds: a store write that fails then (the store went
@@ -25,6 +29,13 @@
  */
 import { describeError } from '../domain/describe-error';
 import { maskAddress } from '../domain/masking';
+import {
+  DEFAULT_DEAD_NUMBER_POLICY,
+  deadNumberNotice,
+  deadNumberPath,
+  type DeadNumberPolicy,
+} from '../domain/dead-numbers';
+import { countFailure } from './dead-numbers';
 import type { StatusObservation } from '../domain/observation';
 import {
   checkSendDefaults,
@@ -40,6 +51,7 @@ import {
   RepeatConflictError,
   RepeatInProgressError,
   type CreatedMessage,
+  type DeadNumberStore,
   type IdempotencyPort,
   type InvocationTime,
   type Log,
@@ -70,11 +82,15 @@ export interface SenderConfig {
    * abandoned (a crash mid-send). In Lambda the invocation's remaining time is used. Default 60 s.
    */
   inProgressWindowMs?: number;
+  /** `DEAD_NUMBER_POLICY`: refuse (default) or warn about a send to a dead number. */
+  deadNumberPolicy?: DeadNumberPolicy;
 }
 
 export interface SenderDeps {
   messages: MessagesPort;
   store: SendStore;
+  /** Dead numbers (domain/dead-numbers.ts): checked before a send; without it nobody is refused. */
+  deadNumbers?: DeadNumberStore;
   /** Where a record the store refused after Twilio accepted the message waits (without: only logged). */
   outbox?: RecordOutbox;
   /** Remembers idempotency keys (adapters/secondary/idempotency.ts). */
@@ -151,7 +167,10 @@ export function createSender(deps: SenderDeps): Sender {
         created = await deps.messages.create(params);
       } catch (error) {
         const decision = decide(error, attempt, command);
-        if (decision.kind === 'reject') return { error: decision.error };
+        if (decision.kind === 'reject') {
+          await recordRejection(command, decision.error);
+          return { error: decision.error };
+        }
         if (decision.kind === 'later') throw new RetryLaterError(decision.error);
         logger.warn('Twilio create failed; retrying', {
           attempt,
@@ -176,6 +195,66 @@ export function createSender(deps: SenderDeps): Sender {
       });
       return result;
     }
+  }
+
+  /** Twilio refused the recipient for good at create time (21610, 21211...): remember it. */
+  async function recordRejection(command: SendCommand, error: SendError): Promise<void> {
+    if (!deps.deadNumbers || error.type !== 'TwilioRejected' || error.code === undefined) return;
+    try {
+      const at = now().toISOString();
+      await countFailure(deps.deadNumbers, {
+        recipient: command.to,
+        code: error.code,
+        messageSid: `rejected-at-send:${at}`,
+        at,
+        logger,
+      });
+    } catch (recordError) {
+      logger.warn('dead number not recorded', {
+        to: maskAddress(command.to),
+        error: describeError(recordError),
+      });
+    }
+  }
+
+  /** The recipient's dead-number record, when the store has one; a store that fails answers 503. */
+  async function deadNumberCheck(command: SendCommand): Promise<{ error?: SendError; warning?: string }> {
+    if (!deps.deadNumbers) return {};
+    let dead;
+    try {
+      dead = await deps.deadNumbers.get(command.to);
+    } catch (error) {
+      logger.error('dead-number store unavailable; nothing sent', { error: describeError(error) });
+      return {
+        error: {
+          type: 'DependencyUnavailable',
+          message: 'dead-number store unavailable: nothing was sent; retry later',
+          retryable: true,
+        },
+      };
+    }
+    if (!dead) return {};
+    const notice = deadNumberNotice(dead);
+    const policy = deps.config.deadNumberPolicy ?? DEFAULT_DEAD_NUMBER_POLICY;
+    logger.warn(
+      policy === 'refuse' ? 'send refused: dead number' : 'sending to a dead number (policy warn)',
+      {
+        to: maskAddress(command.to),
+        reason: dead.reason,
+      },
+    );
+    if (policy === 'warn') return { warning: notice };
+    return {
+      error: {
+        type: 'DeadNumber',
+        message: notice,
+        reason: dead.reason,
+        reasonMessage: dead.reasonMessage,
+        deadSince: dead.deadSince,
+        clear: `DELETE ${deadNumberPath(command.to)}`,
+        retryable: false,
+      },
+    };
   }
 
   async function record(command: SendCommand, created: CreatedMessage): Promise<void> {
@@ -253,10 +332,14 @@ export function createSender(deps: SenderDeps): Sender {
     const { command } = validated;
     const down = await storeDown();
     if (down) return { error: down };
+    const dead = await deadNumberCheck(command);
+    if (dead.error) return { error: dead.error };
+    const withWarning = (result: SendResult): SendResult =>
+      dead.warning !== undefined && !isSendFailure(result) ? { ...result, warning: dead.warning } : result;
     const sent: { result?: SendSuccess } = {};
     try {
-      if (command.idempotencyKey === undefined) return await sendNow(command, sent);
-      return await sendOnce(command, () => sendNow(command, sent));
+      if (command.idempotencyKey === undefined) return withWarning(await sendNow(command, sent));
+      return withWarning(await sendOnce(command, () => sendNow(command, sent)));
     } catch (error) {
       if (error instanceof RetryLaterError) return { error: error.failure };
       // Twilio accepted the message but its idempotency record could not be completed: the message

@@ -16,7 +16,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CALLBACK_PATH, LIST_ROUTE_PATH, MESSAGE_ROUTE_PATH } from '../../lambda/domain/contract';
+import {
+  CALLBACK_PATH,
+  DEAD_NUMBER_ROUTE_PATH,
+  DEAD_NUMBERS_ROUTE_PATH,
+  LIST_ROUTE_PATH,
+  MESSAGE_ROUTE_PATH,
+} from '../../lambda/domain/contract';
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
 import type { MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
@@ -138,6 +144,31 @@ export class CallbackApi extends Construct {
         authorizer: new HttpIamAuthorizer(),
       });
     }
+    // The dead-numbers API: the same function, the same authorisation as the list API.
+    this.api.addRoutes({
+      path: DEAD_NUMBERS_ROUTE_PATH,
+      methods: [apigw.HttpMethod.GET],
+      integration: queryIntegration,
+      authorizer: new HttpIamAuthorizer(),
+    });
+    this.api.addRoutes({
+      path: DEAD_NUMBER_ROUTE_PATH,
+      methods: [apigw.HttpMethod.DELETE],
+      integration: queryIntegration,
+      authorizer: new HttpIamAuthorizer(),
+    });
+  }
+
+  /** Lets the grantee list dead numbers and clear them (execute-api:Invoke, SigV4). */
+  grantDeadNumbers(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [
+        this.api.arnForExecuteApi('GET', DEAD_NUMBERS_ROUTE_PATH),
+        this.api.arnForExecuteApi('DELETE', `${DEAD_NUMBERS_ROUTE_PATH}/*`),
+      ],
+    });
   }
 
   /** Lets the grantee call the IAM-authorised read routes (execute-api:Invoke, SigV4). */

@@ -143,7 +143,7 @@ export function createHistoryWorkGroup(
   const name = workGroupName(scope, props.namePrefix);
   const workGroup = new athena.CfnWorkGroup(scope, 'WorkGroup', {
     name,
-    description: 'Queries over the status history of a twilio-status-tracker (README, History)',
+    description: 'Queries over the status history of a twilio-status-tracker (docs/history.md)',
     state: 'ENABLED',
     // Deleting the workgroup also deletes its saved queries and query history (never the S3 objects).
     recursiveDeleteOption: true,

@@ -10,7 +10,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { MESSAGES_TABLE, type ListIndexName } from '../../lambda/domain/contract';
+import { MESSAGES_TABLE, tagIndexOf, TAG_INDEX_NAME, type ListIndexName } from '../../lambda/domain/contract';
 import type { TrackerFunction } from './tracker-function';
 import { ENV } from '../../lambda/domain/environment';
 
@@ -20,6 +20,8 @@ export interface MessagesTableProps {
   readonly pendingShards: number;
   /** The list API's indexes this table has (a staged upgrade adds one per deployment). */
   readonly listIndexes: readonly ListIndexName[];
+  /** The tag key of the sparse `byTag` index, if any (contract.ts, tagIndexOf). */
+  readonly tagIndexKey?: string;
   /** Stream every write with both images (the source of status-change events). */
   readonly stream: boolean;
 }
@@ -42,7 +44,10 @@ export class MessagesTable extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
     // Keys only: a page reads the items with BatchGetItem, so a status change never writes an index.
-    for (const index of MESSAGES_TABLE.listIndexes.filter((i) => props.listIndexes.includes(i.name))) {
+    const indexes: Array<{ name: string; partitionKey: string; sortKey: string }> =
+      MESSAGES_TABLE.listIndexes.filter((i) => props.listIndexes.includes(i.name));
+    if (props.tagIndexKey !== undefined) indexes.push(tagIndexOf(props.tagIndexKey));
+    for (const index of indexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -58,12 +63,13 @@ export class MessagesTable extends Construct {
    */
   grantListReads(fn: TrackerFunction): TrackerFunction {
     fn.grantTable(this.table, ['dynamodb:GetItem', 'dynamodb:BatchGetItem']);
-    for (const index of [MESSAGES_TABLE.pendingIndex.name, ...this.props.listIndexes]) {
+    const tagIndex = this.props.tagIndexKey === undefined ? [] : [TAG_INDEX_NAME];
+    for (const index of [MESSAGES_TABLE.pendingIndex.name, ...this.props.listIndexes, ...tagIndex]) {
       fn.grantTable(this.table, ['dynamodb:Query'], { index });
     }
-    return fn
-      .addEnvironment(ENV.listIndexes, [...this.props.listIndexes])
-      .addEnvironment(ENV.pendingShards, this.props.pendingShards);
+    fn.addEnvironment(ENV.listIndexes, [...this.props.listIndexes]);
+    this.addTagIndexKey(fn);
+    return fn.addEnvironment(ENV.pendingShards, this.props.pendingShards);
   }
 
   /**
@@ -73,10 +79,16 @@ export class MessagesTable extends Construct {
    * queried.
    */
   grantRecordWrites(fn: TrackerFunction): TrackerFunction {
+    fn.grantTable(this.table, ['dynamodb:UpdateItem']);
+    this.addTagIndexKey(fn);
     return fn
-      .grantTable(this.table, ['dynamodb:UpdateItem'])
       .addEnvironment(ENV.retentionDays, this.props.retentionDays)
       .addEnvironment(ENV.pendingShards, this.props.pendingShards);
+  }
+
+  /** TAG_INDEX_KEY, only when the tag index exists: functions without it keep their environment as it was. */
+  private addTagIndexKey(fn: TrackerFunction): void {
+    if (this.props.tagIndexKey !== undefined) fn.addEnvironment(ENV.tagIndexKey, this.props.tagIndexKey);
   }
 }
 

@@ -19,6 +19,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ERROR_STATUSES, KNOWN_STATUSES, isFinal } from '../../lambda/domain/lifecycle';
 import { METRIC_SERVICES, MetricName } from '../../lambda/domain/metric-names';
+import { DEFAULT_ANOMALY_SETTINGS } from '../../lambda/domain/history/anomaly';
+
+/** The anomaly check's bucket, and so the period of the delivery-rate alarm. */
+const ANOMALY_MINUTES = DEFAULT_ANOMALY_SETTINGS.bucketMs / 60_000;
 import { createDashboard } from './dashboard';
 import { anyWaitingIn, metric, trackerAlarm } from './tracker-metrics';
 import type { StatusEvents } from './status-events';
@@ -52,6 +56,11 @@ export interface OperationsProps {
   readonly namePrefix: string;
   readonly signatureRejectionThreshold: number;
   readonly failureRateThreshold: number;
+  /**
+   * With history on, the anomaly check (lib/constructs/history-anomalies.ts) emits the overall delivery
+   * rate and its baseline: alarmed as DeliveryRate, charted on the dashboard.
+   */
+  readonly deliveryRateAlarm?: boolean;
 }
 
 export class TrackerOperations extends Construct {
@@ -70,6 +79,8 @@ export class TrackerOperations extends Construct {
     readonly eventFailures?: cloudwatch.Alarm;
     /** With events on: events fall behind the writes. */
     readonly eventLag?: cloudwatch.Alarm;
+    /** With history on: the overall delivery rate fell well below its own baseline. */
+    readonly deliveryRate?: cloudwatch.Alarm;
   };
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -169,9 +180,65 @@ export class TrackerOperations extends Construct {
         notifyOk: true,
       }),
       ...(props.events ? this.eventAlarms(props.events, alarm) : {}),
+      ...(props.deliveryRateAlarm
+        ? {
+            deliveryRate: alarm('DeliveryRate', {
+              alarmDescription:
+                `The overall delivery rate of a ${ANOMALY_MINUTES}-minute bucket fell ${DEFAULT_ANOMALY_SETTINGS.minChange * 100} ` +
+                'points or more below its baseline (the previous 6 hours), as the anomaly check measured it from ' +
+                'the history. The Delivery Anomaly events on the bus name the country, sender, channel or ' +
+                'error code behind it.',
+              metric: this.deliveryRateDrop(),
+              threshold: DEFAULT_ANOMALY_SETTINGS.minChange,
+              comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+              evaluationPeriods: 1,
+              notifyOk: true,
+            }),
+          }
+        : {}),
     };
 
     this.dashboard = createDashboard(this, props, this.alarms, failureRate);
+    if (props.deliveryRateAlarm)
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Overall delivery rate (anomaly check)',
+          width: 24,
+          height: 6,
+          left: [
+            this.deliveryRateMetric(MetricName.OverallDeliveryRate, 'Delivery rate of the bucket'),
+            this.deliveryRateMetric(MetricName.OverallDeliveryRateBaseline, 'Baseline (previous 6 hours)'),
+          ],
+          right: [
+            metric(MetricName.DeliveryAnomalies, METRIC_SERVICES.anomalies, {
+              period: Duration.minutes(ANOMALY_MINUTES),
+              label: 'Delivery Anomaly events',
+            }),
+          ],
+          leftYAxis: { min: 0, max: 1 },
+        }),
+      );
+  }
+
+  private deliveryRateMetric(name: MetricName, label: string): cloudwatch.Metric {
+    return metric(name, METRIC_SERVICES.anomalies, {
+      period: Duration.minutes(ANOMALY_MINUTES),
+      statistic: 'Average',
+      label,
+    });
+  }
+
+  /** Baseline minus rate, one run (one bucket) per period; no data below the minimum samples. */
+  private deliveryRateDrop(): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: 'baseline - rate',
+      usingMetrics: {
+        rate: this.deliveryRateMetric(MetricName.OverallDeliveryRate, 'rate'),
+        baseline: this.deliveryRateMetric(MetricName.OverallDeliveryRateBaseline, 'baseline'),
+      },
+      period: Duration.minutes(ANOMALY_MINUTES),
+      label: 'Baseline minus delivery rate',
+    });
   }
 
   private eventAlarms(

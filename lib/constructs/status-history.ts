@@ -10,7 +10,7 @@
  *
  * The parts, each made in this construct's scope so that their ids (and logical IDs) are its own:
  * history-buckets.ts (S3), history-catalog.ts (Glue, Athena), history-delivery.ts (Firehose and its
- * rule), history-monitoring.ts (alarms, dashboard row). This file holds the processor, its hash key and
+ * rule), history-monitoring.ts (alarms, dashboard row), history-anomalies.ts (the scheduled anomaly check). This file holds the processor, its hash key and
  * the grant to readers.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
@@ -32,6 +32,7 @@ import { createHistoryDeliveryStream, createHistoryRule } from './history-delive
 import { addHistoryDashboardRow, createHistoryAlarms, type HistoryAlarms } from './history-monitoring';
 import { TrackerFunction } from './tracker-function';
 import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
+import { createAnomalyCheck, type AnomalyCheck } from './history-anomalies';
 
 export { ATHENA_RESULT_DAYS } from './history-buckets';
 export { HISTORY_TABLE_NAME, type HistoryNamedQuery } from './history-catalog';
@@ -79,6 +80,8 @@ export class StatusHistory extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   readonly alarms: HistoryAlarms;
+  /** The scheduled delivery-anomaly check (history-anomalies.ts). */
+  readonly anomalyCheck: AnomalyCheck;
   private readonly workGroupArn: string;
   private readonly glueArns: { catalog: string; database: string; table: string };
 
@@ -115,7 +118,7 @@ export class StatusHistory extends Construct {
         'The history hash key must stay the same for as long as the history it hashed is kept: a rotated ' +
         'key gives every phone number a new hash, so history could no longer group or count a recipient ' +
         'across the rotation. It is read only by the history processor and never leaves Secrets Manager ' +
-        'otherwise; replacing it is a deliberate operator decision (README, History).',
+        'otherwise; replacing it is a deliberate operator decision (docs/history.md).',
     });
 
     this.processor = new TrackerFunction(this, 'Processor', {
@@ -161,6 +164,20 @@ export class StatusHistory extends Construct {
     this.workGroupName = workGroup.workGroupName;
     this.workGroupArn = workGroup.workGroupArn;
     this.namedQueries = workGroup.namedQueries;
+
+    this.anomalyCheck = createAnomalyCheck(this, {
+      logRetention: props.logRetention,
+      removalPolicy,
+      tracing: props.tracing,
+      eventBus: props.eventBus,
+      workGroupName: this.workGroupName,
+      workGroupArn: this.workGroupArn,
+      databaseName: this.databaseName,
+      tableName: this.tableName,
+      glueArns: this.glueArns,
+      bucket: this.bucket,
+      resultsBucket: this.resultsBucket,
+    });
 
     const monitored = {
       namePrefix: props.namePrefix,

@@ -76,6 +76,7 @@ export type TableAction =
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
   | 'dynamodb:Query'
+  | 'dynamodb:Scan'
   | 'dynamodb:ConditionCheckItem';
 
 export interface TrackerFunctionProps {

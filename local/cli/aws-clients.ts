@@ -4,7 +4,6 @@
  * command against `npm start` never pays for loading them.
  */
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import type { AthenaResultPage } from '../history/athena-report';
 
 export interface ClientConfig {
   region?: string;
@@ -45,39 +44,12 @@ export async function lambda(config: ClientConfig) {
   };
 }
 
+/** Athena through the same calls the anomaly-check Lambda makes (lambda/adapters/secondary/athena-client.ts). */
 export async function athena(config: ClientConfig) {
-  const { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } =
-    await import('@aws-sdk/client-athena');
+  const [{ AthenaClient }, { sdkAthenaQueries }] = await Promise.all([
+    import('@aws-sdk/client-athena'),
+    import('../../lambda/adapters/secondary/athena-client'),
+  ]);
   const client = new AthenaClient(config);
-  return {
-    client,
-    async start(sql: string, workGroup: string, database: string): Promise<string> {
-      const answer = await client.send(
-        new StartQueryExecutionCommand({
-          QueryString: sql,
-          WorkGroup: workGroup,
-          QueryExecutionContext: { Database: database },
-        }),
-      );
-      return answer.QueryExecutionId ?? '';
-    },
-    async state(id: string): Promise<{ state: string; reason?: string }> {
-      const answer = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-      const status = answer.QueryExecution?.Status;
-      return { state: status?.State ?? 'UNKNOWN', reason: status?.StateChangeReason };
-    },
-    async results(id: string, nextToken?: string): Promise<AthenaResultPage> {
-      const answer = await client.send(
-        new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: nextToken }),
-      );
-      const columns = (answer.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({
-        name: c.Name ?? '',
-        type: c.Type ?? 'varchar',
-      }));
-      const rows = (answer.ResultSet?.Rows ?? []).map((row) =>
-        (row.Data ?? []).map((datum) => datum.VarCharValue ?? null),
-      );
-      return { columns, rows, nextToken: answer.NextToken };
-    },
-  };
+  return { client, ...sdkAthenaQueries(client) };
 }

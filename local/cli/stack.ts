@@ -88,12 +88,16 @@ export async function connectToStack(target: StackTarget): Promise<StackTracker>
           return computeAthenaHistoryReport(queries, { workGroup, database, table }, window);
         }
       : undefined;
-  const signGet = async (pathAndQuery: string, headers: Record<string, string> = {}): Promise<SignedGet> => {
+  const signGet = async (
+    pathAndQuery: string,
+    headers: Record<string, string> = {},
+    method: 'GET' | 'DELETE' = 'GET',
+  ): Promise<SignedGet> => {
     const url = new URL(`${apiBase}${pathAndQuery}`);
     const query: Record<string, string[]> = {};
     for (const [key, value] of url.searchParams) (query[key] ??= []).push(value);
     const signed = await signer.sign({
-      method: 'GET',
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       port: url.port ? Number(url.port) : undefined,
@@ -110,6 +114,10 @@ export async function connectToStack(target: StackTarget): Promise<StackTracker>
     async get(pathAndQuery, headers = {}) {
       const signed = await signGet(pathAndQuery, headers);
       return fetchOrExplain(signed.url, { headers: signed.headers });
+    },
+    async delete(path) {
+      const signed = await signGet(path, {}, 'DELETE');
+      return fetchOrExplain(signed.url, { method: 'DELETE', headers: signed.headers });
     },
     async send(request): Promise<SendAnswer> {
       const functionName = output('SenderFunctionName');

@@ -14,6 +14,8 @@ export type SendAnswer =
 export interface Tracker {
   /** GET a path (with its query string) of the tracker's HTTP API. */
   get(pathAndQuery: string, headers?: Record<string, string>): Promise<Response>;
+  /** DELETE a path of the tracker's HTTP API (the dead-numbers API's clear). */
+  delete(path: string): Promise<Response>;
   send(request: SendRequest): Promise<SendAnswer>;
   close(): void;
 }
@@ -70,6 +72,7 @@ function localTracker(base: string): Tracker {
   const request = (path: string, init: RequestInit) => fetchOrExplain(`${base}${path}`, init, hint);
   return {
     get: (path, headers = {}) => request(path, { headers }),
+    delete: (path) => request(path, { method: 'DELETE' }),
     async send(sendRequest) {
       const response = await request('/messages', {
         method: 'POST',

@@ -5,7 +5,7 @@
  * logged and kept in a short list that GET /events/failures shows.
  */
 import { createCheckpoint } from './checkpoint';
-import { EventHub, type Delivery } from './event-hub';
+import { EventHub, eventIdOf, isAnomaly, type AnomalyDelivery, type Delivery } from './event-hub';
 import { eventsEndpoint } from './sse';
 import {
   startStreamConsumer,
@@ -16,7 +16,8 @@ import {
 import { createStreamsApi, type StreamsApi } from './streams-api';
 import { startWebhook, type Webhook, type WebhookStats } from './webhook';
 
-export type { Delivery, EventMessage } from './event-hub';
+export type { AnomalyDelivery, AnomalyMessage, AnyDelivery, Delivery, EventMessage } from './event-hub';
+export { isAnomaly } from './event-hub';
 export type { RecordFailure } from './stream-reader';
 
 export interface LocalEventsOptions {
@@ -28,6 +29,8 @@ export interface LocalEventsOptions {
   checkpointFile?: string;
   /** Told of every delivery (npm start prints a line). */
   onEvent?: (delivery: Delivery) => void;
+  /** Told of every delivery anomaly (npm start prints a line). */
+  onAnomaly?: (delivery: AnomalyDelivery) => void;
   /** Wraps the record source: tests inject records there that DynamoDB cannot produce. */
   source?: (api: StreamsApi) => StreamsApi;
   logger: ConsumerLogger;
@@ -72,18 +75,23 @@ export function startLocalEvents(options: LocalEventsOptions): LocalEvents {
       url: options.webhookUrl,
       retry: options.webhookRetry,
       onDrop: (delivery, reason) => {
-        options.logger.error('webhook event dropped', { eventId: delivery.message.detail.eventId, reason });
+        options.logger.error('webhook event dropped', { eventId: eventIdOf(delivery), reason });
         fail({
           kind: 'webhook',
           at: new Date().toISOString(),
-          detail: { deliveryId: delivery.id, eventId: delivery.message.detail.eventId, reason },
+          detail: { deliveryId: delivery.id, eventId: eventIdOf(delivery), reason },
         });
       },
     });
     const started = webhook;
-    hub.subscribe((delivery) => started.enqueue(delivery));
+    hub.subscribeAll((delivery) => started.enqueue(delivery));
   }
   if (options.onEvent) hub.subscribe(options.onEvent);
+  const { onAnomaly } = options;
+  if (onAnomaly)
+    hub.subscribeAll((delivery) => {
+      if (isAnomaly(delivery)) onAnomaly(delivery);
+    });
 
   const checkpoint = createCheckpoint({
     streamArn: options.streamArn,

@@ -3,7 +3,7 @@
  * arrival order, and checks them against what the table holds, so all three judge events the same way.
  */
 import http from 'node:http';
-import type { EventMessage } from './event-hub';
+import type { AnomalyMessage, EventMessage } from './event-hub';
 
 export interface ReceivedEvent {
   id: number;
@@ -12,8 +12,18 @@ export interface ReceivedEvent {
   receivedAt: number;
 }
 
+/** A named `anomaly` event (a Delivery Anomaly). */
+export interface ReceivedAnomaly {
+  id: number;
+  message: AnomalyMessage;
+  receivedAt: number;
+}
+
 export interface EventsSubscription {
+  /** Status changes (unnamed events), in arrival order. */
   readonly events: ReceivedEvent[];
+  /** Delivery anomalies (the named event `anomaly`), in arrival order. */
+  readonly anomalies: ReceivedAnomaly[];
   /** Resolves once `predicate` holds for what arrived (checked every 50 ms), or rejects after `ms`. */
   until(predicate: (events: readonly ReceivedEvent[]) => boolean, ms: number): Promise<void>;
   close(): void;
@@ -25,6 +35,7 @@ export function subscribeEvents(
   options: { lastEventId?: string; onEvent?: (event: ReceivedEvent) => void } = {},
 ): Promise<EventsSubscription> {
   const events: ReceivedEvent[] = [];
+  const anomalies: ReceivedAnomaly[] = [];
   return new Promise((resolve, reject) => {
     const request = http.get(
       `${baseUrl}/events`,
@@ -43,8 +54,13 @@ export function subscribeEvents(
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const event = parseBlock(block);
-            if (!event) continue;
+            const parsed = parseBlock(block);
+            if (!parsed) continue;
+            if (parsed.name === 'anomaly') {
+              anomalies.push({ ...parsed.event, message: parsed.event.message as AnomalyMessage });
+              continue;
+            }
+            const event = { ...parsed.event, message: parsed.event.message as EventMessage };
             events.push(event);
             options.onEvent?.(event);
           }
@@ -52,6 +68,7 @@ export function subscribeEvents(
         response.on('error', () => undefined);
         resolve({
           events,
+          anomalies,
           // Polled rather than checked per arrival: predicates over thousands of events stay cheap.
           until: (predicate, ms) =>
             waitUntil(
@@ -76,15 +93,19 @@ export async function waitUntil(condition: () => boolean, ms: number, what: () =
   }
 }
 
-function parseBlock(block: string): ReceivedEvent | undefined {
+function parseBlock(
+  block: string,
+): { name: string; event: { id: number; message: unknown; receivedAt: number } } | undefined {
   let id: number | undefined;
   let data = '';
+  let name = 'message';
   for (const line of block.split('\n')) {
     if (line.startsWith('id: ')) id = Number(line.slice(4));
     else if (line.startsWith('data: ')) data += line.slice(6);
+    else if (line.startsWith('event: ')) name = line.slice(7);
   }
   if (id === undefined || !data) return undefined;
-  return { id, message: JSON.parse(data) as EventMessage, receivedAt: Date.now() };
+  return { name, event: { id, message: JSON.parse(data) as unknown, receivedAt: Date.now() } };
 }
 
 export interface OrderCheck {

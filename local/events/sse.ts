@@ -5,10 +5,14 @@
  * too, for clients that cannot set headers) and first gets what followed that id from the ring, then the
  * live events. A client that reads too slowly is disconnected once a bounded amount is buffered for it,
  * so it can neither hold memory nor slow the others; it reconnects with its Last-Event-ID.
+ *
+ * Status changes are unnamed events (EventSource's `message`); a delivery anomaly is the named event
+ * `anomaly` (`addEventListener('anomaly', ...)`), so a client that listens only for status changes never
+ * sees one. Both share the one id sequence, so Last-Event-ID replays both.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer } from '../console/assets';
-import type { Delivery, EventHub } from './event-hub';
+import { isAnomaly, type AnyDelivery, type EventHub } from './event-hub';
 
 export interface EventsEndpointOptions {
   hub: EventHub;
@@ -18,6 +22,9 @@ export interface EventsEndpointOptions {
   maxBufferedBytes?: number;
   heartbeatMs?: number;
 }
+
+/** The SSE event name of a `Delivery Anomaly`. */
+export const ANOMALY_SSE_EVENT = 'anomaly';
 
 const LAST_EVENT_ID = /^\d{1,15}$/;
 
@@ -60,12 +67,13 @@ export function eventsEndpoint(
     });
     // Ask clients to come back quickly after a restart: the ring has what they missed.
     res.write('retry: 1000\n\n');
-    const send = (delivery: Delivery) => {
+    const send = (delivery: AnyDelivery) => {
       if (res.writableLength > maxBuffered) {
         res.destroy();
         return;
       }
-      res.write(`id: ${delivery.id}\ndata: ${JSON.stringify(delivery.message)}\n\n`);
+      const name = isAnomaly(delivery) ? `event: ${ANOMALY_SSE_EVENT}\n` : '';
+      res.write(`${name}id: ${delivery.id}\ndata: ${JSON.stringify(delivery.message)}\n\n`);
     };
     if (lastEventId !== undefined) {
       const replay = options.hub.replayAfter(lastEventId);
@@ -73,7 +81,7 @@ export function eventsEndpoint(
         res.write(`: ${replay.missed} events after ${lastEventId} are no longer kept\n\n`);
       for (const delivery of replay.deliveries) send(delivery);
     }
-    const unsubscribe = options.hub.subscribe(send);
+    const unsubscribe = options.hub.subscribeAll(send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
     heartbeat.unref();
     res.on('close', () => {

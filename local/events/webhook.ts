@@ -1,5 +1,5 @@
 /**
- * EVENTS_WEBHOOK_URL: each event is POSTed there as JSON, in the background, from a queue of its own.
+ * EVENTS_WEBHOOK_URL: each event (status change or delivery anomaly) is POSTed there as JSON, in the background, from a queue of its own.
  *
  * - Never blocks: `enqueue` only appends; the stream reader and the callbacks never wait on the receiver.
  * - Order: events of one message go through one lane, one request at a time, so a receiver gets a
@@ -12,7 +12,7 @@
  */
 import { backoffMs } from '../../lambda/domain/backoff';
 import { hashOfSid } from '../../lambda/domain/contract';
-import type { Delivery } from './event-hub';
+import { eventIdOf, isAnomaly, type AnyDelivery } from './event-hub';
 
 export interface WebhookOptions {
   url: string;
@@ -20,7 +20,7 @@ export interface WebhookOptions {
   maxQueued?: number;
   timeoutMs?: number;
   retry?: { baseMs: number; maxMs: number };
-  onDrop: (delivery: Delivery, reason: string) => void;
+  onDrop: (delivery: AnyDelivery, reason: string) => void;
 }
 
 export interface WebhookStats {
@@ -31,7 +31,7 @@ export interface WebhookStats {
 }
 
 export interface Webhook {
-  enqueue(delivery: Delivery): void;
+  enqueue(delivery: AnyDelivery): void;
   stats(): WebhookStats;
   /** Stops sending; what is still queued is abandoned (and counted). */
   stop(): void;
@@ -54,25 +54,25 @@ export function startWebhook(options: WebhookOptions): Webhook {
   const laneCount = options.lanes ?? 8;
   const maxQueued = options.maxQueued ?? 10_000;
   const retry = options.retry ?? { baseMs: 250, maxMs: 5_000 };
-  const lanes = Array.from({ length: laneCount }, () => ({ queue: [] as Delivery[], running: false }));
+  const lanes = Array.from({ length: laneCount }, () => ({ queue: [] as AnyDelivery[], running: false }));
   const stats = { delivered: 0, retries: 0, dropped: 0 };
   let queued = 0;
   let stopped = false;
   const aborter = new AbortController();
 
-  const drop = (delivery: Delivery, reason: string) => {
+  const drop = (delivery: AnyDelivery, reason: string) => {
     stats.dropped++;
     options.onDrop(delivery, reason);
   };
 
   /** Answers 'done' (delivered), 'refused' (never retry) or 'retry'. */
-  const post = async (delivery: Delivery): Promise<'done' | 'refused' | 'retry'> => {
+  const post = async (delivery: AnyDelivery): Promise<'done' | 'refused' | 'retry'> => {
     try {
       const response = await fetch(options.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-event-id': delivery.message.detail.eventId,
+          'x-event-id': eventIdOf(delivery),
           'x-delivery-id': String(delivery.id),
         },
         body: JSON.stringify(delivery.message),
@@ -112,7 +112,10 @@ export function startWebhook(options: WebhookOptions): Webhook {
     enqueue: (delivery) => {
       if (stopped) return;
       if (queued >= maxQueued) return drop(delivery, `webhook queue full (${maxQueued} events)`);
-      const lane = lanes[hashOfSid(delivery.message.detail.messageSid) % laneCount]!;
+      const key = isAnomaly(delivery)
+        ? delivery.message.detail.anomalyId
+        : delivery.message.detail.messageSid;
+      const lane = lanes[hashOfSid(key) % laneCount]!;
       lane.queue.push(delivery);
       queued++;
       if (!lane.running) void run(lane);

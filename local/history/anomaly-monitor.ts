@@ -6,9 +6,12 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
+  ANOMALY_SETTLE_MS,
+  anomalyCellsOf,
+  anomalyWindow,
   DEFAULT_ANOMALY_SETTINGS,
   deliveryAnomalies,
-  type AnomalyCell,
+  lastSettledBucket,
   type AnomalySettings,
   type DeliveryAnomalyDetail,
 } from '../../lambda/domain/history/anomaly';
@@ -16,7 +19,8 @@ import { anomalyCellsSql } from '../../lambda/domain/history/queries';
 import { parquetSource, queryRows } from './duckdb';
 import { existsSync, readdirSync } from 'node:fs';
 
-export const DEFAULT_SETTLE_MS = 120_000;
+export const DEFAULT_SETTLE_MS = ANOMALY_SETTLE_MS;
+export { lastSettledBucket };
 
 /** The anomalies whose episode opens at the bucket starting `bucketMs`, over the folder's files. */
 export async function checkAnomaliesAt(
@@ -25,12 +29,7 @@ export async function checkAnomaliesAt(
   settings: AnomalySettings = DEFAULT_ANOMALY_SETTINGS,
 ): Promise<DeliveryAnomalyDetail[]> {
   if (!existsSync(dir) || !readdirSync(dir).some((d) => d.startsWith('dt='))) return [];
-  const window = {
-    since: new Date(
-      bucketMs - (settings.baselineBuckets + settings.replayBuckets) * settings.bucketMs,
-    ).toISOString(),
-    until: new Date(bucketMs + settings.bucketMs).toISOString(),
-  };
+  const window = anomalyWindow(bucketMs, settings);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -38,25 +37,12 @@ export async function checkAnomaliesAt(
       connection,
       anomalyCellsSql('duckdb', parquetSource(dir), window, settings.bucketMs),
     );
-    const cells: AnomalyCell[] = rows.map((r) => ({
-      bucketMs: Number(r.bucket_ms),
-      country: r.to_country === null ? null : String(r.to_country),
-      sender: r.from_hash === null ? null : String(r.from_hash),
-      channel: r.channel === null ? null : String(r.channel),
-      errorCode: r.error_code === null ? null : Number(r.error_code),
-      delivered: Number(r.delivered),
-      failed: Number(r.failed),
-    }));
+    const cells = anomalyCellsOf(rows);
     return deliveryAnomalies(cells, bucketMs, settings);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-/** The start of the latest bucket that ended at least `settleMs` before `nowMs`. */
-export function lastSettledBucket(nowMs: number, bucketMs: number, settleMs: number): number {
-  return Math.floor((nowMs - settleMs) / bucketMs) * bucketMs - bucketMs;
 }
 
 export interface AnomalyMonitorOptions {

@@ -12,6 +12,7 @@ import {
   type PlannedStep,
 } from './lifecycle';
 import { deriveSeed, mulberry32 } from './prng';
+import { simulatedPrice } from './prices';
 import type {
   Channel,
   CreateFailure,
@@ -36,6 +37,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     authToken: options.authToken ?? DEFAULT_AUTH_TOKEN,
     subaccounts: options.subaccounts ?? [],
     seed: options.seed ?? randomBytes(4).readUInt32LE(0),
+    undeliveredTo: options.undeliveredTo ?? {},
     outcomes: options.outcomes ?? { delivered: 0.85, undelivered: 0.07, failed: 0.03, sentNoReceipt: 0.05 },
     whatsappReadRate: options.whatsappReadRate ?? 0.5,
     outOfOrderRate: options.outOfOrderRate ?? 0.1,
@@ -55,6 +57,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 const RUNTIME_OPTIONS = [
   'authToken',
   'outcomes',
+  'undeliveredTo',
   'whatsappReadRate',
   'outOfOrderRate',
   'duplicateRate',
@@ -199,7 +202,7 @@ export class SimulatorEngine {
   createMessage(input: NewMessage, accountSid = this.options.accountSid): SimulatedMessage {
     const index = this.created++;
     const random = mulberry32(deriveSeed(this.options.seed, index));
-    const plan = planLifecycle(random, this.options, input.channel);
+    const plan = planLifecycle(random, this.options, input.channel, this.options.undeliveredTo[input.to]);
     const now = new Date();
     const viaServiceOnly = input.messagingServiceSid !== undefined && input.from === undefined;
     const prefix = input.mediaUrls.length > 0 ? 'MM' : 'SM';
@@ -453,8 +456,7 @@ export class SimulatorEngine {
       message.dateSent = now;
     }
     if (step.status === 'sent') {
-      const perSegment = message.channel === 'mms' ? 0.02 : message.channel === 'whatsapp' ? 0.005 : 0.0079;
-      message.price = (-perSegment * message.numSegments).toFixed(5);
+      message.price = simulatedPrice(message.channel, message.to, message.numSegments);
     }
     if (step.errorCode !== undefined) {
       message.errorCode = step.errorCode;

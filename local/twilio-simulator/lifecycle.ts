@@ -76,13 +76,20 @@ export function pickOutcome(random: Random, weights: OutcomeWeights): Outcome {
   return entries[entries.length - 1]?.[0] ?? 'delivered';
 }
 
-export function planLifecycle(random: Random, knobs: PlanKnobs, channel: Channel): MessagePlan {
-  const outcome = pickOutcome(random, knobs.outcomes);
+export function planLifecycle(
+  random: Random,
+  knobs: PlanKnobs,
+  channel: Channel,
+  /** The recipient always ends undelivered with this code (the simulator's `undeliveredTo`). */
+  forcedUndeliveredCode?: number,
+): MessagePlan {
+  const drawn = pickOutcome(random, knobs.outcomes);
+  const outcome = forcedUndeliveredCode === undefined ? drawn : 'undelivered';
   const codes = ERROR_CODES[channel === 'whatsapp' ? 'whatsapp' : 'sms'];
   // Drawn whatever the outcome, so the stream stays aligned across outcomes.
   const failEarly = random() < 0.5;
   const failedCode = pick(random, codes.failed);
-  const undeliveredCode = pick(random, codes.undelivered);
+  const undeliveredCode = forcedUndeliveredCode ?? pick(random, codes.undelivered);
   const read = random() < knobs.whatsappReadRate;
 
   const statuses: Array<{ status: string; errorCode?: number; eventType?: 'READ' }> = [{ status: 'queued' }];

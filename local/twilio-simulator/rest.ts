@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hex32, type NewMessage, type SimulatorEngine } from './engine';
 import type { Channel, CreateFailure, SimulatedMessage, SimulatedService } from './types';
+import { SIMULATED_PRICE_UNIT } from './prices';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -88,7 +89,7 @@ export function messageJson(m: SimulatedMessage): Record<string, unknown> {
     num_media: String(m.mediaUrls.length),
     num_segments: String(m.numSegments),
     price: m.price ?? null,
-    price_unit: 'USD',
+    price_unit: SIMULATED_PRICE_UNIT,
     sid: m.sid,
     status: m.status,
     subresource_uris: { media: `${base}/Media.json` },

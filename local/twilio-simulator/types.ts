@@ -45,6 +45,11 @@ export interface SimulatorOptions {
   seed?: number;
   /** Default { delivered: 0.85, undelivered: 0.07, failed: 0.03, sentNoReceipt: 0.05 }. */
   outcomes?: OutcomeWeights;
+  /**
+   * Recipients whose every message ends `undelivered` with this error code, whatever `outcomes` says
+   * (30006 a landline, 30005 an unknown handset, 30003 unreachable...). Default none.
+   */
+  undeliveredTo?: Record<string, number>;
   /** For 'whatsapp:' recipients, the chance a delivered message is then read. Default 0.5. */
   whatsappReadRate?: number;
   /** Chance a callback is held back until after the next callback of the same message. Default 0.1. */

@@ -131,13 +131,20 @@ it('shows new messages as they are sent and their statuses as they change, witho
   );
   // A reload would drop this.
   await page.evaluate('window.__sameDocument = true');
+  // Every status each row shows, in order: a row that changes in place shows more than one.
+  await page.evaluate(`window.__badges = {};
+    new MutationObserver(() => {
+      for (const r of document.querySelectorAll('tr[data-sid]')) {
+        const seen = (window.__badges[r.getAttribute('data-sid')] ??= []);
+        const badge = r.querySelector('.badge')?.textContent;
+        if (badge && seen[seen.length - 1] !== badge) seen.push(badge);
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true })`);
 
   sent = [];
   for (let i = 0; i < 6; i++)
     sent.push(await send(`order-${i}`, { campaign: i === 2 ? 'winter' : 'spring' }));
-  // The first statuses show while the lifecycles are still under way.
   await row(sent[0]!.messageSid).waitFor({ timeout: 10_000 });
-  const early = await row(sent[0]!.messageSid).locator('.badge').textContent();
 
   await pipeline.simulator!.idle();
   for (const message of sent) finals.set(message.messageSid, await stored(message.messageSid));
@@ -150,7 +157,14 @@ it('shows new messages as they are sent and their statuses as they change, witho
   const statuses = [...finals.values()].map((f) => f.status);
   expect(statuses).toContain('delivered');
   expect(statuses).toContain('undelivered');
-  expect(early).not.toBe(finals.get(sent[0]!.messageSid)!.status);
+  // The first statuses showed while the lifecycles were under way, and changed in place: on a busy
+  // machine the first row may only appear once its message is final, so any of the six will do.
+  const seen = (await page.evaluate('window.__badges')) as Record<string, string[]>;
+  const changedInPlace = sent.filter(({ messageSid }) => {
+    const shown = seen[messageSid] ?? [];
+    return shown.length > 1 && shown[shown.length - 1] === finals.get(messageSid)!.status;
+  });
+  expect(changedInPlace.length).toBeGreaterThan(0);
   expect(await page.evaluate('window.__sameDocument')).toBe(true);
   await screenshot(page, 'messages');
 });
@@ -309,12 +323,14 @@ it("draws the charts from this server's own history: the figures GET /history/re
     expect(value.finalStatus.undelivered ?? 0).toBeGreaterThan(0);
   });
   await open('#/charts');
+  // The three bar charts; the delivery rate over time is a line of its own (test/console/live-charts.test.ts).
+  const bars = page.locator('canvas:not(.rate-over-time)');
   await eventually(
-    () => page.locator('canvas').count(),
+    () => bars.count(),
     (value) => expect(value).toBe(3),
   );
   const truth = await report();
-  const labels = await page.locator('canvas').evaluateAll((c) => c.map((e) => e.getAttribute('aria-label')));
+  const labels = await bars.evaluateAll((c) => c.map((e) => e.getAttribute('aria-label')));
   const funnel = funnelOf(truth).map(([status, messages]) => `${status}: ${messages}`);
   expect(labels[0]).toBe(`${funnel.join('; ')} (messages)`);
   for (const [code, messages] of Object.entries(truth.errorCodes))

@@ -186,6 +186,7 @@ it('says "no data" for a chart with nothing to draw, rather than blank axes', as
     'No data: no message changed status in this window.',
     'No data: no failures in this window.',
     'No data: no message went from sent to delivered in this window.',
+    'No data: no message was sent in this window.',
   ]);
   await page.context().close();
 });

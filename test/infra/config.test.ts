@@ -45,6 +45,7 @@ describe("the app's context", () => {
       messagingServiceSid: undefined,
       defaultFrom: undefined,
       useServiceCallback: false,
+      deadNumberPolicy: 'refuse',
       senderMaxConcurrency: 10,
       reconcileSchedule: 'rate(1 hour)',
       reconcileMinAgeHours: 12,

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import {
   acknowledgedRules,
   findingsOf,
@@ -130,7 +131,19 @@ describe('Messaging Service callback wiring', () => {
           [{ 'Fn::GetAtt': [logicalId(s.stack, s.stack.tracker.historyBucket!), 'Arn'] }, '/*'],
         ],
       });
-      expect(policies.split(listStreams).join('').split(historyObjects).join('')).not.toContain('*');
+      // The anomaly check's Athena query reads history objects and writes its results (history-anomalies.ts).
+      const objectsUnder = (bucket: IConstruct, prefix: string) =>
+        JSON.stringify({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(s.stack, bucket), 'Arn'] }, `/${prefix}/*`]],
+        });
+      const history = s.stack.tracker.statusHistory!;
+      const allowed = [
+        listStreams,
+        historyObjects,
+        objectsUnder(history.bucket, 'history'),
+        objectsUnder(history.resultsBucket, 'results'),
+      ];
+      expect(allowed.reduce((text, a) => text.split(a).join(''), policies)).not.toContain('*');
     });
 
     it('is clean under cdk-nag with no new acknowledgement', () => {
@@ -147,6 +160,10 @@ describe('Messaging Service callback wiring', () => {
         'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['AwsSolutions-SQS3'],
         'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
           `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
+        ],
+        'TwilioStatusTracker-prod/Tracker/History/AnomalyCheck/Role': [
+          `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/history/*]`,
+          `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.statusHistory!.resultsBucket)}.Arn>/results/*]`,
         ],
       });
     });

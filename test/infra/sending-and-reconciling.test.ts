@@ -23,6 +23,7 @@ describe('sender and reconciler (default context)', () => {
   let s: SynthesisedStack;
   let ids: {
     table: string;
+    deadNumbers: string;
     idempotency: string;
     secret: string;
     queue: string;
@@ -36,6 +37,7 @@ describe('sender and reconciler (default context)', () => {
     const { stack } = s;
     ids = {
       table: logicalId(stack, stack.tracker.table),
+      deadNumbers: logicalId(stack, stack.tracker.deadNumbersTable),
       idempotency: logicalId(stack, stack.tracker.sending.idempotencyTable),
       secret: logicalId(stack, stack.tracker.twilioSecret),
       queue: logicalId(stack, stack.tracker.sendQueue),
@@ -79,6 +81,9 @@ describe('sender and reconciler (default context)', () => {
         PENDING_SHARDS: '16',
         // Its outbox: a record the store refused after Twilio accepted the message waits on the queue.
         SEND_QUEUE_URL: { Ref: ids.queue },
+        // Dead numbers: read before each send, a rejection at create time recorded.
+        DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
+        DEAD_NUMBER_POLICY: 'refuse',
       });
     });
 
@@ -117,6 +122,11 @@ describe('sender and reconciler (default context)', () => {
             'sqs:GetQueueAttributes',
           ],
           Resource: getAtt(ids.queue),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: getAtt(ids.deadNumbers),
         },
       ]);
     });
@@ -188,6 +198,7 @@ describe('sender and reconciler (default context)', () => {
         RECONCILE_MIN_AGE_HOURS: '12',
         RECONCILE_HORIZON_HOURS: '72',
         RECONCILE_CONCURRENCY: '8',
+        DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
       });
     });
 
@@ -218,6 +229,7 @@ describe('sender and reconciler (default context)', () => {
           Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
           Resource: getAtt(logicalId(s.stack, s.stack.tracker.reconciling.deadLetterQueue)),
         },
+        { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.deadNumbers) },
       ]);
       // No Query on the table itself, and no index wildcard.
       const queryResources = statements
@@ -228,9 +240,11 @@ describe('sender and reconciler (default context)', () => {
     });
 
     it('is run hourly by an EventBridge rule that targets it', () => {
-      // The only scheduled rule (the other rule feeds the history: status-history.test.ts).
+      // The only scheduled rule but the anomaly check's (status-history.test.ts; the other rule feeds
+      // the history).
+      const anomalyCheck = logicalId(s.stack, s.stack.tracker.statusHistory!.anomalyCheck.schedule);
       const rules = Object.entries(resourcesOfType(s, 'AWS::Events::Rule')).filter(
-        ([, r]) => r.Properties.ScheduleExpression !== undefined,
+        ([id, r]) => r.Properties.ScheduleExpression !== undefined && id !== anomalyCheck,
       );
       expect(rules).toHaveLength(1);
       const [ruleId, rule] = rules[0]!;

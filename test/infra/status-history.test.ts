@@ -19,6 +19,7 @@ import {
   functionEnvironment,
   getAtt,
   logicalId,
+  resource,
   resourcesOfType,
   rolePermissions,
   runAwsSolutionsChecks,
@@ -245,6 +246,54 @@ describe('history, on by default', () => {
         ExcludePunctuation: true,
       });
       expect(key.DeletionPolicy).toBe('Retain');
+    });
+  });
+
+  describe('the delivery-anomaly check', () => {
+    it('runs every 15 minutes on a schedule, one run at a time, with the workgroup, table and bus', () => {
+      const check = s.stack.tracker.statusHistory!.anomalyCheck;
+      const fn = trackerIds(s.stack, check.function);
+      expect(resource(s, logicalId(s.stack, check.schedule)).Properties).toMatchObject({
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': [fn.fn, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
+      });
+      expect(resource(s, fn.fn).Properties).toMatchObject({ ReservedConcurrentExecutions: 1, Timeout: 300 });
+      expect(functionEnvironment(s, fn.fn)).toMatchObject({
+        HISTORY_WORKGROUP: resource(s, ids.workGroup).Properties.Name,
+        HISTORY_TABLE: 'status_history',
+        EVENT_BUS_NAME: { Ref: ids.bus },
+      });
+    });
+
+    it('may run queries in the history workgroup, read history objects and put events on the bus, no more', () => {
+      const fn = trackerIds(s.stack, s.stack.tracker.statusHistory!.anomalyCheck.function);
+      const { statements } = rolePermissions(s, fn.role);
+      const actions = actionsOf(statements);
+      expect(actions).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'events:PutEvents']));
+      expect(actions.filter((a) => a.includes('*') || a.startsWith('s3:Delete'))).toEqual([]);
+      const put = statements.find((st) => actionsOf([st]).includes('events:PutEvents'))!;
+      expect(put.Resource).toEqual({ 'Fn::GetAtt': [ids.bus, 'Arn'] });
+      const athena = statements.find((st) => actionsOf([st]).includes('athena:StartQueryExecution'))!;
+      expect(JSON.stringify(athena.Resource)).toContain('workgroup/');
+    });
+
+    it('alarms when the overall delivery rate falls 10 points below its baseline, and charts both', () => {
+      const alarm = s.stack.tracker.operations.alarms.deliveryRate!;
+      const props = resource(s, logicalId(s.stack, alarm)).Properties;
+      expect(props).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 0.1,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      const metrics = JSON.stringify(props.Metrics);
+      expect(metrics).toContain('baseline - rate');
+      expect(metrics).toContain('"OverallDeliveryRate"');
+      expect(metrics).toContain('"OverallDeliveryRateBaseline"');
+      expect(metrics).toContain('"anomaly-check"');
+      const dashboard = JSON.stringify(Object.values(resourcesOfType(s, 'AWS::CloudWatch::Dashboard'))[0]);
+      expect(dashboard).toContain('Overall delivery rate (anomaly check)');
     });
   });
 
@@ -540,6 +589,10 @@ describe('history, on by default', () => {
       'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
         `AwsSolutions-IAM5[Resource::<${ids.bucket}.Arn>/*]`,
       ],
+      'TwilioStatusTracker-prod/Tracker/History/AnomalyCheck/Role': [
+        `AwsSolutions-IAM5[Resource::<${ids.bucket}.Arn>/history/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.statusHistory!.resultsBucket)}.Arn>/results/*]`,
+      ],
     });
     expect(
       Object.fromEntries(
@@ -554,6 +607,12 @@ describe('history, on by default', () => {
         'Serverless-LambdaTracing',
       ],
       'TwilioStatusTracker-prod/Tracker/History/DeadLetters': ['Serverless-SQSRedrivePolicy'],
+      // Only its schedule invokes the anomaly check; a missed run carries no payload to keep.
+      'TwilioStatusTracker-prod/Tracker/History/AnomalyCheck/Function': [
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaTracing',
+      ],
+      'TwilioStatusTracker-prod/Tracker/History/AnomalyCheckSchedule': ['Serverless-EventBusDLQ'],
     });
   });
 });
@@ -600,6 +659,8 @@ describe('history settings', () => {
     const { template, tracker, stack } = build({ history: false });
     for (const type of HISTORY_TYPES) template.resourceCountIs(type, 0);
     expect(tracker.statusHistory).toBeUndefined();
+    // No anomaly check, so no delivery-rate alarm.
+    expect(tracker.operations.alarms.deliveryRate).toBeUndefined();
     expect(tracker.historyBucket).toBeUndefined();
     expect(tracker.historyWorkGroupName).toBeUndefined();
     const role = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import * as fs from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -27,6 +28,7 @@ describe('StatusTrackerStack', () => {
     let s: SynthesisedStack;
     let ids: {
       table: string;
+      deadNumbers: string;
       secret: string;
       callbackFn: string;
       callbackRole: string;
@@ -41,6 +43,7 @@ describe('StatusTrackerStack', () => {
       const { stack } = s;
       ids = {
         table: logicalId(stack, stack.tracker.table),
+        deadNumbers: logicalId(stack, stack.tracker.deadNumbersTable),
         secret: logicalId(stack, stack.tracker.twilioSecret),
         callbackFn: logicalId(stack, stack.tracker.callbackApi.statusCallback.function),
         callbackRole: logicalId(stack, stack.tracker.callbackApi.statusCallback.role),
@@ -52,11 +55,26 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('API', () => {
-      it('has exactly the callback, query and list routes', () => {
+      it('has exactly the callback, query, list and dead-numbers routes', () => {
         const routeKeys = Object.values(resourcesOfType(s, 'AWS::ApiGatewayV2::Route'))
           .map((r) => r.Properties.RouteKey)
           .sort();
-        expect(routeKeys).toEqual(['GET /messages', 'GET /messages/{messageSid}', 'POST /message-status']);
+        expect(routeKeys).toEqual([
+          'DELETE /dead-numbers/{recipient}',
+          'GET /dead-numbers',
+          'GET /messages',
+          'GET /messages/{messageSid}',
+          'POST /message-status',
+        ]);
+      });
+
+      it('puts the dead-numbers routes behind IAM authorisation', () => {
+        for (const RouteKey of ['GET /dead-numbers', 'DELETE /dead-numbers/{recipient}']) {
+          s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+            RouteKey,
+            AuthorizationType: 'AWS_IAM',
+          });
+        }
       });
 
       it('puts the list route behind IAM authorisation', () => {
@@ -164,6 +182,7 @@ describe('StatusTrackerStack', () => {
           { fn: stack.tracker.reconciling.reconciler, timeout: 300 },
           { fn: stack.tracker.statusEvents!.consumer, timeout: 60 },
           { fn: stack.tracker.statusHistory!.processor, timeout: 60 },
+          { fn: stack.tracker.statusHistory!.anomalyCheck.function, timeout: 300 },
         ];
         const functions = resourcesOfType(s, 'AWS::Lambda::Function');
         expect(Object.keys(functions).sort()).toEqual(
@@ -189,6 +208,7 @@ describe('StatusTrackerStack', () => {
           TWILIO_SECRET_ID: { Ref: ids.secret },
           RETENTION_DAYS: '400',
           PENDING_SHARDS: '16',
+          DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
         });
       });
 
@@ -198,6 +218,7 @@ describe('StatusTrackerStack', () => {
           TABLE_NAME: { Ref: ids.table },
           LIST_INDEXES: 'byTime,failures,byTo,byClientReference',
           PENDING_SHARDS: '16',
+          DEAD_NUMBERS_TABLE_NAME: { Ref: ids.deadNumbers },
         });
       });
 
@@ -239,6 +260,7 @@ describe('StatusTrackerStack', () => {
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
             Resource: { Ref: ids.secret },
           },
+          { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: getAtt(ids.deadNumbers) },
         ]);
         const actions = actionsOf(statements);
         for (const forbidden of [
@@ -272,6 +294,11 @@ describe('StatusTrackerStack', () => {
             Action: 'dynamodb:Query',
             Resource: { 'Fn::Join': ['', [getAtt(ids.table), `/index/${index}`]] },
           })),
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:Scan', 'dynamodb:DeleteItem'],
+            Resource: getAtt(ids.deadNumbers),
+          },
         ]);
       });
 
@@ -289,9 +316,20 @@ describe('StatusTrackerStack', () => {
         const historyObjects = JSON.stringify({
           'Fn::Join': ['', [getAtt(logicalId(s.stack, s.stack.tracker.historyBucket!)), '/*']],
         });
+        // The anomaly check's Athena query: history objects read, results written (history-anomalies.ts).
+        const objectsUnder = (bucket: IConstruct, prefix: string) =>
+          JSON.stringify({ 'Fn::Join': ['', [getAtt(logicalId(s.stack, bucket)), `/${prefix}/*`]] });
+        const history = s.stack.tracker.statusHistory!;
+        const athenaObjects = [
+          objectsUnder(history.bucket, 'history'),
+          objectsUnder(history.resultsBucket, 'results'),
+        ];
         const resources = JSON.stringify(statements.map((st) => st.Resource));
         expect(resources).toContain(historyObjects);
-        expect(resources.split(historyObjects).join('')).not.toContain('*');
+        for (const objects of athenaObjects) expect(resources).toContain(objects);
+        expect(
+          [historyObjects, ...athenaObjects].reduce((r, o) => r.split(o).join(''), resources),
+        ).not.toContain('*');
       });
     });
 
@@ -382,6 +420,11 @@ describe('StatusTrackerStack', () => {
           'TwilioStatusTracker-prod/Tracker/History/DeliveryPolicy': [
             `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/*]`,
           ],
+          // The anomaly check's Athena query reads history objects and writes its results.
+          'TwilioStatusTracker-prod/Tracker/History/AnomalyCheck/Role': [
+            `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.historyBucket!)}.Arn>/history/*]`,
+            `AwsSolutions-IAM5[Resource::<${logicalId(s.stack, s.stack.tracker.statusHistory!.resultsBucket)}.Arn>/results/*]`,
+          ],
         });
       });
     });
@@ -404,6 +447,9 @@ describe('StatusTrackerStack', () => {
           [at('Reconciler/Function/Function')]: unused,
           [at('Events/Consumer/Function')]: unused,
           [at('History/Processor/Function')]: unused,
+          [at('History/AnomalyCheck/Function')]: unused,
+          // A scheduled run carries no payload to keep: the alarm and the next runs cover a missed one.
+          [at('History/AnomalyCheckSchedule')]: ['Serverless-EventBusDLQ'],
           // SQS event sources take no on-failure destination: the queue's redrive policy is it.
           [sendQueueMapping().node.path]: ['Serverless-LambdaEventSourceMappingDestination'],
           // The ends of the failure paths: nothing receives from them.
@@ -445,17 +491,18 @@ describe('StatusTrackerStack', () => {
     });
 
     it('destroys the tables, secret and log groups with the stack', () => {
+      // The messages, idempotency and dead-numbers tables.
       const tables = Object.values(resourcesOfType(s, 'AWS::DynamoDB::Table'));
-      expect(tables).toHaveLength(2);
+      expect(tables).toHaveLength(3);
       for (const table of tables) {
         expect(table.DeletionPolicy).toBe('Delete');
         expect(table.Properties.DeletionProtectionEnabled).toBe(false);
       }
       s.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
       const logGroups = Object.values(resourcesOfType(s, 'AWS::Logs::LogGroup'));
-      // Six functions (with the stream consumer and the history processor), the API's access logs and
-      // Firehose's delivery logs.
-      expect(logGroups).toHaveLength(8);
+      // Seven functions (with the stream consumer, the history processor and the anomaly check), the
+      // API's access logs and Firehose's delivery logs.
+      expect(logGroups).toHaveLength(9);
       for (const logGroup of logGroups) expect(logGroup.DeletionPolicy).toBe('Delete');
     });
 

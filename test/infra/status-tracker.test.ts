@@ -28,9 +28,11 @@ describe('StatusTracker', () => {
       const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => (a as Resource).Properties.AlarmName as string,
       );
-      // Nine each, and six each for history.
-      expect(alarmNames).toHaveLength(30);
-      expect(new Set(alarmNames).size).toBe(30);
+      // Nine each, six each for history, and the delivery rate's (the anomaly check's) each.
+      expect(alarmNames).toHaveLength(32);
+      expect(new Set(alarmNames).size).toBe(32);
+      expect(alarmNames).toContain('Shared-Eu-DeliveryRate');
+      expect(alarmNames).toContain('Shared-Us-DeliveryRate');
       expect(alarmNames).toContain('Shared-Eu-SignatureRejections');
       expect(alarmNames).toContain('Shared-Us-SignatureRejections');
       expect(alarmNames).toContain('Shared-Eu-HistoryDeliveryFailing');
@@ -44,7 +46,7 @@ describe('StatusTracker', () => {
     });
 
     it('have a table, an API, a Twilio secret, a history hash key and a history workgroup each', () => {
-      template.resourceCountIs('AWS::DynamoDB::Table', 4);
+      template.resourceCountIs('AWS::DynamoDB::Table', 6);
       template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
       template.resourceCountIs('AWS::SecretsManager::Secret', 4);
       const workGroups = Object.values(template.findResources('AWS::Athena::WorkGroup')).map(

@@ -11,20 +11,20 @@ import {
   filtersToQuery,
   interpretSearch,
   listParams,
-  type ListFilters,
+  type ConsoleFilters,
 } from '../../console/query';
 import { timelineOf } from '../../console/timeline';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
-const filters = (change: Partial<ListFilters>): ListFilters => ({
+const filters = (change: Partial<ConsoleFilters>): ConsoleFilters => ({
   statuses: [],
   failuresOnly: false,
   window: '24h',
   search: '',
   ...change,
 });
-const params = (change: Partial<ListFilters>) => {
+const params = (change: Partial<ConsoleFilters>) => {
   const answer = listParams(filters(change), NOW);
   return answer && Object.fromEntries(answer);
 };

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { statusChangeOf, type StatusChangeEvent } from '../../lambda/domain/status-event';
 import { createCheckpoint } from '../../local/events/checkpoint';
-import { EventHub, type Delivery } from '../../local/events/event-hub';
+import { EventHub, isAnomaly, type AnyDelivery, type Delivery } from '../../local/events/event-hub';
+import { ANOMALY_DETAIL_TYPE, type DeliveryAnomalyDetail } from '../../lambda/domain/history/anomaly';
 import { waitUntil } from '../../local/events/sse-client';
 import { startWebhook, webhookUrlProblem } from '../../local/events/webhook';
 import { startStandIn, type StandIn } from '../support/stand-in';
@@ -40,6 +41,33 @@ describe('EventHub', () => {
     const hub = new EventHub(10);
     hub.deliver(event(1));
     expect(hub.replayAfter(500).deliveries.map((d) => d.id)).toEqual([1]);
+  });
+
+  it('hands a delivery anomaly to listeners of everything only, in the one id sequence', () => {
+    const hub = new EventHub();
+    const statusOnly: number[] = [];
+    const all: AnyDelivery[] = [];
+    hub.subscribe((delivery) => statusOnly.push(delivery.id));
+    hub.subscribeAll((delivery) => all.push(delivery));
+    hub.deliver(event(1));
+    const anomaly: DeliveryAnomalyDetail = {
+      anomalyId: 'country=44@2026-12-07T10:15:00.000Z',
+      segment: { dimension: 'country', value: '44' },
+      metric: 'delivery_rate',
+      bucket: { start: '2026-12-07T10:15:00.000Z', end: '2026-12-07T10:30:00.000Z' },
+      baseline: { value: 0.95, sample: 1300, buckets: 24 },
+      observed: { value: 0.2, sample: 56, delivered: 11, failed: 45, bound: 0.5 },
+    };
+    hub.deliverAnomaly(anomaly);
+    hub.deliver(event(2));
+    expect(statusOnly).toEqual([1, 3]);
+    expect(all.map((d) => [d.id, isAnomaly(d)])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    expect(all[1]!.message).toMatchObject({ 'detail-type': ANOMALY_DETAIL_TYPE, detail: anomaly });
+    expect(hub.replayAfter(1).deliveries.map((d) => d.id)).toEqual([2, 3]);
   });
 
   it('keeps delivering when one listener throws', () => {

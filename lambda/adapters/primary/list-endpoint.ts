@@ -43,7 +43,7 @@ export function createListHandler(deps: ListEndpointDeps) {
     }
     if (outcome.kind === 'index-missing') {
       return jsonResponse(501, {
-        error: `the ${outcome.index} index is not deployed yet (README: upgrading)`,
+        error: `the ${outcome.index} index is not deployed yet (docs/deploy.md: upgrading to the list API)`,
       });
     }
     if (parsed.request.format === 'json') {

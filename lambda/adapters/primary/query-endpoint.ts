@@ -5,22 +5,31 @@
  * seen only with statuses this version does not know is answered with `status: null`, `final: false`.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { LIST_ROUTE_PATH, SID_PATTERNS } from '../../domain/contract';
+import {
+  DEAD_NUMBER_ROUTE_PATH,
+  DEAD_NUMBERS_ROUTE_PATH,
+  LIST_ROUTE_PATH,
+  SID_PATTERNS,
+} from '../../domain/contract';
 import { jsonResponse, type HttpResponse } from './http';
 import { StoreUnavailableError, type Log, type MessageReader } from '../../use-cases/ports';
 
 const LIST_ROUTE_KEY = `GET ${LIST_ROUTE_PATH}`;
+const DEAD_NUMBER_ROUTE_KEYS = [`GET ${DEAD_NUMBERS_ROUTE_PATH}`, `DELETE ${DEAD_NUMBER_ROUTE_PATH}`];
 
 export interface QueryDeps {
   store: MessageReader;
   logger: Pick<Log, 'warn' | 'error'>;
   /** GET /messages; without it that route is not served here. */
   list?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
+  /** GET /dead-numbers and DELETE /dead-numbers/{recipient}; without it those routes are not served here. */
+  deadNumbers?: (event: APIGatewayProxyEventV2) => Promise<HttpResponse>;
 }
 
 export function createQueryHandler(deps: QueryDeps) {
   return async function handleQuery(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
     if (deps.list && event.routeKey === LIST_ROUTE_KEY) return deps.list(event);
+    if (deps.deadNumbers && DEAD_NUMBER_ROUTE_KEYS.includes(event.routeKey)) return deps.deadNumbers(event);
     if (event.requestContext?.http?.method?.toUpperCase() !== 'GET') {
       return jsonResponse(405, { error: 'only GET is accepted' }, { allow: 'GET' });
     }

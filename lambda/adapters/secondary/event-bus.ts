@@ -6,7 +6,9 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { StatusChangeEvent } from '../../domain/status-event';
-import type { EventPublisher } from '../../use-cases/ports';
+import type { AnomalyPublisher, EventPublisher } from '../../use-cases/ports';
+import { ANOMALY_DETAIL_TYPE, type DeliveryAnomalyDetail } from '../../domain/history/anomaly';
+import { EVENT_SOURCE } from '../../domain/status-event';
 
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 
@@ -40,6 +42,40 @@ export function eventBridgePublisher(options: {
         options.onError?.(error);
         return { failed: events.map((_, index) => index) };
       }
+    },
+  };
+}
+
+/** `Delivery Anomaly` events (the tracker's source), timed at the end of the bucket judged. */
+export function eventBridgeAnomalyPublisher(options: {
+  client: Pick<EventBridgeClient, 'send'>;
+  busName: string;
+}): AnomalyPublisher {
+  return {
+    async put(anomalies: readonly DeliveryAnomalyDetail[]) {
+      const failed: number[] = [];
+      for (let from = 0; from < anomalies.length; from += PUT_EVENTS_MAX_ENTRIES) {
+        const batch = anomalies.slice(from, from + PUT_EVENTS_MAX_ENTRIES);
+        try {
+          const answer = await options.client.send(
+            new PutEventsCommand({
+              Entries: batch.map((anomaly) => ({
+                EventBusName: options.busName,
+                Source: EVENT_SOURCE,
+                DetailType: ANOMALY_DETAIL_TYPE,
+                Detail: JSON.stringify(anomaly),
+                Time: new Date(anomaly.bucket.end),
+              })),
+            }),
+          );
+          (answer.Entries ?? []).forEach((entry, index) => {
+            if (entry.ErrorCode) failed.push(from + index);
+          });
+        } catch {
+          batch.forEach((_, index) => failed.push(from + index));
+        }
+      }
+      return { failed };
     },
   };
 }

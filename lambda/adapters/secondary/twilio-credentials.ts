@@ -112,7 +112,7 @@ export function parseCredentials(value: unknown): TwilioCredentials {
   const authToken = text('authToken');
   if (!authToken) {
     throw new CredentialsUnavailableError(
-      'Twilio credentials secret has no "authToken" (see README, Deploy)',
+      'Twilio credentials secret has no "authToken" (see docs/deploy.md)',
     );
   }
   return {

@@ -22,6 +22,8 @@ export function twilioMessageFetcher(
         from: m.from ?? undefined,
         to: m.to,
         dateCreated: m.dateCreated?.toISOString(),
+        price: m.price ?? undefined,
+        priceUnit: m.priceUnit ?? undefined,
       };
     } catch (error) {
       if (error instanceof TwilioApiError && error.httpStatus === 404) throw new MessageNotFoundError(sid);

@@ -268,3 +268,65 @@ export function wilson(k: number, n: number, z: number): { low: number; high: nu
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/** A bucket is judged once it ended this long ago, so its messages are final (the delay's last term). */
+export const ANOMALY_SETTLE_MS = 120_000;
+
+/** The start of the latest bucket that ended at least `settleMs` before `nowMs`. */
+export function lastSettledBucket(nowMs: number, bucketMs: number, settleMs: number): number {
+  return Math.floor((nowMs - settleMs) / bucketMs) * bucketMs - bucketMs;
+}
+
+/** What the `anomaly-cells` query must read to judge the bucket starting `bucketMs`: baseline and replay. */
+export function anomalyWindow(
+  bucketMs: number,
+  settings: AnomalySettings = DEFAULT_ANOMALY_SETTINGS,
+): { since: string; until: string } {
+  return {
+    since: new Date(
+      bucketMs - (settings.baselineBuckets + settings.replayBuckets) * settings.bucketMs,
+    ).toISOString(),
+    until: new Date(bucketMs + settings.bucketMs).toISOString(),
+  };
+}
+
+/** The `anomaly-cells` query's rows (DuckDB's or Athena's, typed by column) as cells. */
+export function anomalyCellsOf(
+  rows: ReadonlyArray<Record<string, string | number | boolean | null>>,
+): AnomalyCell[] {
+  return rows.map((r) => ({
+    bucketMs: Number(r.bucket_ms),
+    country: r.to_country === null || r.to_country === undefined ? null : String(r.to_country),
+    sender: r.from_hash === null || r.from_hash === undefined ? null : String(r.from_hash),
+    channel: r.channel === null || r.channel === undefined ? null : String(r.channel),
+    errorCode: r.error_code === null || r.error_code === undefined ? null : Number(r.error_code),
+    delivered: Number(r.delivered),
+    failed: Number(r.failed),
+  }));
+}
+
+/**
+ * The overall delivery rate of the bucket starting `bucketMs` and of its baseline (every message, no
+ * segment): what the AWS check emits as metrics for the overall-rate alarm. `rate` is undefined below
+ * the minimum samples, so a quiet bucket emits nothing and the alarm stays quiet on low traffic.
+ */
+export function overallDeliveryRate(
+  cells: readonly AnomalyCell[],
+  bucketMs: number,
+  settings: AnomalySettings = DEFAULT_ANOMALY_SETTINGS,
+): { sample: number; baselineSample: number; rate?: number; baseline?: number } {
+  const from = bucketMs - settings.baselineBuckets * settings.bucketMs;
+  const tally = (keep: (c: AnomalyCell) => boolean) => {
+    const mine = cells.filter(keep);
+    const d = mine.reduce((n, c) => n + c.delivered, 0);
+    return { d, n: mine.reduce((n, c) => n + c.delivered + c.failed, 0) };
+  };
+  const now = tally((c) => c.bucketMs === bucketMs);
+  const before = tally((c) => c.bucketMs >= from && c.bucketMs < bucketMs);
+  const enough = now.n >= settings.minSample && before.n >= settings.minBaselineSample;
+  return {
+    sample: now.n,
+    baselineSample: before.n,
+    ...(enough ? { rate: round(now.d / now.n), baseline: round(before.d / before.n) } : {}),
+  };
+}

@@ -1,4 +1,4 @@
-import { advances, isFinal, KNOWN_STATUSES, rankOf } from '../../lambda/domain/lifecycle';
+import { advances, isFinal, KNOWN_STATUSES, rankOf } from '../../../lambda/domain/lifecycle';
 
 // The lifecycle order written out again, independently of the implementation.
 const EXPECTED: Record<string, { rank: number; final: boolean }> = {

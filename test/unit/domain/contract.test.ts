@@ -1,11 +1,11 @@
-import { dlrDoneDateToIso, toMessageRecord } from '../../lambda/domain/message';
+import { dlrDoneDateToIso, toMessageRecord } from '../../../lambda/domain/message';
 import {
   pendingShardNames,
   pendingShardOf,
   TIME_SHARDS,
   timeBucketOf,
   timeBucketsOfDay,
-} from '../../lambda/domain/contract';
+} from '../../../lambda/domain/contract';
 
 const sids = Array.from({ length: 200 }, (_, i) => `SM${i.toString(16).padStart(32, '0')}`);
 

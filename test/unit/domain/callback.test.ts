@@ -1,6 +1,6 @@
-import { parseStatusCallback, type FormFields } from '../../lambda/domain/callback';
-import { maskAddress } from '../../lambda/domain/masking';
-import { describeTwilioError } from '../../lambda/domain/error-codes';
+import { parseStatusCallback, type FormFields } from '../../../lambda/domain/callback';
+import { maskAddress } from '../../../lambda/domain/masking';
+import { describeTwilioError } from '../../../lambda/domain/error-codes';
 
 const SID = 'SM1342fe1b2c904d1ab04f0fc7a58abca9';
 const AT = new Date('2026-11-23T10:00:00.000Z');

@@ -1,5 +1,5 @@
-import { backoffMs } from '../../lambda/domain/backoff';
-import { publicOriginOf } from '../../lambda/domain/contract';
+import { backoffMs } from '../../../lambda/domain/backoff';
+import { publicOriginOf } from '../../../lambda/domain/contract';
 
 describe('backoffMs', () => {
   const policy = { baseMs: 250, maxMs: 4000 };

@@ -4,7 +4,7 @@ import {
   accountShardOf,
   accountTokensIn,
   TokenBucket,
-} from '../../lambda/domain/accounts';
+} from '../../../lambda/domain/accounts';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';
 

@@ -1,4 +1,4 @@
-import { statusChangeOf } from '../../lambda/domain/status-event';
+import { statusChangeOf } from '../../../lambda/domain/status-event';
 
 const SID = 'SM0123456789abcdef0123456789abcdef';
 

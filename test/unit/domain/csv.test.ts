@@ -1,6 +1,6 @@
 /** The list API's CSV: what a spreadsheet opening the file shows, never a formula it runs. */
-import { csvCell, messagesToCsv } from '../../lambda/domain/csv';
-import { toMessageRecord } from '../../lambda/domain/message';
+import { csvCell, messagesToCsv } from '../../../lambda/domain/csv';
+import { toMessageRecord } from '../../../lambda/domain/message';
 
 describe('CSV cells', () => {
   it.each([

@@ -1,0 +1,9 @@
+/**
+ * Anomaly-check Lambda, run on an EventBridge schedule when history is on. Reads its environment
+ * (domain/environment.ts) and runs what composition/anomaly-check.ts builds.
+ */
+import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { anomalyCheckFunction } from '../composition/anomaly-check';
+import { ANOMALY_CHECK_ENV, readEnvironment } from '../domain/environment';
+
+export const handler = lambdaHandler(anomalyCheckFunction(readEnvironment(process.env, ANOMALY_CHECK_ENV)));
