@@ -272,6 +272,8 @@ const PLACEHOLDERS: Record<string, string> = {
   RECONCILE_CONCURRENCY: '8',
   HISTORY_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-history-key',
   LIST_INDEXES: LIST_INDEX_NAMES.join(','),
+  // As the stack sets it on every function that records, sends or serves the dead-numbers API.
+  DEAD_NUMBERS_TABLE_NAME: 'bench-dead-numbers',
   // The callback as it runs with many Twilio accounts (accountSecretPrefix set): the account lookup loaded.
   ACCOUNT_SECRET_PREFIX: 'bench/accounts/',
   ACCOUNT_SECRET_SHARDS: '64',

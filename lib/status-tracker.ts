@@ -43,6 +43,7 @@ import { Reconciler } from './constructs/reconciler';
 import { SendPipeline } from './constructs/send-pipeline';
 import { StatusEvents } from './constructs/status-events';
 import { StatusHistory, type HistoryNamedQuery } from './constructs/status-history';
+import { ENV } from '../lambda/domain/environment';
 import type { StatusTrackerProps } from './tracker-props';
 import { resolveTrackerSettings, type TrackerSettings } from './tracker-settings';
 
@@ -182,7 +183,7 @@ export class StatusTracker extends Construct {
     });
     this.deadNumbers
       .grantCheck(this.sending.sender)
-      .addEnvironment('DEAD_NUMBER_POLICY', settings.deadNumberPolicy);
+      .addEnvironment(ENV.deadNumberPolicy, settings.deadNumberPolicy);
     this.sendQueue = this.sending.queue;
     this.senderFunction = this.sending.sender.function;
 

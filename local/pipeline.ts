@@ -10,13 +10,10 @@ import { join } from 'node:path';
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createLogger } from '../lambda/adapters/secondary/logger';
 import { MessageStore } from '../lambda/adapters/secondary/message-store';
-import { recordingThrough, type RecordingStore } from '../lambda/use-cases/record-observation';
-import { createQueryHandler } from '../lambda/adapters/primary/query-endpoint';
-import {
-  createStatusCallbackHandler,
-  type CallbackResult,
-} from '../lambda/adapters/primary/status-callback-endpoint';
-import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
+import type { RecordingStore } from '../lambda/use-cases/record-observation';
+import type { CallbackResult } from '../lambda/adapters/primary/status-callback-endpoint';
+import { statusCallbackFunction } from '../lambda/composition/status-callback';
+import { queryFunction } from '../lambda/composition/query';
 import { accountKeys } from './accounts';
 import type { LocalAccount } from './twilio-simulator/accounts-file';
 import { jsonResponse } from '../lambda/adapters/primary/http';
@@ -26,19 +23,17 @@ import {
   STORE_DEFAULTS,
   publicOriginOf,
 } from '../lambda/domain/contract';
-import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
-import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
-import { createMessageLister } from '../lambda/use-cases/list-messages';
 import {
   ensureDeadNumbersTable,
   ensureMessagesTable,
   startDynamoDbLocal,
   type RunningDynamoDb,
 } from './dynamodb-local';
-import { DynamoDeadNumberStore } from '../lambda/adapters/secondary/dead-number-store';
+import type { DynamoDeadNumberStore } from '../lambda/adapters/secondary/dead-number-store';
 import { recordingDeadNumbers } from '../lambda/use-cases/dead-numbers';
 import { createDeadNumbersHandler } from '../lambda/adapters/primary/dead-numbers-endpoint';
 import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
+import { deadNumberStore, recordingStore } from '../lambda/composition/shared';
 import { startLocalServer, type EventHandler } from './server';
 import { isConsolePath, serveConsoleFile } from './console/assets';
 import type { FileOutbox } from './record-outbox';
@@ -194,15 +189,18 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
     const client = createDynamoClient({ endpoint: dynamodbEndpoint });
     stops.push(async () => client.destroy());
     const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
-    const deadNumbersTable = `${tableName}-dead-numbers`;
-    await ensureDeadNumbersTable(dynamodbEndpoint, deadNumbersTable);
-    const deadNumbers = new DynamoDeadNumberStore(client, deadNumbersTable);
+    // The same composition modules the Lambdas run, on the local tables and the local keys.
+    const storeConfig = {
+      tableName,
+      dynamodbEndpoint,
+      ...STORE_DEFAULTS,
+      ...tagIndex,
+      deadNumbersTableName: `${tableName}-dead-numbers`,
+    };
+    await ensureDeadNumbersTable(dynamodbEndpoint, storeConfig.deadNumbersTableName);
+    const deadNumbers = deadNumberStore(storeConfig, client)!;
     // Every recording path (callback, sender) also counts dead-number failures against the recipient.
-    const store = recordingDeadNumbers(
-      recordingThrough(new MessageStore(client, tableName), { ...STORE_DEFAULTS, ...tagIndex }),
-      deadNumbers,
-      logger,
-    );
+    const store = recordingDeadNumbers(recordingStore(storeConfig, client), deadNumbers, logger);
     const authToken = options.authToken ?? DEV_AUTH_TOKEN;
     const counts: CallbackCounts = {
       advanced: 0,
@@ -218,26 +216,16 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       options.onCallback?.(result);
     };
 
-    const statusCallback = createStatusCallbackHandler({
-      store,
-      ...(options.accounts
-        ? accountKeys(options.accounts, options.authToken)
-        : { credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: authToken })! }),
-      logger,
-      publicBaseUrl: publicOrigin,
-      onResult: count,
-    });
-    const query = createQueryHandler({
-      store,
-      logger,
-      list: createListHandler({
-        listMessages: createMessageLister({
-          store: new MessageIndexReader(client, tableName),
-          setup: { available: LIST_INDEX_NAMES, pendingShards: STORE_DEFAULTS.pendingShards, ...tagIndex },
-        }),
+    const statusCallback = statusCallbackFunction(
+      { ...storeConfig, twilioAuthToken: authToken, accountSecretShards: 0, publicBaseUrl: publicOrigin },
+      {
+        store,
         logger,
-      }),
-    });
+        onResult: count,
+        ...(options.accounts ? { keys: accountKeys(options.accounts, options.authToken) } : {}),
+      },
+    ).handle;
+    const query = queryFunction({ ...storeConfig, listIndexes: LIST_INDEX_NAMES }, { client, logger }).handle;
 
     // Stopped after the events (stops run in reverse): the events delivered while stopping are written.
     let history: LocalPipeline['history'];
@@ -351,6 +339,7 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       }
       const sender = await createLocalSendHandler({
         store,
+        tableName,
         deadNumbers,
         deadNumberPolicy: options.deadNumberPolicy,
         // As in AWS: Twilio (or the simulator) retries a 503 under the URL's connection overrides.

@@ -9,19 +9,20 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { decodeBody, jsonResponse, mediaType, type HttpResponse } from '../lambda/adapters/primary/http';
 import type { MessageStore } from '../lambda/adapters/secondary/message-store';
 import type { RecordingStore } from '../lambda/use-cases/record-observation';
-import { createIdempotencyStore, ensureIdempotencyTable } from '../lambda/adapters/secondary/idempotency';
+import { ensureIdempotencyTable } from '../lambda/adapters/secondary/idempotency';
 import { createLogger } from '../lambda/adapters/secondary/logger';
-import { createSender } from '../lambda/use-cases/send';
 import { isSendFailure, type SendError } from '../lambda/use-cases/send-results';
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
-import { createTwilioMessages } from '../lambda/adapters/secondary/twilio-messages';
-import { environmentCredentials } from '../lambda/adapters/secondary/twilio-credentials';
+import { senderFunction } from '../lambda/composition/sender';
+import { STORE_DEFAULTS } from '../lambda/domain/contract';
 import { startFileOutbox, type FileOutbox } from './record-outbox';
 import type { DeadNumberStore } from '../lambda/use-cases/ports';
-import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
+import { DEFAULT_DEAD_NUMBER_POLICY, type DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 
 export interface LocalSenderOptions {
   store: RecordingStore<MessageStore>;
+  /** The messages table `store` writes (only named: the sender is given the store itself). */
+  tableName?: string;
   /** Dead numbers: checked before each send (refused or warned about per `deadNumberPolicy`). */
   deadNumbers?: DeadNumberStore;
   deadNumberPolicy?: DeadNumberPolicy;
@@ -58,10 +59,6 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
 }> {
   const dynamo = createDynamoClient({ endpoint: options.dynamodbEndpoint });
   await ensureIdempotencyTable(dynamo, options.idempotencyTableName);
-  const credentials = environmentCredentials({
-    TWILIO_ACCOUNT_SID: options.twilio.accountSid,
-    TWILIO_AUTH_TOKEN: options.twilio.authToken,
-  })!;
   const logger = createLogger({ logLevel: options.logLevel ?? 'WARN' });
   const outbox = startFileOutbox({
     path: options.outboxPath,
@@ -69,26 +66,26 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
     logger,
     everyMs: options.outboxDrainEveryMs,
   });
-  const sender = createSender({
-    messages: createTwilioMessages({ credentials, baseUrl: options.twilio.baseUrl }),
-    store: options.store,
-    deadNumbers: options.deadNumbers,
-    outbox,
-    idempotency: createIdempotencyStore({ tableName: options.idempotencyTableName, client: dynamo }),
-    logger,
-    config: {
-      defaults: {
-        from: options.defaultFrom,
-        messagingServiceSid: options.defaultMessagingServiceSid,
-        // Local runs may point media at a local file server.
-        allowHttpMedia: true,
-      },
+  // The sender Lambda's composition module, with the pipeline's store and an outbox file for the queue.
+  const { sender } = senderFunction(
+    {
+      tableName: options.tableName ?? '',
+      ...STORE_DEFAULTS,
+      idempotencyTableName: options.idempotencyTableName,
+      twilioAccountSid: options.twilio.accountSid,
+      twilioAuthToken: options.twilio.authToken,
+      twilioApiBaseUrl: options.twilio.baseUrl,
+      defaultFrom: options.defaultFrom,
+      defaultMessagingServiceSid: options.defaultMessagingServiceSid,
+      // Local runs may point media at a local file server.
+      allowHttpMediaUrls: true,
       // Sends through a Messaging Service rely on its callback in service mode; a bare `from` still needs ours.
       statusCallbackUrl: options.callbackUrl,
       useServiceCallback: options.useServiceCallback ?? false,
-      deadNumberPolicy: options.deadNumberPolicy,
+      deadNumberPolicy: options.deadNumberPolicy ?? DEFAULT_DEAD_NUMBER_POLICY,
     },
-  });
+    { client: dynamo, store: options.store, deadNumbers: options.deadNumbers, outbox, logger },
+  );
 
   const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {
     if (mediaType(event) !== 'application/json')

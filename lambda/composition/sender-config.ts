@@ -1,13 +1,23 @@
-import { positiveEnv } from './config';
+import { readEnvironment, SEND_SETTINGS_ENV, type Environment } from '../domain/environment';
 import type { SenderConfig } from '../use-cases/send';
 
+/** The sender's settings, as the environment contract (domain/environment.ts) reads them. */
+export interface SendSettings {
+  statusCallbackUrl?: string;
+  useServiceCallback: boolean;
+  defaultFrom?: string;
+  defaultMessagingServiceSid?: string;
+  /** Local runs only: media from a local file server. */
+  allowHttpMediaUrls: boolean;
+  idempotencyTtlSeconds?: number;
+}
+
 /**
- * The sender's settings from the environment the stack (or the local server) sets. Throws on a missing
- * or contradictory setting, so a misconfigured function fails its cold start, not each request.
+ * The send use case's config from its settings. Throws on a missing or contradictory setting, so a
+ * misconfigured function fails its cold start, not each request.
  */
-export function senderConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SenderConfig {
-  const useServiceCallback = flag(env.USE_SERVICE_CALLBACK, 'USE_SERVICE_CALLBACK');
-  const statusCallbackUrl = env.STATUS_CALLBACK_URL || undefined;
+export function senderConfigOf(settings: SendSettings): SenderConfig {
+  const { statusCallbackUrl, useServiceCallback } = settings;
   if (statusCallbackUrl === undefined && !useServiceCallback) {
     throw new Error(
       'Set STATUS_CALLBACK_URL, or USE_SERVICE_CALLBACK=true when the Messaging Service has one',
@@ -17,19 +27,21 @@ export function senderConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sende
     // Twilio refuses a StatusCallback whose host has an underscore (error 21609).
     throw new Error('STATUS_CALLBACK_URL must be an http(s) URL whose host has no underscore');
   }
-  const idempotencyExpiresAfterSeconds = env.IDEMPOTENCY_TTL_SECONDS
-    ? positiveEnv('IDEMPOTENCY_TTL_SECONDS', { integer: true, env })
-    : undefined;
   return {
     defaults: {
-      from: env.DEFAULT_FROM || undefined,
-      messagingServiceSid: env.DEFAULT_MESSAGING_SERVICE_SID || undefined,
-      allowHttpMedia: flag(env.ALLOW_HTTP_MEDIA_URLS, 'ALLOW_HTTP_MEDIA_URLS'),
+      from: settings.defaultFrom,
+      messagingServiceSid: settings.defaultMessagingServiceSid,
+      allowHttpMedia: settings.allowHttpMediaUrls,
     },
     statusCallbackUrl,
     useServiceCallback,
-    idempotencyExpiresAfterSeconds,
+    idempotencyExpiresAfterSeconds: settings.idempotencyTtlSeconds,
   };
+}
+
+/** The sender's settings read from an environment (the stack's, or the local server's). */
+export function senderConfigFromEnv(env: Environment): SenderConfig {
+  return senderConfigOf(readEnvironment(env, SEND_SETTINGS_ENV));
 }
 
 function isCallbackUrl(text: string): boolean {
@@ -39,10 +51,4 @@ function isCallbackUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function flag(raw: string | undefined, name: string): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw new Error(`${name} must be "true" or "false", got "${raw}"`);
 }

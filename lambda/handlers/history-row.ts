@@ -1,70 +1,11 @@
 /**
- * History row Lambda: Amazon Data Firehose's data-transformation processor. Each record is a
- * `Message Status Changed` event's `detail` (the EventBridge rule's input path is `$.detail`); each
- * becomes one history row as a newline-terminated JSON line, which Firehose converts to Parquet against
- * the Glue table. `to` and `from` leave this function only as a keyed hash and a country calling code.
- * Wiring only; the rules are in use-cases/history-rows.ts.
- *
- * A record that is not a detail is answered `ProcessingFailed` (Firehose writes it under the error
- * prefix) and counted (metric HistoryRecordsRejected, alarmed); the others are written. When the key
- * cannot be read the invocation fails and Firehose retries it, then sends the batch to the error prefix.
- *
- * Environment: HISTORY_KEY_SECRET_ID (required).
+ * History row Lambda: Amazon Data Firehose's data-transformation processor (one history row per
+ * `Message Status Changed` detail; `to` and `from` only as a keyed hash). Reads its environment
+ * (HISTORY_KEY_SECRET_ID) and runs what composition/history-row.ts builds; the rules are in
+ * use-cases/history-rows.ts, the Firehose contract in adapters/primary/firehose-records.ts.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { FirehoseTransformationEvent, FirehoseTransformationResult } from 'aws-lambda';
-import { requiredEnv } from '../adapters/secondary/dynamodb';
-import { secretPseudonymiser } from '../adapters/secondary/history-key';
-import { createLogger } from '../adapters/secondary/logger';
-import type { Pseudonymise } from '../domain/history/row';
-import { METRIC_SERVICES, METRICS_NAMESPACE, MetricName } from '../domain/metric-names';
-import { historyLinesOf } from '../use-cases/history-rows';
+import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { historyRowFunction } from '../composition/history-row';
+import { HISTORY_ROW_ENV, readEnvironment } from '../domain/environment';
 
-const logger = createLogger();
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRIC_SERVICES.history });
-
-interface HistoryRowHandlerDeps {
-  /** The pseudonymiser under the current key (read and cached by the caller). */
-  readonly pseudonymiser: () => Promise<Pseudonymise>;
-  readonly now?: () => number;
-  /** Called with the number of refused records of each invocation that refused any. */
-  readonly onRejected?: (count: number) => void;
-}
-
-/** The handler over its dependencies (the Lambda's own below). */
-function createHistoryRowHandler(deps: HistoryRowHandlerDeps) {
-  return async (event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> => {
-    const pseudonymise = await deps.pseudonymiser();
-    const input = event.records.map((record) => ({
-      recordId: record.recordId,
-      text: Buffer.from(record.data, 'base64').toString('utf8'),
-    }));
-    const output = historyLinesOf(input, { pseudonymise, now: deps.now ?? Date.now });
-    const refused = output.filter((record) => record.result === 'ProcessingFailed');
-    if (refused.length > 0) {
-      // The problem names a field, never a value: a refused record may hold phone numbers.
-      logger.warn('history records refused', {
-        refused: refused.length,
-        records: event.records.length,
-        problems: refused.slice(0, 10).map((r) => ({ recordId: r.recordId, problem: r.problem })),
-      });
-      deps.onRejected?.(refused.length);
-    }
-    return {
-      records: output.map((record, index) =>
-        record.result === 'Ok'
-          ? { recordId: record.recordId, result: 'Ok', data: Buffer.from(record.line).toString('base64') }
-          : // Firehose writes a failed record's original data under the error prefix.
-            { recordId: record.recordId, result: 'ProcessingFailed', data: event.records[index]!.data },
-      ),
-    };
-  };
-}
-
-export const handler = createHistoryRowHandler({
-  pseudonymiser: secretPseudonymiser({ secretId: requiredEnv('HISTORY_KEY_SECRET_ID') }),
-  onRejected: (count) => {
-    metrics.addMetric(MetricName.HistoryRecordsRejected, MetricUnit.Count, count);
-    metrics.publishStoredMetrics();
-  },
-});
+export const handler = lambdaHandler(historyRowFunction(readEnvironment(process.env, HISTORY_ROW_ENV)));

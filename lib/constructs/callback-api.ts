@@ -26,6 +26,7 @@ import {
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
 import type { MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 
 export interface CallbackApiProps extends FunctionDefaults {
   readonly messages: MessagesTable;
@@ -58,7 +59,7 @@ export class CallbackApi extends Construct {
           ...defaults,
           bundle: 'status-callback',
           description: 'Records Twilio message status callbacks (POST /message-status)',
-          environment: props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {},
+          environment: environmentOf(props.publicBaseUrl && setting(ENV.publicBaseUrl, props.publicBaseUrl)),
         }),
       )
       .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId)

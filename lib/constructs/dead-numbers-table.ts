@@ -12,8 +12,9 @@ import { Construct } from 'constructs';
 import { DEAD_NUMBERS_TABLE } from '../../lambda/domain/contract';
 import { trackerTable } from './messages-table';
 import type { TrackerFunction } from './tracker-function';
+import { ENV } from '../../lambda/domain/environment';
 
-const ENVIRONMENT_KEY = 'DEAD_NUMBERS_TABLE_NAME';
+const ENVIRONMENT_KEY = ENV.deadNumbersTableName.name;
 
 export class DeadNumbersTable extends Construct {
   readonly table: dynamodb.Table;

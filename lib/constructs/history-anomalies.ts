@@ -4,6 +4,7 @@
  * the domain's code (lambda/domain/history/anomaly.ts) and puts `Delivery Anomaly` events on the
  * tracker's bus. Made in the history construct's scope, so its ids are its own; only with history on.
  */
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -46,12 +47,12 @@ export function createAnomalyCheck(scope: Construct, props: AnomalyCheckProps): 
     timeout: Duration.minutes(5),
     // Runs never overlap: a slow Athena query must not make two runs judge one bucket at once.
     reservedConcurrentExecutions: 1,
-    environment: {
-      HISTORY_WORKGROUP: props.workGroupName,
-      HISTORY_DATABASE: props.databaseName,
-      HISTORY_TABLE: props.tableName,
-      EVENT_BUS_NAME: props.eventBus.eventBusName,
-    },
+    environment: environmentOf(
+      setting(ENV.historyWorkGroup, props.workGroupName),
+      setting(ENV.historyDatabase, props.databaseName),
+      setting(ENV.historyTable, props.tableName),
+      setting(ENV.eventBusName, props.eventBus.eventBusName),
+    ),
   });
   fn.noDeadLetterQueue(
     'Only its EventBridge schedule invokes it; a failed run is retried by EventBridge and the next ' +

@@ -12,6 +12,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { MESSAGES_TABLE, tagIndexOf, TAG_INDEX_NAME, type ListIndexName } from '../../lambda/domain/contract';
 import type { TrackerFunction } from './tracker-function';
+import { ENV } from '../../lambda/domain/environment';
 
 export interface MessagesTableProps {
   readonly removalPolicy: RemovalPolicy;
@@ -66,9 +67,9 @@ export class MessagesTable extends Construct {
     for (const index of [MESSAGES_TABLE.pendingIndex.name, ...this.props.listIndexes, ...tagIndex]) {
       fn.grantTable(this.table, ['dynamodb:Query'], { index });
     }
-    fn.addEnvironment('LIST_INDEXES', this.props.listIndexes.join(','));
+    fn.addEnvironment(ENV.listIndexes, [...this.props.listIndexes]);
     this.addTagIndexKey(fn);
-    return fn.addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
+    return fn.addEnvironment(ENV.pendingShards, this.props.pendingShards);
   }
 
   /**
@@ -81,13 +82,13 @@ export class MessagesTable extends Construct {
     fn.grantTable(this.table, ['dynamodb:UpdateItem']);
     this.addTagIndexKey(fn);
     return fn
-      .addEnvironment('RETENTION_DAYS', String(this.props.retentionDays))
-      .addEnvironment('PENDING_SHARDS', String(this.props.pendingShards));
+      .addEnvironment(ENV.retentionDays, this.props.retentionDays)
+      .addEnvironment(ENV.pendingShards, this.props.pendingShards);
   }
 
   /** TAG_INDEX_KEY, only when the tag index exists: functions without it keep their environment as it was. */
   private addTagIndexKey(fn: TrackerFunction): void {
-    if (this.props.tagIndexKey !== undefined) fn.addEnvironment('TAG_INDEX_KEY', this.props.tagIndexKey);
+    if (this.props.tagIndexKey !== undefined) fn.addEnvironment(ENV.tagIndexKey, this.props.tagIndexKey);
   }
 }
 

@@ -20,6 +20,7 @@ import { RECONCILER_TIMEOUT_MINUTES } from '../tracker-props';
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
 import type { MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 
 /**
  * How long a scheduled run may wait to start, in EventBridge's retries and in Lambda's queue of
@@ -56,11 +57,11 @@ export class Reconciler extends Construct {
       description: 'Polls Twilio for messages whose final status callback never came',
       timeout: Duration.minutes(RECONCILER_TIMEOUT_MINUTES),
       reservedConcurrentExecutions: 1,
-      environment: {
-        RECONCILE_MIN_AGE_HOURS: String(props.minAgeHours),
-        RECONCILE_HORIZON_HOURS: String(props.horizonHours),
-        RECONCILE_CONCURRENCY: String(props.concurrency),
-      },
+      environment: environmentOf(
+        setting(ENV.reconcileMinAgeHours, props.minAgeHours),
+        setting(ENV.reconcileHorizonHours, props.horizonHours),
+        setting(ENV.reconcileConcurrency, props.concurrency),
+      ),
     }).grantTable(props.messages.table, ['dynamodb:Query'], { index: props.messages.pendingIndexName });
     this.reconciler = props.messages
       .grantRecordWrites(fn)

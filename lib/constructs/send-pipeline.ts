@@ -19,6 +19,7 @@ import { IDEMPOTENCY_TABLE } from '../../lambda/domain/contract';
 import type { FunctionDefaults, TwilioSecretRef } from './function-defaults';
 import { trackerTable, type MessagesTable } from './messages-table';
 import { TrackerFunction } from './tracker-function';
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 
 /** The sender's timeout: a send is one Twilio create (up to 4 attempts with backoff) and one write. */
 export const SENDER_TIMEOUT = Duration.seconds(30);
@@ -54,10 +55,12 @@ export class SendPipeline extends Construct {
     super(scope, id);
     this.idempotencyTable = trackerTable(this, 'Idempotency', IDEMPOTENCY_TABLE, props.removalPolicy);
 
-    const environment: Record<string, string> = { STATUS_CALLBACK_URL: props.statusCallbackUrl };
-    if (props.useServiceCallback) environment.USE_SERVICE_CALLBACK = 'true';
-    if (props.defaultFrom) environment.DEFAULT_FROM = props.defaultFrom;
-    if (props.messagingServiceSid) environment.DEFAULT_MESSAGING_SERVICE_SID = props.messagingServiceSid;
+    const environment = environmentOf(
+      setting(ENV.statusCallbackUrl, props.statusCallbackUrl),
+      props.useServiceCallback && setting(ENV.useServiceCallback, true),
+      props.defaultFrom && setting(ENV.defaultFrom, props.defaultFrom),
+      props.messagingServiceSid && setting(ENV.defaultMessagingServiceSid, props.messagingServiceSid),
+    );
 
     this.sender = props.messages
       .grantRecordWrites(
@@ -77,7 +80,7 @@ export class SendPipeline extends Construct {
       .grantTable(
         this.idempotencyTable,
         ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        { environmentKey: 'IDEMPOTENCY_TABLE_NAME' },
+        { environmentKey: ENV.idempotencyTableName.name },
       )
       .grantSecretRead(props.twilioSecret.secret, props.twilioSecret.secretId)
       .noDeadLetterQueue(
@@ -109,7 +112,7 @@ export class SendPipeline extends Construct {
     });
     // The sender's outbox: a record the store refused after Twilio accepted the message goes back on
     // the queue, and is written when it comes round (redelivered while the store is still down).
-    this.sender.addEnvironment('SEND_QUEUE_URL', this.queue.queueUrl);
+    this.sender.addEnvironment(ENV.sendQueueUrl, this.queue.queueUrl);
     // SendMessage only: grantSendMessages would add GetQueueUrl and GetQueueAttributes, which it never calls.
     this.sender.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),

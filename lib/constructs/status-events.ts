@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from '../../lambda/domain/status-event';
 import type { FunctionDefaults } from './function-defaults';
 import { PROJECT_ROOT, TrackerFunction } from './tracker-function';
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 
 /** Attempts after the first before a failing record goes to the on-failure queue. */
 export const MAX_RETRY_ATTEMPTS = 10;
@@ -60,7 +61,7 @@ export class StatusEvents extends Construct {
       bundle: 'stream-consumer',
       description: 'Turns status changes in the messages table stream into EventBridge events',
       timeout: Duration.seconds(60),
-      environment: { EVENT_BUS_NAME: this.eventBus.eventBusName },
+      environment: environmentOf(setting(ENV.eventBusName, this.eventBus.eventBusName)),
     });
     this.eventBus.grantPutEventsTo(this.consumer.role);
 

@@ -31,6 +31,7 @@ import { createHistoryCatalog, createHistoryWorkGroup, type HistoryNamedQuery } 
 import { createHistoryDeliveryStream, createHistoryRule } from './history-delivery';
 import { addHistoryDashboardRow, createHistoryAlarms, type HistoryAlarms } from './history-monitoring';
 import { TrackerFunction } from './tracker-function';
+import { ENV, environmentOf, setting } from '../../lambda/domain/environment';
 import { createAnomalyCheck, type AnomalyCheck } from './history-anomalies';
 
 export { ATHENA_RESULT_DAYS } from './history-buckets';
@@ -127,7 +128,7 @@ export class StatusHistory extends Construct {
       bundle: 'history-row',
       description: 'Turns status-change events into pseudonymised history rows for Firehose',
       timeout: Duration.seconds(60),
-      environment: { HISTORY_KEY_SECRET_ID: this.hashKey.secretArn },
+      environment: environmentOf(setting(ENV.historyKeySecretId, this.hashKey.secretArn)),
     });
     this.hashKey.grantRead(this.processor.role);
     this.processor.noDeadLetterQueue(

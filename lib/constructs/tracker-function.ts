@@ -23,6 +23,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV, setting, type EnvVariable } from '../../lambda/domain/environment';
 
 /**
  * The package root: the nearest directory above this file with a package.json. The same search works
@@ -170,9 +171,9 @@ export class TrackerFunction extends Construct {
     return this;
   }
 
-  /** Sets an environment variable on the function. */
-  addEnvironment(key: string, value: string): this {
-    this.function.addEnvironment(key, value);
+  /** Sets a variable of the environment contract (lambda/domain/environment.ts) on the function. */
+  addEnvironment<T>(variable: EnvVariable<T>, value: NonNullable<T>): this {
+    this.function.addEnvironment(...setting(variable, value));
     return this;
   }
 
@@ -188,7 +189,7 @@ export class TrackerFunction extends Construct {
   ): this {
     const resource = options.index ? `${table.tableArn}/index/${options.index}` : table.tableArn;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [resource] }));
-    this.function.addEnvironment(options.environmentKey ?? 'TABLE_NAME', table.tableName);
+    this.function.addEnvironment(options.environmentKey ?? ENV.tableName.name, table.tableName);
     return this;
   }
 
@@ -198,7 +199,7 @@ export class TrackerFunction extends Construct {
    */
   grantSecretRead(secret: ISecret, secretId: string): this {
     secret.grantRead(this.role);
-    this.function.addEnvironment('TWILIO_SECRET_ID', secretId);
+    this.addEnvironment(ENV.twilioSecretId, secretId);
     return this;
   }
 
@@ -221,8 +222,7 @@ export class TrackerFunction extends Construct {
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [arn] }),
     );
     key?.grantDecrypt(this.role);
-    this.function.addEnvironment('ACCOUNT_SECRET_PREFIX', prefix);
-    this.function.addEnvironment('ACCOUNT_SECRET_SHARDS', String(shards));
+    this.addEnvironment(ENV.accountSecretPrefix, prefix).addEnvironment(ENV.accountSecretShards, shards);
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(this), 'secretsmanager', `secret:${prefix}*`)}]`,
       reason:

@@ -438,19 +438,20 @@ describe('operations', () => {
     });
   });
 
-  // The handlers cannot be imported here (they create clients at import), so read their source: the
-  // `service` dimension the dashboard and alarms read must come from the one list both sides share.
+  // The handlers cannot be imported here (they read their environment at import), so read the source of
+  // each function's composition module: the `service` dimension the dashboard and alarms read must come
+  // from the one list both sides share.
   describe('metric service names', () => {
-    const source = (handler: string) =>
-      fs.readFileSync(path.join(PROJECT_ROOT, 'lambda', 'handlers', `${handler}.ts`), 'utf8');
-    const metricsServiceOf = (text: string) =>
-      /new Metrics\(\{[^}]*serviceName: METRIC_SERVICES\.(\w+)/.exec(text)?.[1];
+    const source = (fn: string) =>
+      fs.readFileSync(path.join(PROJECT_ROOT, 'lambda', 'composition', `${fn}.ts`), 'utf8');
+    const metricsServiceOf = (text: string) => /functionMetrics\(METRIC_SERVICES\.(\w+)\)/.exec(text)?.[1];
 
     it.each([
       ['status-callback', 'callback'],
       ['reconciler', 'reconciler'],
       ['sender', 'sender'],
       ['history-row', 'history'],
+      ['anomaly-check', 'anomalies'],
     ])('the %s handler takes its service name from the shared list', (handler, key) => {
       expect(metricsServiceOf(source(handler))).toBe(key);
     });

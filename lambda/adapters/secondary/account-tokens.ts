@@ -141,15 +141,3 @@ export function staticAccountTokens(accounts: ReadonlyMap<string, AccountTokens>
     refresh: async () => undefined,
   };
 }
-
-/** The account store the construct configures (`ACCOUNT_SECRET_PREFIX`, `ACCOUNT_SECRET_SHARDS`), if any. */
-export function accountTokensFromEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
-): AccountTokenSource | undefined {
-  const prefix = env.ACCOUNT_SECRET_PREFIX;
-  if (!prefix) return undefined;
-  const shards = Number(env.ACCOUNT_SECRET_SHARDS ?? '0');
-  if (!Number.isInteger(shards) || shards < 0)
-    throw new Error(`ACCOUNT_SECRET_SHARDS must be a whole number, got "${env.ACCOUNT_SECRET_SHARDS}"`);
-  return secretAccountTokens({ prefix, shards });
-}

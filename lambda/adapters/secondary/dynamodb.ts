@@ -1,13 +1,13 @@
 /**
- * DynamoDB clients, created once per container. An endpoint (`DYNAMODB_ENDPOINT`, or one passed in)
- * points them at DynamoDB Local (npm start, tests) with its placeholder credentials; in AWS none is set
+ * DynamoDB clients, created once per container. An endpoint (`DYNAMODB_ENDPOINT`, passed in by the
+ * composition modules) points them at DynamoDB Local (npm start, tests) with its placeholder credentials; in AWS none is set
  * and the SDK's regional endpoint and the function's role are used.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 
 /** The client the message store and Powertools idempotency use. */
 export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
-  const endpoint = overrides.endpoint ?? process.env.DYNAMODB_ENDPOINT;
+  const endpoint = overrides.endpoint;
   const client = new DynamoDBClient({
     // Retries are the SDK's standard mode; after them the handler answers 503 and Twilio retries.
     maxAttempts: 3,
@@ -27,11 +27,4 @@ export function createDynamoClient(overrides: DynamoDBClientConfig = {}): Dynamo
   // request and response to hand to its no-op logger: about 3% of the callback's CPU in a profile.
   if (!overrides.logger) client.middlewareStack.remove('loggerMiddleware');
   return client;
-}
-
-/** Reads a required environment variable; a missing one fails the cold start, not a request. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`Environment variable ${name} is required`);
-  return value;
 }

@@ -14,22 +14,47 @@ import {
   type CredentialsSource,
   type TwilioCredentials,
 } from '../../use-cases/ports';
+import { ENV, readEnvironment, type Environment } from '../../domain/environment';
 
-export function environmentCredentials(env: NodeJS.ProcessEnv = process.env): CredentialsSource | undefined {
-  const authToken = env.TWILIO_AUTH_TOKEN;
+/** The Twilio settings a function reads (domain/environment.ts): the secret, or local credentials. */
+export interface TwilioCredentialSettings {
+  twilioSecretId?: string;
+  twilioAuthToken?: string;
+  twilioAccountSid?: string;
+  twilioSecondaryAuthToken?: string;
+  twilioApiKeySid?: string;
+  twilioApiKeySecret?: string;
+}
+
+/** Credentials given as they are (local runs, tests): nothing is read; undefined without a token. */
+export function givenCredentials(settings: TwilioCredentialSettings): CredentialsSource | undefined {
+  const authToken = settings.twilioAuthToken;
   if (!authToken) return undefined;
   const credentials: TwilioCredentials = {
     authToken,
-    accountSid: env.TWILIO_ACCOUNT_SID || undefined,
-    secondaryAuthToken: env.TWILIO_SECONDARY_AUTH_TOKEN || undefined,
-    apiKeySid: env.TWILIO_API_KEY_SID || undefined,
-    apiKeySecret: env.TWILIO_API_KEY_SECRET || undefined,
+    accountSid: settings.twilioAccountSid || undefined,
+    secondaryAuthToken: settings.twilioSecondaryAuthToken || undefined,
+    apiKeySid: settings.twilioApiKeySid || undefined,
+    apiKeySecret: settings.twilioApiKeySecret || undefined,
   };
   return {
     description: 'environment (TWILIO_AUTH_TOKEN)',
     get: async () => credentials,
     refresh: async () => undefined,
   };
+}
+
+/** `givenCredentials` from an environment record (local runs and tests name the variables). */
+export function environmentCredentials(env: Environment): CredentialsSource | undefined {
+  return givenCredentials(
+    readEnvironment(env, {
+      twilioAuthToken: ENV.twilioAuthToken,
+      twilioAccountSid: ENV.twilioAccountSid,
+      twilioSecondaryAuthToken: ENV.twilioSecondaryAuthToken,
+      twilioApiKeySid: ENV.twilioApiKeySid,
+      twilioApiKeySecret: ENV.twilioApiKeySecret,
+    }),
+  );
 }
 
 export interface SecretCredentialsOptions {
@@ -99,11 +124,11 @@ export function parseCredentials(value: unknown): TwilioCredentials {
   };
 }
 
-/** Environment first (local runs, tests), else the secret named by `TWILIO_SECRET_ID`. */
-export function credentialsFromEnvironment(env: NodeJS.ProcessEnv = process.env): CredentialsSource {
-  const fromEnv = environmentCredentials(env);
-  if (fromEnv) return fromEnv;
-  const secretId = env.TWILIO_SECRET_ID;
-  if (!secretId) throw new Error('Set TWILIO_SECRET_ID (in AWS) or TWILIO_AUTH_TOKEN (local runs)');
-  return secretCredentials({ secretId });
+/** Local credentials first (local runs, tests), else the secret named by `TWILIO_SECRET_ID`. */
+export function credentialsFrom(settings: TwilioCredentialSettings): CredentialsSource {
+  const given = givenCredentials(settings);
+  if (given) return given;
+  if (!settings.twilioSecretId)
+    throw new Error('Set TWILIO_SECRET_ID (in AWS) or TWILIO_AUTH_TOKEN (local runs)');
+  return secretCredentials({ secretId: settings.twilioSecretId });
 }

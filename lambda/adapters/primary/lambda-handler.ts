@@ -1,0 +1,36 @@
+/**
+ * The one Lambda entry wrapper every handler uses. Before the function runs, Powertools Logger's own
+ * `addContext` (what its `injectLambdaContext` middleware does), so every log line of the invocation
+ * carries the request id, the function name and whether it was a cold start. After it, however it ended,
+ * Powertools Metrics' `publishStoredMetrics`, once: an invocation with nothing to count publishes
+ * nothing (an empty set would only log a warning), and a function whose metrics were never built (they
+ * are built on first use) has nothing to flush.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+
+/** What a composition module builds for one function: its logger, its metrics (once built), its work. */
+export interface LambdaFunction<E, R> {
+  readonly logger: Logger;
+  /** The function's Metrics if they have been built (composition builds them on first use). */
+  readonly metrics?: () => Metrics | undefined;
+  /** `context` is absent only outside Lambda (local runs, scripts). */
+  handle(event: E, context?: Context): Promise<R>;
+}
+
+/**
+ * Lambda always passes a context; a bare call (a script or a benchmark importing a handler) may run
+ * without one, and then logs without the context's fields.
+ */
+export function lambdaHandler<E, R>(fn: LambdaFunction<E, R>): (event: E, context?: Context) => Promise<R> {
+  return async (event, context) => {
+    if (context) fn.logger.addContext(context);
+    try {
+      return await fn.handle(event, context);
+    } finally {
+      const metrics = fn.metrics?.();
+      if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
+}
