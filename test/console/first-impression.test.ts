@@ -266,7 +266,7 @@ it('keeps the error-code labels readable on a 375 px phone: inside the screen, w
   await page.context().close();
 });
 
-it('npm run screenshots:console writes the empty, populated and phone screenshots docs/console.md shows', async () => {
+it('npm run screenshots:console writes the empty, populated, phone, charts and anomalies screenshots docs/console.md shows', async () => {
   const outDir = mkdtempSync(path.join(tmpdir(), 'console-screenshots-'));
   const files = await takeConsoleScreenshots({ outDir, dynamodbEndpoint: dynamoEndpoint() });
   const page = readFileSync(path.join(__dirname, '..', '..', 'docs', 'console.md'), 'utf8');

@@ -5,62 +5,21 @@
  * appears; a filter on another tag key still works through the items; bad input is a 400.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import { localClient } from '../../local/dynamodb-local';
-import type { MessageRecord } from '../../lambda/domain/message';
 import { dynamoEndpoint } from '../support/dynamodb';
-import { applySeed, seedMessages } from '../support/seed-messages';
+import { listApiOver, newestFirst as newestFirstOf, sids } from '../support/list-api';
+import { seedMessages, type SeededMessage } from '../support/seed-messages';
 
 const DAY = 86_400_000;
 const END = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 // Over 20 days: the tag index has no 7-day default window, unlike a filter checked on the items.
 const messages = seedMessages(1200, { endAt: END, spacingMs: (20 * DAY) / 1200, seed: 5 });
 const tableName = `tagindex-${Date.now()}`;
-let pipeline: LocalPipeline;
-
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
-    port: 0,
-    dynamodbEndpoint: dynamoEndpoint(),
-    tableName,
-    tagIndexKey: 'campaign',
-    twilio: false,
-    logLevel: 'SILENT',
-  });
-  await applySeed(pipeline.store, messages);
-}, 180_000);
-afterAll(() => pipeline.stop());
-
-interface Page {
-  messages: MessageRecord[];
-  nextCursor: string | null;
-  parameter?: string;
-}
-
-async function get(query: string): Promise<{ status: number; body: Page }> {
-  const response = await fetch(`${pipeline.url}/messages?${query}`);
-  return { status: response.status, body: (await response.json()) as Page };
-}
-
-async function all(query: string, limit: number): Promise<string[]> {
-  const found: string[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 100; page++) {
-    const { status, body } = await get(`${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
-    expect(status).toBe(200);
-    expect(body.messages.length).toBeLessThanOrEqual(limit);
-    found.push(...body.messages.map((m) => m.messageSid));
-    cursor = body.nextCursor;
-    if (!cursor) return found;
-  }
-  throw new Error('more than 100 pages');
-}
-
-const newestFirst = (match: (m: (typeof messages)[number]) => boolean, since = '') =>
-  messages
-    .filter((m) => m.createdAt >= since && match(m))
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
-    .map((m) => m.messageSid);
+const api = listApiOver(messages, { tableName, tagIndexKey: 'campaign' });
+const { get } = api;
+const all = async (query: string, limit: number) => sids(await api.all(query, limit));
+const newestFirst = (match: (m: SeededMessage) => boolean, since = '') =>
+  newestFirstOf(messages, match, since);
 
 test('the local table has the sparse tag index, keyed by the tag attribute and createdAt', async () => {
   const client = localClient(dynamoEndpoint());
@@ -105,7 +64,7 @@ test('a filter on a tag key that is not indexed still works (last 7 days)', asyn
 test('a message tagged later, by its callback URL, appears in the indexed list', async () => {
   const untagged = messages.find((m) => m.tags.campaign === undefined && m.status === 'delivered')!;
   expect(await all('tag.campaign=autumn', 100)).toEqual([]);
-  await pipeline.store.apply({
+  await api.pipeline.store.apply({
     messageSid: untagged.messageSid,
     status: 'delivered',
     observedAt: new Date(Date.parse(untagged.createdAt) + 9_000).toISOString(),
@@ -119,7 +78,7 @@ test('an empty value of the indexed key is not stored, and the write still succe
   const message = messages.find(
     (m) => m.tags.campaign === undefined && m.tags.tenant === undefined && m.status === 'sent',
   )!;
-  await pipeline.store.apply({
+  await api.pipeline.store.apply({
     messageSid: message.messageSid,
     status: 'delivered',
     observedAt: new Date(Date.parse(message.createdAt) + 20_000).toISOString(),

@@ -3,69 +3,20 @@
  * truth: 3,000 messages over ten days written through the store, then every filter alone and combined,
  * paged to the end. Each answer must be exactly the matching messages, newest first, none twice.
  */
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
 import type { MessageRecord } from '../../lambda/domain/message';
-import { dynamoEndpoint } from '../support/dynamodb';
-import {
-  applySeed,
-  seedMessages,
-  SEED_ACCOUNTS,
-  SEED_SERVICE,
-  type SeededMessage,
-} from '../support/seed-messages';
+import { listApiOver, newestFirst, sids } from '../support/list-api';
+import { seedMessages, SEED_ACCOUNTS, SEED_SERVICE, type SeededMessage } from '../support/seed-messages';
 
 const DAY = 86_400_000;
 const END = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const messages = seedMessages(3000, { endAt: END, spacingMs: (10 * DAY) / 3000, seed: 11 });
 const ALL_SINCE = new Date(END.getTime() - 11 * DAY).toISOString();
-let pipeline: LocalPipeline;
+const api = listApiOver(messages, { tableName: `list-${Date.now()}` });
+const { get, all } = api;
 
-beforeAll(async () => {
-  pipeline = await startLocalPipeline({
-    port: 0,
-    dynamodbEndpoint: dynamoEndpoint(),
-    tableName: `list-${Date.now()}`,
-    twilio: false,
-    logLevel: 'SILENT',
-  });
-  await applySeed(pipeline.store, messages);
-}, 180_000);
-afterAll(() => pipeline.stop());
+const truth = (match: (m: SeededMessage) => boolean, since = ALL_SINCE, until?: string) =>
+  newestFirst(messages, match, since, until);
 
-interface Page {
-  messages: MessageRecord[];
-  nextCursor: string | null;
-}
-
-async function get(query: string): Promise<{ status: number; body: Page & { parameter?: string } }> {
-  const response = await fetch(`${pipeline.url}/messages?${query}`);
-  return { status: response.status, body: (await response.json()) as Page & { parameter?: string } };
-}
-
-/** Every page of a query, following nextCursor; each page at most `limit` messages. */
-async function all(query: string, limit = 250): Promise<MessageRecord[]> {
-  const found: MessageRecord[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page < 200; page++) {
-    const suffix: string = cursor ? `&cursor=${cursor}` : '';
-    const { status, body } = await get(`${query}&limit=${limit}${suffix}`);
-    expect(status).toBe(200);
-    expect(body.messages.length).toBeLessThanOrEqual(limit);
-    found.push(...body.messages);
-    cursor = body.nextCursor;
-    if (!cursor) return found;
-  }
-  throw new Error('more than 200 pages');
-}
-
-function truth(match: (m: SeededMessage) => boolean, since = ALL_SINCE, until?: string): string[] {
-  return messages
-    .filter((m) => m.createdAt >= since && (until === undefined || m.createdAt < until) && match(m))
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
-    .map((m) => m.messageSid);
-}
-
-const sids = (found: MessageRecord[]) => found.map((m) => m.messageSid);
 const enc = encodeURIComponent;
 const some = messages[123]!;
 const mid = new Date(END.getTime() - 6 * DAY).toISOString();
@@ -168,7 +119,7 @@ describe('GET /messages against 3,000 known messages', () => {
     const { body } = await get(`clientReference=${enc(some.clientReference ?? 'none')}&limit=1000`);
     const listed = body.messages.find((m) => m.messageSid === some.messageSid);
     const single = (await (
-      await fetch(`${pipeline.url}/messages/${some.messageSid}`)
+      await fetch(`${api.pipeline.url}/messages/${some.messageSid}`)
     ).json()) as MessageRecord;
     if (some.clientReference) expect(listed).toEqual(single);
     expect(single.tags).toEqual(some.tags);

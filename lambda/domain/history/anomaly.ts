@@ -166,9 +166,9 @@ function peerOutliers(current: readonly AnomalyCell[], s: AnomalySettings): Segm
         // No minimum sample of its own: setting aside alerts nobody, and Wilson's bound widens as n shrinks.
         if (n === 0 || nRest < s.minSample) continue;
         const pRest = rest.reduce((k, c) => k + c.delivered, 0) / nRest;
-        const p = d / n;
-        if (pRest - p < s.minChange || wilson(d, n, s.z).high >= pRest) continue;
-        const excess = n * (pRest - p);
+        const { change, beyond } = movedBeyond(d, n, pRest, DELIVERY_RATE.rises, s);
+        if (change < s.minChange || !beyond) continue;
+        const excess = n * change;
         if (!worst || excess > worst.excess) worst = { segment: { dimension, value }, excess };
       }
     if (!worst) return aside;
@@ -199,6 +199,55 @@ function judgeAll(
   });
 }
 
+/**
+ * How a metric reads a segment: a delivery rate is the segment's delivered over its own final
+ * messages, and alerts when it falls; a failure share is the segment's failures over every final
+ * message, and alerts when it rises.
+ */
+interface MetricReading {
+  metric: DeliveryAnomalyDetail['metric'];
+  counted: (c: AnomalyCell, inSegment: boolean) => number;
+  hits: (c: AnomalyCell, inSegment: boolean) => number;
+  /** Rising alerts, and the hits are failures (else falling alerts, and the hits are deliveries). */
+  rises: boolean;
+}
+
+const DELIVERY_RATE: MetricReading = {
+  metric: 'delivery_rate',
+  counted: (c, inSegment) => (inSegment ? c.delivered + c.failed : 0),
+  hits: (c, inSegment) => (inSegment ? c.delivered : 0),
+  rises: false,
+};
+
+const FAILURE_SHARE: MetricReading = {
+  metric: 'failure_share',
+  counted: (c) => c.delivered + c.failed,
+  hits: (c, inSegment) => (inSegment ? c.failed : 0),
+  rises: true,
+};
+
+/**
+ * k of n against a baseline share: how far it moved the alerting way, and whether its Wilson bound on
+ * that side (low when rising, high when falling) lies beyond the baseline.
+ */
+function movedBeyond(
+  k: number,
+  n: number,
+  baseline: number,
+  rises: boolean,
+  s: AnomalySettings,
+): { share: number; change: number; bound: number; beyond: boolean } {
+  const share = n === 0 ? 0 : k / n;
+  const interval = wilson(k, n, s.z);
+  const bound = rises ? interval.low : interval.high;
+  return {
+    share,
+    change: rises ? share - baseline : baseline - share,
+    bound,
+    beyond: rises ? bound > baseline : bound < baseline,
+  };
+}
+
 function judge(
   dimension: AnomalyDimension,
   value: string,
@@ -206,53 +255,27 @@ function judge(
   baseline: readonly AnomalyCell[],
   s: AnomalySettings,
 ): Judged {
-  const sum = (cells: readonly AnomalyCell[], pick: (c: AnomalyCell) => number) =>
-    cells.reduce((n, c) => n + pick(c), 0);
-  const inSegment = (c: AnomalyCell) => valueOf(c, dimension) === value;
-  if (dimension === 'error_code') {
-    // The share of all final messages that failed with this code.
-    const hits = (c: AnomalyCell) => (inSegment(c) ? c.failed : 0);
-    const n = sum(current, (c) => c.delivered + c.failed);
-    const k = sum(current, hits);
-    const n0 = sum(baseline, (c) => c.delivered + c.failed);
-    const q0 = n0 === 0 ? 0 : sum(baseline, hits) / n0;
-    const q = n === 0 ? 0 : k / n;
-    const bound = wilson(k, n, s.z).low;
-    const enough = n >= s.minSample && n0 >= s.minBaselineSample;
-    return {
-      dimension,
-      value,
-      enough,
-      anomalous: enough && q - q0 >= s.minChange && bound > q0,
-      excess: n * (q - q0),
-      detail: {
-        segment: { dimension, value },
-        metric: 'failure_share',
-        baseline: { value: round(q0), sample: n0, buckets: s.baselineBuckets },
-        observed: { value: round(q), sample: n, delivered: n - k, failed: k, bound: round(bound) },
-      },
-    };
-  }
-  const mine = current.filter(inSegment);
-  const before = baseline.filter(inSegment);
-  const d = sum(mine, (c) => c.delivered);
-  const n = sum(mine, (c) => c.delivered + c.failed);
-  const n0 = sum(before, (c) => c.delivered + c.failed);
-  const p0 = n0 === 0 ? 0 : sum(before, (c) => c.delivered) / n0;
-  const p = n === 0 ? 0 : d / n;
-  const bound = wilson(d, n, s.z).high;
+  const reading = dimension === 'error_code' ? FAILURE_SHARE : DELIVERY_RATE;
+  const sum = (cells: readonly AnomalyCell[], pick: (c: AnomalyCell, inSegment: boolean) => number) =>
+    cells.reduce((n, c) => n + pick(c, valueOf(c, dimension) === value), 0);
+  const n = sum(current, reading.counted);
+  const k = sum(current, reading.hits);
+  const n0 = sum(baseline, reading.counted);
+  const x0 = n0 === 0 ? 0 : sum(baseline, reading.hits) / n0;
+  const { share, change, bound, beyond } = movedBeyond(k, n, x0, reading.rises, s);
   const enough = n >= s.minSample && n0 >= s.minBaselineSample;
+  const [delivered, failed] = reading.rises ? [n - k, k] : [k, n - k];
   return {
     dimension,
     value,
     enough,
-    anomalous: enough && p0 - p >= s.minChange && bound < p0,
-    excess: n * (p0 - p),
+    anomalous: enough && change >= s.minChange && beyond,
+    excess: n * change,
     detail: {
       segment: { dimension, value },
-      metric: 'delivery_rate',
-      baseline: { value: round(p0), sample: n0, buckets: s.baselineBuckets },
-      observed: { value: round(p), sample: n, delivered: d, failed: n - d, bound: round(bound) },
+      metric: reading.metric,
+      baseline: { value: round(x0), sample: n0, buckets: s.baselineBuckets },
+      observed: { value: round(share), sample: n, delivered, failed, bound: round(bound) },
     },
   };
 }
