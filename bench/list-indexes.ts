@@ -6,16 +6,23 @@
  *    (`ReturnConsumedCapacity: INDEXES` on every UpdateItem the real callback handler sends), on the
  *    realistic callback stream (10% out of order, 5% duplicates), before (today's `pending` index only)
  *    and after (all list indexes), same stream, same run; once with callbacks only, once with the sender's
- *    write first (clientReference, three tags, Twilio's creation time); then the table's cost per write
- *    as the sender's tags grow to their limit (where a tagged item passes 1 KB). See
- *    support/write-capacity.ts.
- * 2. List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES (100,000)
- *    messages written through the store, for the queries a support desk runs.
+ *    write first (clientReference, three tags, Twilio's creation time), and that once more on a table
+ *    with the sparse `byTag` index (tagIndexKey=campaign, one of the three tags): its WCU per message.
+ *    BENCH_WCU_MESSAGES messages a run (default 300). See support/write-capacity.ts.
+ * 2. (`tags`) The table's cost per write as the sender's tags grow to their limit (where a tagged item
+ *    passes 1 KB), same number of messages.
+ * 3. (`latency`) List latency p50/p99 and read capacity per page (limit 100) over BENCH_LIST_MESSAGES
+ *    (100,000) messages written through the store, for the queries a support desk runs; the tag filter
+ *    both through its sparse index and as an item filter.
+ *
+ * BENCH_LIST_PARTS=wcu,tags,latency (default all) picks the parts. Each part prints the load average
+ * beside its table: on a shared machine the times are relative, the capacity figures are not.
  */
 import { createDynamoClient } from '../lambda/adapters/secondary/dynamodb';
 import { createListHandler } from '../lambda/adapters/primary/list-endpoint';
 import { MessageIndexReader } from '../lambda/adapters/secondary/message-index-reader';
-import { LIST_INDEX_NAMES, type ListIndexName } from '../lambda/domain/contract';
+import { cpus, loadavg } from 'node:os';
+import { LIST_INDEX_NAMES, TAG_INDEX_NAME, type ListIndexName } from '../lambda/domain/contract';
 import { MAX_TAG_BYTES, MAX_TAGS, tagBytes, type Tags } from '../lambda/domain/tags';
 import { createMessageLister } from '../lambda/use-cases/list-messages';
 import { buildHttpApiEvent } from '../local/http-api-event';
@@ -28,6 +35,8 @@ import { tagsOfBytes, writeCost } from './support/write-capacity';
 import { markdownTable, percentile } from './support/stats';
 
 const THREE_TAGS = { tenant: 'acme', campaign: 'spring-2026', region: 'eu-west' };
+/** The tag key of the sparse `byTag` index in this benchmark (one of THREE_TAGS, and the seeded tag). */
+const TAG_KEY = 'campaign';
 
 /** Where a tagged item passes 1 KB: the table's cost per write as the tags grow to the limit. */
 async function tagSweep(endpoint: string, messages: number): Promise<string[][]> {
@@ -59,7 +68,7 @@ async function listLatency(endpoint: string, count: number) {
   const tableName = `bench-list-${Date.now()}`;
   // The table has the sparse tag index too (tagIndexKey=campaign): the same tag filter runs through
   // it and, with a lister that does not know the index, as an item filter, in the same run.
-  await ensureMessagesTable(endpoint, tableName, undefined, 'campaign');
+  await ensureMessagesTable(endpoint, tableName, undefined, TAG_KEY);
   const client = createDynamoClient({ endpoint });
   const now = new Date();
   const seeded = seedMessages(count, { endAt: now, spacingMs: (10 * 86_400_000) / count, seed: 5 });
@@ -76,7 +85,7 @@ async function listLatency(endpoint: string, count: number) {
       logger: silentLogger,
     });
   const withoutTagIndex = lister();
-  const withTagIndex = lister('campaign');
+  const withTagIndex = lister(TAG_KEY);
   const iso = (msAgo: number) => encodeURIComponent(new Date(now.getTime() - msAgo).toISOString());
   const queries: Array<[string, string, typeof withTagIndex]> = [
     [
@@ -129,63 +138,127 @@ async function listLatency(endpoint: string, count: number) {
   return { rows, seedSeconds };
 }
 
+/** Write capacity per message, before and after the list indexes, and with the sparse tag index. */
+async function writeCapacityRows(endpoint: string, messages: number): Promise<string[][]> {
+  const legs: Array<{
+    label: string;
+    indexes: readonly ListIndexName[];
+    sender: boolean;
+    tagIndexKey?: string;
+  }> = [
+    { label: 'callbacks only, before (pending only)', indexes: [], sender: false },
+    { label: 'callbacks only, after (all list indexes)', indexes: LIST_INDEX_NAMES, sender: false },
+    { label: 'sender + callbacks, before (pending only)', indexes: [], sender: true },
+    { label: 'sender + callbacks, after (all list indexes)', indexes: LIST_INDEX_NAMES, sender: true },
+    {
+      label: `sender + callbacks, after, with byTag (tagIndexKey=${TAG_KEY})`,
+      indexes: LIST_INDEX_NAMES,
+      sender: true,
+      tagIndexKey: TAG_KEY,
+    },
+  ];
+  const indexNames = ['pending', ...LIST_INDEX_NAMES, TAG_INDEX_NAME];
+  const rows: string[][] = [];
+  for (const leg of legs) {
+    const r = await writeCost(endpoint, {
+      indexes: leg.indexes,
+      messages,
+      sender: leg.sender ? { tags: THREE_TAGS } : undefined,
+      tagIndexKey: leg.tagIndexKey,
+    });
+    const per = (x: number) => (x / r.messages).toFixed(3);
+    rows.push([
+      leg.label,
+      String(r.callbacks),
+      per(r.capacity.table),
+      indexNames
+        .filter((name) => r.capacity.indexes[name] !== undefined)
+        .map((name) => `${name} ${per(r.capacity.indexes[name] ?? 0)}`)
+        .join(', '),
+      per(r.newIndexes),
+      per(r.capacity.table + r.indexTotal),
+      (r.capacity.table / r.callbacks).toFixed(3),
+    ]);
+  }
+  return rows;
+}
+
+/** Which parts run: BENCH_LIST_PARTS=wcu,tags,latency (default all three). */
+const PARTS = ['wcu', 'tags', 'latency'] as const;
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
 async function main(): Promise<void> {
+  const parts = new Set((process.env.BENCH_LIST_PARTS ?? PARTS.join(',')).split(',').map((p) => p.trim()));
+  for (const part of parts) {
+    if (!(PARTS as readonly string[]).includes(part))
+      throw new Error(`BENCH_LIST_PARTS: unknown part "${part}" (known: ${PARTS.join(', ')})`);
+  }
+  // 300 messages (about 1,250 callbacks a run, ten runs) keep the write-capacity part to a few minutes
+  // on a busy 2-core machine; the figures are per message and barely move with more.
+  const messages = positiveInt('BENCH_WCU_MESSAGES', 300);
+  const count = positiveInt('BENCH_LIST_MESSAGES', 100_000);
+  const started = Date.now();
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  console.log(`bench:list ${new Date().toISOString()}, load average ${load()} (${cpus().length} CPUs)`);
   const dynamo = await startBenchDynamoDb();
   try {
-    const messages = Number(process.env.BENCH_WCU_MESSAGES ?? 2000);
-    const rows: string[][] = [];
-    for (const withSender of [false, true]) {
-      for (const indexes of [[] as ListIndexName[], LIST_INDEX_NAMES]) {
-        const sender = withSender ? { tags: THREE_TAGS } : undefined;
-        const r = await writeCost(dynamo.endpoint, { indexes, messages, sender });
-        const per = (x: number) => (x / r.messages).toFixed(3);
-        rows.push([
-          withSender ? 'sender + callbacks' : 'callbacks only',
-          indexes.length ? 'after (all list indexes)' : 'before (pending only)',
-          String(r.callbacks),
-          per(r.capacity.table),
-          ['pending', ...LIST_INDEX_NAMES]
-            .map((name) => `${name} ${per(r.capacity.indexes[name] ?? 0)}`)
-            .join(', '),
-          per(r.newIndexes),
-          per(r.capacity.table + r.indexTotal),
-          (r.capacity.table / r.callbacks).toFixed(3),
-        ]);
-      }
+    if (parts.has('wcu')) {
+      const rows = await writeCapacityRows(dynamo.endpoint, messages);
+      console.log(
+        `\nWrite capacity per message (${messages} messages, realistic stream, seed 42; load ${load()})\n`,
+      );
+      console.log(
+        markdownTable(
+          [
+            'writes',
+            'callbacks',
+            'table WCU/msg',
+            'index WCU/msg',
+            'new indexes WCU/msg',
+            'total WCU/msg',
+            'table WCU/callback',
+          ],
+          rows,
+        ),
+      );
     }
-    console.log(`\nWrite capacity per message (${messages} messages, realistic stream, seed 42)\n`);
+    if (parts.has('tags')) {
+      const rows = await tagSweep(dynamo.endpoint, messages);
+      console.log(
+        `\nTable WCU per write by tag size (sender + callbacks, all list indexes, ${messages} messages; load ${load()})\n`,
+      );
+      console.log(
+        markdownTable(
+          ['tags (key + value bytes)', 'table WCU/write', 'writes over 1 WCU', 'item p99 B', 'item max B'],
+          rows,
+        ),
+      );
+    }
+    if (parts.has('latency')) {
+      const latency = await listLatency(dynamo.endpoint, count);
+      console.log(
+        `\nList latency, first page (limit 100), 25 runs each, ${count} messages over 10 days (seeded in ${latency.seedSeconds.toFixed(0)} s; load ${load()})\n`,
+      );
+      console.log(
+        markdownTable(
+          ['query', 'parameters', 'messages on the page', 'p50 ms', 'p99 ms', 'RCU per page (p50)'],
+          latency.rows,
+        ),
+      );
+    }
     console.log(
-      markdownTable(
-        [
-          'writes',
-          'table',
-          'callbacks',
-          'table WCU/msg',
-          'index WCU/msg',
-          'new indexes WCU/msg',
-          'total WCU/msg',
-          'table WCU/callback',
-        ],
-        rows,
-      ),
-    );
-    console.log(`\nTable WCU per write by tag size (sender + callbacks, all list indexes, same stream)\n`);
-    console.log(
-      markdownTable(
-        ['tags (key + value bytes)', 'table WCU/write', 'writes over 1 WCU', 'item p99 B', 'item max B'],
-        await tagSweep(dynamo.endpoint, messages),
-      ),
-    );
-    const count = Number(process.env.BENCH_LIST_MESSAGES ?? 100_000);
-    const latency = await listLatency(dynamo.endpoint, count);
-    console.log(
-      `\nList latency, first page (limit 100), 25 runs each, ${count} messages over 10 days (seeded in ${latency.seedSeconds.toFixed(0)} s)\n`,
-    );
-    console.log(
-      markdownTable(
-        ['query', 'parameters', 'messages on the page', 'p50 ms', 'p99 ms', 'RCU per page (p50)'],
-        latency.rows,
-      ),
+      `\nbench:list took ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()}`,
     );
   } finally {
     await dynamo.stop();

@@ -38,7 +38,7 @@ export function buildHttpApiEvent(request: HttpApiRequest): APIGatewayProxyEvent
   const domainName = headers.host ?? 'localhost';
 
   const queryStringParameters: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(rawQueryString)) {
+  for (const [key, value] of rawQueryString ? new URLSearchParams(rawQueryString) : []) {
     queryStringParameters[key] =
       key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
   }

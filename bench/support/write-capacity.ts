@@ -84,6 +84,10 @@ export interface WriteCostOptions {
   messages: number;
   /** The sender's write first (Twilio's creation time, a clientReference and these tags). */
   sender?: { tags: Tags };
+  /** The table also has the sparse `byTag` index for this tag key (the construct's `tagIndexKey`). */
+  tagIndexKey?: string;
+  /** A run stops with an error past this (default 600 s). */
+  limitMs?: number;
 }
 
 export interface WriteCost {
@@ -98,12 +102,15 @@ export interface WriteCost {
 }
 
 export async function writeCost(endpoint: string, options: WriteCostOptions): Promise<WriteCost> {
-  const { indexes, messages, sender } = options;
-  const tableName = `bench-wcu-${indexes.length}-${sender ? 's' : 'c'}-${Date.now()}`;
-  await ensureMessagesTable(endpoint, tableName, indexes);
+  const { indexes, messages, sender, tagIndexKey } = options;
+  const tableName = `bench-wcu-${indexes.length}-${sender ? 's' : 'c'}${tagIndexKey ? '-t' : ''}-${Date.now()}`;
+  await ensureMessagesTable(endpoint, tableName, indexes, tagIndexKey);
   const client = createDynamoClient({ endpoint });
   const capacity = recordCapacity(client);
-  const store = recordingThrough(new MessageStore(client, tableName), STORE_DEFAULTS);
+  const store = recordingThrough(new MessageStore(client, tableName), {
+    ...STORE_DEFAULTS,
+    ...(tagIndexKey ? { tagIndexKey } : {}),
+  });
   const handler = createStatusCallbackHandler({
     store,
     credentials: environmentCredentials({ TWILIO_AUTH_TOKEN: TOKEN })!,
@@ -133,7 +140,7 @@ export async function writeCost(endpoint: string, options: WriteCostOptions): Pr
       const response = await handler(signedCallbackEvent(callback.params, TOKEN));
       if (response.statusCode !== 200) throw new Error(`callback answered ${response.statusCode}`);
     },
-    600_000,
+    options.limitMs ?? 600_000,
   );
   const sizes = await itemSizes(client, tableName);
   // Each run leaves nothing behind in the shared DynamoDB Local.

@@ -10,6 +10,9 @@ export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: num
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   const headers = event.headers ?? {};
   const wanted = name.toLowerCase();
+  // API Gateway (payload 2.0) and the local server lower-case every header name: that is the usual hit.
+  const exact = headers[wanted];
+  if (exact !== undefined) return exact;
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() === wanted) return value;
   }
