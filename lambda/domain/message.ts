@@ -105,7 +105,9 @@ export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
   }
   record.statusTimes = statusTimes;
   record.tags = tags;
-  Object.assign(record, publicPriceOf(item));
+  // Only once known: an item without a price keeps the attributes it always had.
+  const price = publicPriceOf(item);
+  if (price.price !== null) Object.assign(record, price);
   if (typeof record.errorCode === 'number') {
     record.errorMessage = describeTwilioError(record.errorCode).message;
   }
