@@ -16,6 +16,7 @@
  */
 import { MESSAGES_TABLE } from './contract';
 import { describeTwilioError } from './error-codes';
+import { INTERNAL_PRICE_ATTRIBUTES, publicPriceOf } from './message-price';
 import type { ObservationSource } from './observation';
 import { TAG_ATTRIBUTE_PREFIX, type Tags } from './tags';
 
@@ -51,6 +52,15 @@ export interface MessageRecord {
   expiresAt?: number;
   /** Always present; empty when the message has none. */
   tags: Tags;
+  /**
+   * Twilio's price, a signed decimal string ("-0.00790"); null until Twilio knows it (message-price.ts).
+   * Every record read from the store has it (null or a price).
+   */
+  price?: string | null;
+  /** ISO 4217 unit of `price`; null until the price is known. */
+  priceUnit?: string | null;
+  /** When the price was recorded. */
+  pricedAt?: string;
 }
 
 /** Index keys that are also attributes of the record users see (the indexes are over them). */
@@ -65,17 +75,21 @@ const PUBLIC_INDEX_KEYS: ReadonlySet<string> = new Set<keyof MessageRecord>([
  * failureBucket); not part of the record users see. Taken from the table's index keys, so a new
  * synthetic key is hidden without a second list to update.
  */
-const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set(
-  [MESSAGES_TABLE.pendingIndex, ...MESSAGES_TABLE.listIndexes]
+const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  ...[MESSAGES_TABLE.pendingIndex, ...MESSAGES_TABLE.listIndexes]
     .flatMap((index): string[] => [index.partitionKey, index.sortKey])
     .filter((key) => !PUBLIC_INDEX_KEYS.has(key)),
-);
+  ...INTERNAL_PRICE_ATTRIBUTES,
+]);
 
 export function statusTimeAttribute(status: string): string {
   return `${STATUS_TIME_PREFIX}${status}`;
 }
 
-/** The stored item as users see it: per-status times folded into `statusTimes`, tags into `tags`. */
+/**
+ * The stored item as users see it: per-status times folded into `statusTimes`, tags into `tags`, the
+ * price's micro-units as Twilio's decimal string `price` (null, with `priceUnit`, until known).
+ */
 export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
   const record: Record<string, unknown> = { statusTimes: {} };
   const statusTimes: Record<string, string> = {};
@@ -91,6 +105,9 @@ export function toMessageRecord(item: Record<string, unknown>): MessageRecord {
   }
   record.statusTimes = statusTimes;
   record.tags = tags;
+  // Only once known: an item without a price keeps the attributes it always had.
+  const price = publicPriceOf(item);
+  if (price.price !== null) Object.assign(record, price);
   if (typeof record.errorCode === 'number') {
     record.errorMessage = describeTwilioError(record.errorCode).message;
   }

@@ -17,7 +17,7 @@ import {
   type AnomalySettings,
   type DeliveryAnomalyDetail,
 } from '../domain/history/anomaly';
-import { anomalyCellsSql } from '../domain/history/queries';
+import { anomalyCellsSql } from '../domain/history/anomaly-cells';
 import type { AnomalyPublisher, HistoryQuery } from './ports';
 
 export interface AnomalyCheckDeps {

@@ -16,6 +16,8 @@ import type { Pseudonymise } from '../domain/history/row';
 import type { HistoryQueryRows } from '../domain/history/report';
 import type { DeliveryAnomalyDetail } from '../domain/history/anomaly';
 import type { DeadNumber } from '../domain/dead-numbers';
+import type { Price } from '../domain/price';
+import type { PriceJob } from '../domain/price-fetch';
 
 // ---- Shared: logging, the store every path writes through, the invocation ----
 
@@ -280,6 +282,22 @@ export interface ReconcilerStore extends ObservationStore {
   markUnresolved(messageSid: string, at: string): Promise<boolean>;
   /** The account a message belongs to, as recorded (the pending index keeps keys only). */
   accountOf(messageSid: string): Promise<string | undefined>;
+}
+
+// ---- Prices (use-cases/record-prices.ts): the item's price, and the delayed fetches ----
+
+export interface PriceStore {
+  /** The message's account and whether a price is stored; undefined when there is no such message. */
+  priceStateOf(messageSid: string): Promise<{ accountSid?: string; priced: boolean } | undefined>;
+  /** Writes the price unless one is stored (never overwritten): true when it was written. */
+  recordPrice(messageSid: string, price: Price, attempts: number, at: string): Promise<boolean>;
+  /** Counts a fetch that found no price yet. */
+  notePriceAttempt(messageSid: string, attempts: number): Promise<void>;
+}
+
+/** Where a price fetch waits for its turn: an SQS queue with a delay in AWS, a timer locally. */
+export interface PriceFetchQueue {
+  schedule(job: PriceJob, delaySeconds: number): Promise<void>;
 }
 
 // ---- The list API's reads ----

@@ -11,13 +11,11 @@
  */
 import type { StatusObservation } from '../domain/observation';
 import { isFinal } from '../domain/lifecycle';
-import { backoffMs } from '../domain/backoff';
 import { describeError } from '../domain/describe-error';
 import { pendingShardNames } from '../domain/contract';
+import { fetchWithBackoff, runBounded } from './message-fetch';
 import {
   MessageNotFoundError,
-  TwilioApiError,
-  TwilioNetworkError,
   type FetchedMessage,
   type Log,
   type PageCursor,
@@ -58,7 +56,6 @@ export interface ReconcileReport {
 
 const HOUR = 3_600_000;
 const PAGE_SIZE = 100;
-const FETCH_BACKOFF = { baseMs: 250, maxMs: 8_000 };
 
 export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const now = (deps.now ?? (() => new Date()))();
@@ -79,20 +76,9 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     complete: true,
   };
 
-  const fetchWithBackoff = async (sid: string): Promise<FetchedMessage> => {
+  const fetchMessage = async (sid: string): Promise<FetchedMessage> =>
     // Twilio finds a subaccount's message only under that subaccount's path.
-    const accountSid = await deps.store.accountOf(sid);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await deps.fetchMessage(sid, accountSid);
-      } catch (error) {
-        // No retry the run has no time left for: the message stays pending for the next run.
-        if (!isRetryable(error) || attempt >= 4 || !hasTime()) throw error;
-        const { retryAfterSeconds } = error as { retryAfterSeconds?: number };
-        await sleep(backoffMs(attempt + 1, FETCH_BACKOFF, { retryAfterSeconds }));
-      }
-    }
-  };
+    fetchWithBackoff(deps.fetchMessage, sid, await deps.store.accountOf(sid), { hasTime, sleep });
 
   const handle = async (entry: PendingEntry): Promise<void> => {
     report.examined++;
@@ -100,7 +86,7 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
     try {
       let known = true;
       try {
-        const message = await fetchWithBackoff(entry.messageSid);
+        const message = await fetchMessage(entry.messageSid);
         report.polled++;
         const applied = await deps.store.apply(toObservation(message, now));
         if (applied.outcome === 'foreign') {
@@ -163,15 +149,6 @@ export async function reconcile(deps: ReconcilerDeps): Promise<ReconcileReport> 
   return report;
 }
 
-/**
- * Twilio's 429 and 5xx answers, and no answer at all, are worth another try after a pause. The adapter
- * (twilio-messages.ts) turns every failed request into one of these two errors.
- */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof TwilioNetworkError) return true;
-  return error instanceof TwilioApiError && (error.httpStatus === 429 || error.httpStatus >= 500);
-}
-
 export function toObservation(message: FetchedMessage, now: Date): StatusObservation {
   const observation: StatusObservation = {
     messageSid: message.sid,
@@ -186,20 +163,4 @@ export function toObservation(message: FetchedMessage, now: Date): StatusObserva
   if (message.to) observation.to = message.to;
   if (message.dateCreated) observation.createdAt = message.dateCreated;
   return observation;
-}
-
-async function runBounded<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-  hasTime: () => boolean,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && hasTime()) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

@@ -15,7 +15,7 @@ import {
   type AnomalySettings,
   type DeliveryAnomalyDetail,
 } from '../../lambda/domain/history/anomaly';
-import { anomalyCellsSql } from '../../lambda/domain/history/queries';
+import { anomalyCellsSql } from '../../lambda/domain/history/anomaly-cells';
 import { parquetSource, queryRows } from './duckdb';
 import { existsSync, readdirSync } from 'node:fs';
 

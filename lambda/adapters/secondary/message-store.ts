@@ -20,10 +20,13 @@ import { MESSAGES_TABLE } from '../../domain/contract';
 import type { MessageWriter, WriteResult } from '../../domain/apply-observation';
 import type { UpdatePlan } from '../../domain/update-expression';
 import { toMessageRecord, type MessageRecord } from '../../domain/message';
+import { PRICE_MICROS_ATTRIBUTE, priceAttemptPlan, priceWritePlan } from '../../domain/message-price';
+import type { Price } from '../../domain/price';
 import {
   StoreUnavailableError,
   type PageCursor,
   type PendingEntry,
+  type PriceStore,
   type ReconcilerStore,
 } from '../../use-cases/ports';
 
@@ -35,7 +38,7 @@ const MARSHALL_OPTIONS = { removeUndefinedValues: true } as const;
 /** What the reconciler needs of the table besides recording: its pending index and its two reads. */
 export type PendingIndex = Omit<ReconcilerStore, 'apply'>;
 
-export class MessageStore implements MessageWriter, PendingIndex {
+export class MessageStore implements MessageWriter, PendingIndex, PriceStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -164,6 +167,40 @@ export class MessageStore implements MessageWriter, PendingIndex {
       if (isConditionFailure(error)) return false;
       throw new StoreUnavailableError(error);
     }
+  }
+
+  /** The message's account and whether it has a price: one consistent read of two attributes. */
+  async priceStateOf(messageSid: string): Promise<{ accountSid?: string; priced: boolean } | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [MESSAGES_TABLE.partitionKey]: { S: messageSid } },
+          ProjectionExpression: '#key, #account, #price',
+          ExpressionAttributeNames: {
+            '#key': MESSAGES_TABLE.partitionKey,
+            '#account': ACCOUNT_ATTRIBUTE,
+            '#price': PRICE_MICROS_ATTRIBUTE,
+          },
+          ConsistentRead: true,
+        }),
+      );
+      if (!result.Item) return undefined;
+      const accountSid = result.Item[ACCOUNT_ATTRIBUTE]?.S;
+      return { ...(accountSid ? { accountSid } : {}), priced: PRICE_MICROS_ATTRIBUTE in result.Item };
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /** Records the price unless the item has one (or does not exist): true when it was written. */
+  async recordPrice(messageSid: string, price: Price, attempts: number, at: string): Promise<boolean> {
+    return (await this.write(priceWritePlan(messageSid, price, attempts, at))).written;
+  }
+
+  /** Counts a read of the Messages API that found no price yet (nothing once a price is stored). */
+  async notePriceAttempt(messageSid: string, attempts: number): Promise<void> {
+    await this.write(priceAttemptPlan(messageSid, attempts));
   }
 
   async get(messageSid: string): Promise<MessageRecord | undefined> {
