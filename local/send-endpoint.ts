@@ -84,7 +84,15 @@ export async function createLocalSendHandler(options: LocalSenderOptions): Promi
       useServiceCallback: options.useServiceCallback ?? false,
       deadNumberPolicy: options.deadNumberPolicy ?? DEFAULT_DEAD_NUMBER_POLICY,
     },
-    { client: dynamo, store: options.store, deadNumbers: options.deadNumbers, outbox, logger },
+    {
+      client: dynamo,
+      store: options.store,
+      deadNumbers: options.deadNumbers,
+      outbox,
+      logger,
+      // No CloudWatch locally: an EMF line per 100 sends would only clutter npm start's output.
+      onOutcome: () => undefined,
+    },
   );
 
   const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResponse> => {

@@ -33,6 +33,8 @@ import { historyDirFromEnv } from './history/defaults';
 import { UsageError } from './cli/errors';
 import { DEFAULT_PORT } from './cli/local-url';
 import { readCommandLine, STANDARD_IO, type CommandSpec, type OptionSpecs } from './cli/options';
+import { ENV, readEnvironment } from '../lambda/domain/environment';
+import { TAG_INDEX_NAME } from '../lambda/domain/contract';
 
 const START = {
   name: 'start',
@@ -55,6 +57,11 @@ async function main(): Promise<number> {
   const dynamodbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
   const authToken = process.env.TWILIO_AUTH_TOKEN || undefined;
   const realTwilio = Boolean(process.env.TWILIO_ACCOUNT_SID && authToken);
+  // The construct's `tagIndexKey` and `deadNumberPolicy`, read as the Lambdas read them.
+  const { tagIndexKey, deadNumberPolicy } = readEnvironment(process.env, {
+    tagIndexKey: ENV.tagIndexKey,
+    deadNumberPolicy: ENV.deadNumberPolicy,
+  });
 
   if (!(await isPortFree(port))) throw new StartError(appPortTaken(port));
   const persistPath = values.persist ? resolve('.local-data') : undefined;
@@ -92,6 +99,8 @@ async function main(): Promise<number> {
       ? { accountSid: process.env.TWILIO_ACCOUNT_SID!, authToken: authToken! }
       : { simulator: {} },
     defaultFrom: process.env.DEFAULT_FROM || undefined,
+    tagIndexKey,
+    deadNumberPolicy,
   });
   const { simulator } = pipeline;
 
@@ -103,6 +112,8 @@ async function main(): Promise<number> {
     `  send       POST ${pipeline.url}/messages                (npm run send -- --to +14155551234 --body hi)`,
     `  events     GET  ${pipeline.url}/events (SSE)     failures: GET ${pipeline.url}/events/failures`,
     ...(webhookUrl ? [`  webhook    POST ${webhookUrl}   (every event, retried in the background)`] : []),
+    `  tags       ${tagIndexKey ? `a list by tag "${tagIndexKey}" reads the ${TAG_INDEX_NAME} index (TAG_INDEX_KEY)` : 'every tag filter reads the items (TAG_INDEX_KEY unset)'}`,
+    `  dead numbers  a send to one is ${deadNumberPolicy === 'warn' ? 'sent with a warning (DEAD_NUMBER_POLICY=warn)' : 'refused (DEAD_NUMBER_POLICY=refuse)'}`,
     `  history    ${historyDir ? `Parquet under ${resolve(historyDir)} (npm run report; GET ${pipeline.url}/history/report)` : 'off (HISTORY=off)'}`,
     ...(historyDir
       ? [

@@ -33,6 +33,7 @@ import type {
   SendStore,
 } from '../use-cases/ports';
 import { createSender, type Sender } from '../use-cases/send';
+import type { SendOutcome } from '../use-cases/send-results';
 import { senderConfigOf, type SendSettings } from './sender-config';
 import {
   createLogger,
@@ -60,6 +61,8 @@ export interface SenderParts {
   /** Checked before each send; default the config's dead-numbers table, if any. */
   deadNumbers?: DeadNumberStore;
   outbox?: RecordOutbox;
+  /** Told of every send's outcome; default the function's CloudWatch metrics (none locally). */
+  onOutcome?: (outcome: SendOutcome) => void;
   credentials?: CredentialsSource;
   logger?: Logger;
 }
@@ -92,7 +95,7 @@ export function senderFunction(config: SenderFunctionConfig, parts: SenderParts 
     idempotency,
     logger,
     config: { ...senderConfig, deadNumberPolicy: config.deadNumberPolicy },
-    onOutcome: (outcome) => recordSendMetrics(metrics(), outcome),
+    onOutcome: parts.onOutcome ?? ((outcome) => recordSendMetrics(metrics(), outcome)),
   });
   const handleEvent = createSenderHandler({ sender, logger });
   // In Lambda there is always a context: the idempotency layer bounds an in-progress record by it.

@@ -203,6 +203,47 @@ describe('npm start killed with SIGKILL', () => {
   });
 });
 
+describe("npm start's tag index and dead-number policy (TAG_INDEX_KEY, DEAD_NUMBER_POLICY)", () => {
+  it.each([
+    [
+      { DEAD_NUMBER_POLICY: 'ignore' },
+      'npm start: DEAD_NUMBER_POLICY must be "refuse" or "warn", got "ignore"',
+    ],
+    [
+      { TAG_INDEX_KEY: 'no spaces' },
+      'npm start: Environment variable TAG_INDEX_KEY: "tagIndexKey" must be a tag key',
+    ],
+  ])('refuses %j before starting anything, saying what was wrong', async (env, message) => {
+    const start = run('local/start.ts', [], { PORT: String(await freePort()), HISTORY: 'off', ...env });
+    expect(await exited(start.child)).toBe(1);
+    expect(start.output()).toContain(message);
+    expect(start.output()).not.toMatch(/\n\s+at /);
+    expect(start.output()).not.toContain('DynamoDB Local at');
+  });
+
+  it('says which it runs with, and answers a list by that tag', async () => {
+    const port = await freePort();
+    const start = run('local/start.ts', [], {
+      PORT: String(port),
+      DYNAMODB_PORT: String(await freePort()),
+      HISTORY: 'off',
+      TAG_INDEX_KEY: 'campaign',
+      DEAD_NUMBER_POLICY: 'warn',
+    });
+    try {
+      await waitFor(() => start.output().includes('Ctrl-C stops everything'), 'npm start to be ready');
+      expect(start.output()).toContain('a list by tag "campaign" reads the byTag index (TAG_INDEX_KEY)');
+      expect(start.output()).toContain('sent with a warning (DEAD_NUMBER_POLICY=warn)');
+      const response = await fetch(`http://127.0.0.1:${port}/messages?tag.campaign=spring`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { messages: unknown[] }).messages).toEqual([]);
+    } finally {
+      start.child.kill('SIGINT');
+      expect(await exited(start.child)).toBe(0);
+    }
+  });
+});
+
 describe('npm start when a port is taken', () => {
   it('names the DynamoDB Local holding DYNAMODB_PORT, with its PID and how to stop it', async () => {
     const dynamodbPort = await freePort();
