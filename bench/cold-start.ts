@@ -271,6 +271,9 @@ const PLACEHOLDERS: Record<string, string> = {
   RECONCILE_HORIZON_HOURS: '72',
   RECONCILE_CONCURRENCY: '8',
   HISTORY_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:bench-history-key',
+  HISTORY_WORKGROUP: 'bench-history',
+  HISTORY_DATABASE: 'bench_history',
+  HISTORY_TABLE: 'status_history',
   LIST_INDEXES: LIST_INDEX_NAMES.join(','),
   // As the stack sets it on every function that records, sends or serves the dead-numbers API.
   DEAD_NUMBERS_TABLE_NAME: 'bench-dead-numbers',
