@@ -31,7 +31,6 @@ import {
 } from './dynamodb-local';
 import type { DynamoDeadNumberStore } from '../lambda/adapters/secondary/dead-number-store';
 import { recordingDeadNumbers } from '../lambda/use-cases/dead-numbers';
-import { createDeadNumbersHandler } from '../lambda/adapters/primary/dead-numbers-endpoint';
 import type { DeadNumberPolicy } from '../lambda/domain/dead-numbers';
 import { deadNumberStore, recordingStore } from '../lambda/composition/shared';
 import { startLocalServer, type EventHandler } from './server';
@@ -313,7 +312,8 @@ export async function startLocalPipeline(options: PipelineOptions = {}): Promise
       publicOrigin,
       statusCallback,
       query,
-      deadNumbers: createDeadNumbersHandler({ store: deadNumbers, logger }),
+      // As in AWS, the query function serves the dead-numbers routes too (its config names the table).
+      deadNumbers: query,
       send: async (event) =>
         sendHandler ? sendHandler(event) : jsonResponse(501, { error: 'no sender is configured' }),
       // The web console at / and /console/*; live through GET /events when events are on.

@@ -1,4 +1,4 @@
-import { readEnvironment, SEND_SETTINGS_ENV, type Environment } from '../domain/environment';
+import { ENV, readEnvironment, SEND_SETTINGS_ENV, type Environment } from '../domain/environment';
 import type { SenderConfig } from '../use-cases/send';
 
 /** The sender's settings, as the environment contract (domain/environment.ts) reads them. */
@@ -17,15 +17,13 @@ export interface SendSettings {
  * misconfigured function fails its cold start, not each request.
  */
 export function senderConfigOf(settings: SendSettings): SenderConfig {
-  const { statusCallbackUrl, useServiceCallback } = settings;
+  const { useServiceCallback } = settings;
+  // The contract's own check (a URL given directly, as npm start does, has not been read through it).
+  const statusCallbackUrl = ENV.statusCallbackUrl.parse(settings.statusCallbackUrl);
   if (statusCallbackUrl === undefined && !useServiceCallback) {
     throw new Error(
       'Set STATUS_CALLBACK_URL, or USE_SERVICE_CALLBACK=true when the Messaging Service has one',
     );
-  }
-  if (statusCallbackUrl !== undefined && !isCallbackUrl(statusCallbackUrl)) {
-    // Twilio refuses a StatusCallback whose host has an underscore (error 21609).
-    throw new Error('STATUS_CALLBACK_URL must be an http(s) URL whose host has no underscore');
   }
   return {
     defaults: {
@@ -42,13 +40,4 @@ export function senderConfigOf(settings: SendSettings): SenderConfig {
 /** The sender's settings read from an environment (the stack's, or the local server's). */
 export function senderConfigFromEnv(env: Environment): SenderConfig {
   return senderConfigOf(readEnvironment(env, SEND_SETTINGS_ENV));
-}
-
-function isCallbackUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.hostname.includes('_');
-  } catch {
-    return false;
-  }
 }

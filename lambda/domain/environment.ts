@@ -229,7 +229,8 @@ const RECORDING = {
   tagIndexKey: ENV.tagIndexKey,
   deadNumbersTableName: ENV.deadNumbersTableName,
 } as const;
-const TWILIO = {
+/** Twilio's credentials (the secret, or local ones) and the simulator's URL. */
+export const TWILIO_ENV = {
   twilioSecretId: ENV.twilioSecretId,
   twilioAuthToken: ENV.twilioAuthToken,
   twilioAccountSid: ENV.twilioAccountSid,
@@ -241,7 +242,7 @@ const TWILIO = {
 
 export const STATUS_CALLBACK_ENV = {
   ...RECORDING,
-  ...TWILIO,
+  ...TWILIO_ENV,
   accountSecretPrefix: ENV.accountSecretPrefix,
   accountSecretShards: ENV.accountSecretShards,
   publicBaseUrl: ENV.publicBaseUrl,
@@ -264,7 +265,7 @@ export const SEND_SETTINGS_ENV = {
 } as const;
 export const SENDER_ENV = {
   ...RECORDING,
-  ...TWILIO,
+  ...TWILIO_ENV,
   idempotencyTableName: ENV.idempotencyTableName,
   sendQueueUrl: ENV.sendQueueUrl,
   deadNumberPolicy: ENV.deadNumberPolicy,
@@ -272,7 +273,7 @@ export const SENDER_ENV = {
 } as const;
 export const RECONCILER_ENV = {
   ...RECORDING,
-  ...TWILIO,
+  ...TWILIO_ENV,
   minAgeHours: ENV.reconcileMinAgeHours,
   horizonHours: ENV.reconcileHorizonHours,
   concurrency: ENV.reconcileConcurrency,
@@ -285,7 +286,7 @@ export const ANOMALY_CHECK_ENV = {
   table: ENV.historyTable,
   eventBusName: ENV.eventBusName,
 } as const;
-export const MESSAGING_SERVICE_ENV = TWILIO;
+export const MESSAGING_SERVICE_ENV = TWILIO_ENV;
 
 export type StatusCallbackSettings = Settings<typeof STATUS_CALLBACK_ENV>;
 export type QuerySettings = Settings<typeof QUERY_ENV>;
@@ -294,7 +295,7 @@ export type ReconcilerSettings = Settings<typeof RECONCILER_ENV>;
 export type StreamConsumerSettings = Settings<typeof STREAM_CONSUMER_ENV>;
 export type HistoryRowSettings = Settings<typeof HISTORY_ROW_ENV>;
 export type AnomalyCheckSettings = Settings<typeof ANOMALY_CHECK_ENV>;
-export type TwilioSettings = Settings<typeof TWILIO>;
+export type TwilioSettings = Settings<typeof TWILIO_ENV>;
 
 /** A function's `environment:` from the settings a construct sets; `undefined`/`false` entries are left out. */
 export function environmentOf(

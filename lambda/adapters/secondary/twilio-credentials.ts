@@ -14,7 +14,7 @@ import {
   type CredentialsSource,
   type TwilioCredentials,
 } from '../../use-cases/ports';
-import { ENV, readEnvironment, type Environment } from '../../domain/environment';
+import { readEnvironment, TWILIO_ENV, type Environment } from '../../domain/environment';
 
 /** The Twilio settings a function reads (domain/environment.ts): the secret, or local credentials. */
 export interface TwilioCredentialSettings {
@@ -46,15 +46,7 @@ export function givenCredentials(settings: TwilioCredentialSettings): Credential
 
 /** `givenCredentials` from an environment record (local runs and tests name the variables). */
 export function environmentCredentials(env: Environment): CredentialsSource | undefined {
-  return givenCredentials(
-    readEnvironment(env, {
-      twilioAuthToken: ENV.twilioAuthToken,
-      twilioAccountSid: ENV.twilioAccountSid,
-      twilioSecondaryAuthToken: ENV.twilioSecondaryAuthToken,
-      twilioApiKeySid: ENV.twilioApiKeySid,
-      twilioApiKeySecret: ENV.twilioApiKeySecret,
-    }),
-  );
+  return givenCredentials(readEnvironment(env, TWILIO_ENV));
 }
 
 export interface SecretCredentialsOptions {
