@@ -42,12 +42,13 @@ beforeAll(async () => {
     tableName: `console-${Date.now()}`,
     // The history the charts are drawn from (a folder of this run's own).
     history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'console-history-')), 'history') },
-    // Half delivered, half undelivered (seeded, so the same every run); steps slow enough to watch.
+    // Half delivered, half undelivered (seeded, so the same every run); steps slow enough to watch, even
+    // on a machine busy enough that the console shows a row a second after its event (a full npm test).
     twilio: {
       simulator: {
         seed: 14,
         outcomes: { delivered: 0.5, undelivered: 0.5, failed: 0, sentNoReceipt: 0 },
-        stepDelayMs: [400, 800],
+        stepDelayMs: [900, 1600],
         duplicateRate: 0,
       },
     },
