@@ -7,38 +7,19 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { ConsoleMessage, Page } from 'playwright-core';
 import { describeTwilioError } from '../../lambda/domain/error-codes';
 import type { HistoryReport } from '../../lambda/domain/history/report';
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { buildConsole } from '../../scripts/bundle-console';
 import { CONSOLE_SCREENSHOTS, takeConsoleScreenshots } from '../../scripts/console-screenshots';
-import { launchChromium, watchedPage } from '../support/browser';
+import { watchedPage } from '../support/browser';
+import { chartsOf as chartsOfSite, consoleSite, reportOf as reportOfWindow } from '../support/console-site';
 import { dynamoEndpoint } from '../support/dynamodb';
 import { eventually } from '../support/eventually';
 import { runToEnd } from '../support/processes';
 
 jest.setTimeout(120_000);
 
-let pipeline: LocalPipeline;
-let browser: Browser;
-
-beforeAll(async () => {
-  await buildConsole();
-  pipeline = await startLocalPipeline({
-    port: 0,
-    dynamodbEndpoint: dynamoEndpoint(),
-    tableName: `first-impression-${Date.now()}`,
-    history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'first-impression-')), 'history') },
-    twilio: { simulator: { seed: 7, duplicateRate: 0 } },
-  });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await pipeline?.stop();
-});
+const site = consoleSite('first-impression', { seed: 7, duplicateRate: 0 });
 
 /** What went wrong while a page loaded: failed or 4xx/5xx requests, console errors, uncaught errors. */
 function recordTrouble(page: Page): string[] {
@@ -57,9 +38,9 @@ function recordTrouble(page: Page): string[] {
 }
 
 it('loads with no failed request and no console error: the favicon is served', async () => {
-  const { page } = await watchedPage(browser);
+  const { page } = await watchedPage(site.browser);
   const trouble = recordTrouble(page);
-  await page.goto(`${pipeline.url}/`);
+  await page.goto(`${site.pipeline.url}/`);
   await page.locator('.summary').filter({ hasText: 'messages' }).waitFor();
   await page.waitForLoadState('networkidle');
   expect(trouble).toEqual([]);
@@ -76,8 +57,8 @@ it('loads with no failed request and no console error: the favicon is served', a
 const words = (command: string) => [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
 
 it('an empty tracker says how to send the first message, and the command it shows sends one', async () => {
-  const { page } = await watchedPage(browser);
-  await page.goto(`${pipeline.url}/`);
+  const { page } = await watchedPage(site.browser);
+  await page.goto(`${site.pipeline.url}/`);
   const empty = page.locator('.empty');
   await empty.waitFor();
   expect(await page.locator('.summary').textContent()).toContain('0 messages');
@@ -85,10 +66,10 @@ it('an empty tracker says how to send the first message, and the command it show
   expect(await empty.locator('h2').textContent()).toBe('No messages in the last 24 hours');
   // The demo against this very server, and a send with the command line's real options.
   expect(await empty.locator('.demo-command').textContent()).toBe(
-    `npm run demo -- --url ${pipeline.url} --messages 50`,
+    `npm run demo -- --url ${site.pipeline.url} --messages 50`,
   );
   const command = (await empty.locator('.send-command').textContent())!;
-  expect(command).toBe(`npm run send -- --url ${pipeline.url} --to +14155551234 --body "Hello"`);
+  expect(command).toBe(`npm run send -- --url ${site.pipeline.url} --to +14155551234 --body "Hello"`);
 
   // Run as shown (npm run send is tsx local/cli.ts send): the message shows, the hint goes.
   const [npm, run, script, dashes, ...args] = words(command);
@@ -103,8 +84,8 @@ it('an empty tracker says how to send the first message, and the command it show
 });
 
 it('a filter that matches nothing says so, and leads back to every message', async () => {
-  const { page } = await watchedPage(browser);
-  await page.goto(`${pipeline.url}/#/?status=canceled`);
+  const { page } = await watchedPage(site.browser);
+  await page.goto(`${site.pipeline.url}/#/?status=canceled`);
   const empty = page.locator('.empty');
   await eventually(
     () => empty.textContent(),
@@ -117,8 +98,8 @@ it('a filter that matches nothing says so, and leads back to every message', asy
 });
 
 it('shows times without a spurious .000', async () => {
-  const { page } = await watchedPage(browser);
-  await page.goto(`${pipeline.url}/`);
+  const { page } = await watchedPage(site.browser);
+  await page.goto(`${site.pipeline.url}/`);
   const created = page.locator('table.messages tbody tr td:nth-child(3)');
   await created.first().waitFor();
   for (const text of await created.allTextContents()) {
@@ -129,8 +110,8 @@ it('shows times without a spurious .000', async () => {
 });
 
 it('folds the filter panel on a 375 px phone behind a toggle that opens it', async () => {
-  const { page } = await watchedPage(browser, 375, 740);
-  await page.goto(`${pipeline.url}/`);
+  const { page } = await watchedPage(site.browser, 375, 740);
+  await page.goto(`${site.pipeline.url}/`);
   await page.locator('table.messages tbody tr').first().waitFor();
   const toggle = page.getByRole('button', { name: 'Filters' });
   const panel = page.locator('#filter-panel');
@@ -149,35 +130,20 @@ it('folds the filter panel on a 375 px phone behind a toggle that opens it', asy
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await page.context().close();
   // A wide screen shows the panel, no toggle.
-  const wide = await watchedPage(browser);
-  await wide.page.goto(`${pipeline.url}/`);
+  const wide = await watchedPage(site.browser);
+  await wide.page.goto(`${site.pipeline.url}/`);
   await wide.page.locator('#filter-panel').waitFor();
   expect(await wide.page.locator('.filters-toggle').isVisible()).toBe(false);
   expect(await wide.page.getByLabel('undelivered').isVisible()).toBe(true);
   await wide.page.context().close();
 });
 
-const reportOf = (change: Partial<HistoryReport>): HistoryReport => ({
-  window: { since: '2026-11-29T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' },
-  messages: 0,
-  finalStatus: {},
-  errorCodes: {},
-  deliveryLatencyMs: { p50: null, p90: null, p99: null, messages: 0 },
-  funnel: [],
-  queries: {},
-  ...change,
-});
+const reportOf = (change: Partial<HistoryReport>): HistoryReport =>
+  reportOfWindow({ since: '2026-11-29T00:00:00.000Z', until: '2026-11-30T00:00:00.000Z' }, change);
 
 /** The charts view of a page whose GET /history/report answers this report. */
-async function chartsOf(report: HistoryReport, width = 1280): Promise<Page> {
-  const { page } = await watchedPage(browser, width, 900);
-  await page.route('**/history/report?*', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(report) }),
-  );
-  await page.goto(`${pipeline.url}/#/charts`);
-  await page.locator('.charts .summary').waitFor();
-  return page;
-}
+const chartsOf = async (report: HistoryReport, width = 1280): Promise<Page> =>
+  (await chartsOfSite(site, report, width)).page;
 
 it('says "no data" for a chart with nothing to draw, rather than blank axes', async () => {
   const page = await chartsOf(reportOf({}));

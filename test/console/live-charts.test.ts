@@ -4,70 +4,30 @@
  * the rate summed over the channels, an empty history says "No data", and an anomaly the local hub
  * publishes shows on the page without a reload.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import type { DeliveryAnomalyDetail } from '../../lambda/domain/history/anomaly';
 import type { HistoryReport } from '../../lambda/domain/history/report';
 import type { MessageRecord } from '../../lambda/domain/message';
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline';
-import { buildConsole } from '../../scripts/bundle-console';
-import { launchChromium, watchedPage } from '../support/browser';
-import { dynamoEndpoint } from '../support/dynamodb';
+import { watchedPage } from '../support/browser';
+import { chartsOf as chartsOfSite, consoleSite, reportOf as reportOfWindow } from '../support/console-site';
 import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
 
-let pipeline: LocalPipeline;
-let browser: Browser;
-
-beforeAll(async () => {
-  await buildConsole();
-  pipeline = await startLocalPipeline({
-    port: 0,
-    dynamodbEndpoint: dynamoEndpoint(),
-    tableName: `live-charts-${Date.now()}`,
-    history: { dir: path.join(mkdtempSync(path.join(tmpdir(), 'live-charts-')), 'history') },
-    // Every message ends (delivered or undelivered), so the line's last value is known once they have.
-    twilio: {
-      simulator: {
-        seed: 7,
-        outcomes: { delivered: 0.5, undelivered: 0.5, failed: 0, sentNoReceipt: 0 },
-        duplicateRate: 0,
-      },
-    },
-  });
-  browser = await launchChromium();
+// Every message ends (delivered or undelivered), so the line's last value is known once they have.
+const site = consoleSite('live-charts', {
+  seed: 7,
+  outcomes: { delivered: 0.5, undelivered: 0.5, failed: 0, sentNoReceipt: 0 },
+  duplicateRate: 0,
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await pipeline?.stop();
-});
-
-const reportOf = (queries: HistoryReport['queries']): HistoryReport => ({
-  window: { since: '2026-12-06T10:00:00.000Z', until: '2026-12-07T10:00:00.000Z', granularity: 'hour' },
-  messages: 0,
-  finalStatus: {},
-  errorCodes: {},
-  deliveryLatencyMs: { p50: null, p90: null, p99: null, messages: 0 },
-  funnel: [],
-  queries,
-});
+const reportOf = (queries: HistoryReport['queries']): HistoryReport =>
+  reportOfWindow(
+    { since: '2026-12-06T10:00:00.000Z', until: '2026-12-07T10:00:00.000Z', granularity: 'hour' },
+    { queries },
+  );
 
 /** The charts view of a page whose GET /history/report answers this report; the paths asked, too. */
-async function chartsOf(report: HistoryReport, width = 1280): Promise<{ page: Page; asked: string[] }> {
-  const { page } = await watchedPage(browser, width, 900);
-  const asked: string[] = [];
-  await page.route('**/history/report?*', (route) => {
-    asked.push(route.request().url());
-    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(report) });
-  });
-  await page.goto(`${pipeline.url}/#/charts`);
-  await page.locator('.charts .summary').waitFor();
-  return { page, asked };
-}
+const chartsOf = (report: HistoryReport, width = 1280) => chartsOfSite(site, report, width);
 
 /** delivery-rate-by-channel-over-time rows: three hours, two channels, one hour sms only. */
 const CHANNEL_ROWS = [
@@ -131,8 +91,8 @@ it('says "No data" for the delivery rate over time when the history has no messa
 });
 
 it('says "No data" from the real local history report while nothing was sent', async () => {
-  const { page } = await watchedPage(browser);
-  await page.goto(`${pipeline.url}/#/charts`);
+  const { page } = await watchedPage(site.browser);
+  await page.goto(`${site.pipeline.url}/#/charts`);
   await page.locator('.charts .summary').waitFor();
   expect(await page.locator('.no-data').last().textContent()).toBe(
     'No data: no message was sent in this window.',
@@ -143,20 +103,22 @@ it('says "No data" from the real local history report while nothing was sent', a
 it('draws the line from the real local history: messages sent now, the last point their delivery rate', async () => {
   const sent = 8;
   for (let i = 0; i < sent; i++) {
-    const answer = await fetch(`${pipeline.url}/messages`, {
+    const answer = await fetch(`${site.pipeline.url}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ to: `+1415555020${i}`, body: 'hello' }),
     });
     expect(answer.status).toBe(201);
   }
-  await pipeline.simulator!.idle();
+  await site.pipeline.simulator!.idle();
   // Every message final, and its rows in the history: then the expected line, from those messages.
   let messages: MessageRecord[] = [];
   await eventually(
     async () => {
       messages = (
-        (await (await fetch(`${pipeline.url}/messages?limit=100`)).json()) as { messages: MessageRecord[] }
+        (await (await fetch(`${site.pipeline.url}/messages?limit=100`)).json()) as {
+          messages: MessageRecord[];
+        }
       ).messages;
       return messages;
     },
@@ -172,18 +134,18 @@ it('draws the line from the real local history: messages sent now, the last poin
   const delivered = last.filter((message) => ['delivered', 'read'].includes(message.status ?? '')).length;
   const expected = String(Math.round((delivered / last.length) * 1000) / 10);
   await eventually(
-    () => Promise.resolve(pipeline.history!.writer.stats()),
+    () => Promise.resolve(site.pipeline.history!.writer.stats()),
     (stats) => {
       expect(stats.pending).toBe(0);
       expect(stats.written).toBeGreaterThan(0);
     },
     30_000,
   );
-  const { page } = await watchedPage(browser);
+  const { page } = await watchedPage(site.browser);
   const line = page.locator('canvas.rate-over-time[data-points]');
   await eventually(
     async () => {
-      await page.goto(`${pipeline.url}/#/charts`);
+      await page.goto(`${site.pipeline.url}/#/charts`);
       await page.reload();
       await page.locator('.charts .summary').waitFor();
       return (await line.count()) === 0
@@ -206,8 +168,8 @@ const ANOMALY: DeliveryAnomalyDetail = {
 };
 
 it('shows a delivery anomaly the local hub publishes, live, without a reload', async () => {
-  const { page, pageErrors, cspViolations } = await watchedPage(browser);
-  await page.goto(`${pipeline.url}/`);
+  const { page, pageErrors, cspViolations } = await watchedPage(site.browser);
+  await page.goto(`${site.pipeline.url}/`);
   await page.locator('.summary').filter({ hasText: 'messages' }).waitFor();
   const list = page.getByRole('region', { name: 'Delivery anomalies' });
   expect(await list.isVisible()).toBe(false);
@@ -215,7 +177,7 @@ it('shows a delivery anomaly the local hub publishes, live, without a reload', a
   // Published until the page's EventSource is connected (it then shows it once: same anomalyId).
   await eventually(
     async () => {
-      pipeline.events!.hub.deliverAnomaly(ANOMALY);
+      site.pipeline.events!.hub.deliverAnomaly(ANOMALY);
       return item.count();
     },
     (count) => expect(count).toBe(1),
