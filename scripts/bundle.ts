@@ -41,8 +41,9 @@ export function lambdaBuildOptions(entry: string, outfile: string): BuildOptions
     // The lowest Node.js this code supports; the output runs unchanged on the Node.js 24 runtime.
     target: 'node22',
     minify: true,
-    // Stack traces point at the TypeScript source (the functions run with --enable-source-maps). The
-    // maps are written without sourcesContent, so they stay small and cost little to load at a cold start.
+    // Stack traces point at the TypeScript source through index.mjs.map, read only when an error is
+    // logged or thrown (lambda/adapters/secondary/readable-stack.ts; no --enable-source-maps, which would
+    // parse it at every cold start). Without sourcesContent the maps stay small.
     sourcemap: true,
     sourcesContent: false,
     // Prefer packages' ES module builds: esbuild can drop what is not imported, and the same handler

@@ -5,7 +5,10 @@
  * use-cases/history-rows.ts, the Firehose contract in adapters/primary/firehose-records.ts.
  */
 import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { makeStackReadable } from '../adapters/secondary/readable-stack';
 import { historyRowFunction } from '../composition/history-row';
 import { HISTORY_ROW_ENV, readEnvironment } from '../domain/environment';
 
-export const handler = lambdaHandler(historyRowFunction(readEnvironment(process.env, HISTORY_ROW_ENV)));
+export const handler = lambdaHandler(historyRowFunction(readEnvironment(process.env, HISTORY_ROW_ENV)), {
+  readableStack: makeStackReadable,
+});

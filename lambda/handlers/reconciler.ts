@@ -4,7 +4,10 @@
  * each run) and runs what composition/reconciler.ts builds; the work is in use-cases/reconcile.ts.
  */
 import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { makeStackReadable } from '../adapters/secondary/readable-stack';
 import { reconcilerFunction } from '../composition/reconciler';
 import { readEnvironment, RECONCILER_ENV } from '../domain/environment';
 
-export const handler = lambdaHandler(reconcilerFunction(readEnvironment(process.env, RECONCILER_ENV)));
+export const handler = lambdaHandler(reconcilerFunction(readEnvironment(process.env, RECONCILER_ENV)), {
+  readableStack: makeStackReadable,
+});

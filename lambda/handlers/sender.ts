@@ -6,7 +6,10 @@
  * setting fails the cold start rather than a request.
  */
 import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { makeStackReadable } from '../adapters/secondary/readable-stack';
 import { senderFunction } from '../composition/sender';
 import { readEnvironment, SENDER_ENV } from '../domain/environment';
 
-export const handler = lambdaHandler(senderFunction(readEnvironment(process.env, SENDER_ENV)));
+export const handler = lambdaHandler(senderFunction(readEnvironment(process.env, SENDER_ENV)), {
+  readableStack: makeStackReadable,
+});

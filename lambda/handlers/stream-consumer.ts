@@ -5,9 +5,11 @@
  * use-cases/publish-status-events.ts.
  */
 import { lambdaHandler } from '../adapters/primary/lambda-handler';
+import { makeStackReadable } from '../adapters/secondary/readable-stack';
 import { streamConsumerFunction } from '../composition/stream-consumer';
 import { readEnvironment, STREAM_CONSUMER_ENV } from '../domain/environment';
 
 export const handler = lambdaHandler(
   streamConsumerFunction(readEnvironment(process.env, STREAM_CONSUMER_ENV)),
+  { readableStack: makeStackReadable },
 );

@@ -59,11 +59,14 @@ export function bundleDirectory(bundle: string): string {
 }
 
 /**
- * Node.js options of every function: stack traces point at the TypeScript source through index.mjs.map,
- * which the asset carries. The maps are written without sourcesContent, so they stay small and cost
- * little to load at a cold start. Exported so that the cold-start benchmark runs bundles the same way.
+ * What every function's environment holds before its own variables: nothing. In particular no
+ * NODE_OPTIONS=--enable-source-maps: that flag parses the source map of every module at import, on
+ * every cold start (about a fifth of the callback's import overhead; docs/measured.md). Stack traces
+ * still point at the TypeScript source: the asset carries index.mjs.map, and the handlers map a stack
+ * through it only when an error is logged or thrown (lambda/adapters/secondary/readable-stack.ts).
+ * Exported so that the cold-start benchmark runs the bundles with exactly this environment.
  */
-export const TRACKER_NODE_OPTIONS = '--enable-source-maps';
+export const TRACKER_BASE_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The runtime every function uses; tests assert it so a change is deliberate. */
 export const TRACKER_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -139,10 +142,7 @@ export class TrackerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : undefined,
-      environment: {
-        NODE_OPTIONS: TRACKER_NODE_OPTIONS,
-        ...props.environment,
-      },
+      environment: { ...TRACKER_BASE_ENVIRONMENT, ...props.environment },
     });
     if (props.tracing) {
       Validations.of(this.role).acknowledge({

@@ -75,7 +75,6 @@ describe('Messaging Service callback wiring', () => {
 
     it('runs a handler that may read the secret and nothing else', () => {
       expect(functionEnvironment(s, handler.fn)).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
         TWILIO_SECRET_ID: { Ref: secret },
       });
       expect(resource(s, handler.fn).Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 30 });

@@ -72,7 +72,6 @@ describe('sender and reconciler (default context)', () => {
     it('runs for up to 30 s with the tables, the secret, the callback URL and the store settings', () => {
       expect(resource(s, ids.sender.fn).Properties.Timeout).toBe(30);
       expect(functionEnvironment(s, ids.sender.fn)).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
         TABLE_NAME: { Ref: ids.table },
         IDEMPOTENCY_TABLE_NAME: { Ref: ids.idempotency },
         TWILIO_SECRET_ID: { Ref: ids.secret },
@@ -190,7 +189,6 @@ describe('sender and reconciler (default context)', () => {
         ReservedConcurrentExecutions: 1,
       });
       expect(functionEnvironment(s, ids.reconciler.fn)).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
         TABLE_NAME: { Ref: ids.table },
         TWILIO_SECRET_ID: { Ref: ids.secret },
         RETENTION_DAYS: '400',

@@ -173,7 +173,7 @@ describe('StatusTrackerStack', () => {
     });
 
     describe('Lambda functions', () => {
-      it('run on Node.js 24, ARM64, 256 MB, with source maps and their own log group', () => {
+      it('run on Node.js 24, ARM64, 256 MB, without the source-map flag, and with their own log group', () => {
         const { stack } = s;
         const expected = [
           { fn: stack.tracker.callbackApi.statusCallback, timeout: 10 },
@@ -195,15 +195,15 @@ describe('StatusTrackerStack', () => {
             MemorySize: 256,
             Timeout: timeout,
             Handler: 'index.handler',
-            Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
             LoggingConfig: { LogGroup: { Ref: logicalId(stack, fn.logGroup) } },
           });
+          // Readable stacks come from the map on the error path, not from --enable-source-maps.
+          expect(functionEnvironment(s, logicalId(stack, fn.function))).not.toHaveProperty('NODE_OPTIONS');
         }
       });
 
       it('give the callback the table, the secret id and the store settings', () => {
         expect(functionEnvironment(s, ids.callbackFn)).toEqual({
-          NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: ids.table },
           TWILIO_SECRET_ID: { Ref: ids.secret },
           RETENTION_DAYS: '400',
@@ -214,7 +214,6 @@ describe('StatusTrackerStack', () => {
 
       it('give the query function only the table and the indexes it may query', () => {
         expect(functionEnvironment(s, ids.queryFn)).toEqual({
-          NODE_OPTIONS: '--enable-source-maps',
           TABLE_NAME: { Ref: ids.table },
           LIST_INDEXES: 'byTime,failures,byTo,byClientReference',
           PENDING_SHARDS: '16',

@@ -2,7 +2,9 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { TRACKER_RUNTIME, TrackerFunction } from '../../lib/constructs/tracker-function';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundleDirectory, TRACKER_RUNTIME, TrackerFunction } from '../../lib/constructs/tracker-function';
 import { LAMBDA_NODE_MAJOR } from '../../local/node-version-notice';
 
 // The house construct on its own, as the sender and reconciler will use it: a function that queries the
@@ -53,9 +55,18 @@ describe('TrackerFunction', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
-        Variables: { NODE_OPTIONS: '--enable-source-maps', EXTRA: 'x', TABLE_NAME: { Ref: tableId } },
+        // No --enable-source-maps (it parses every map at each cold start): the asset carries the map,
+        // read only when an error is logged or thrown (test/handler/readable-stack.test.ts).
+        Variables: { EXTRA: 'x', TABLE_NAME: { Ref: tableId } },
       },
     });
+    const variables = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) =>
+        (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+          .Variables,
+    );
+    for (const v of variables) expect(v.NODE_OPTIONS).toBeUndefined();
+    expect(fs.existsSync(path.join(bundleDirectory('query'), 'index.mjs.map'))).toBe(true);
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 7 },
       DeletionPolicy: 'Delete',
