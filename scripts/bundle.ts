@@ -24,12 +24,22 @@ export const BUNDLES_DIR = path.join(ROOT, 'dist', 'bundles');
 
 /**
  * esbuild options for one Lambda bundle: `entry` (a .ts file) -> `outfile` (an .mjs file, its map next
- * to it). Callers may add options (e.g. `metafile`) but should not change these.
+ * to it), plus, beside it, the chunks of what the code imports dynamically (chunk-<hash>.mjs, each with
+ * its map). Callers may add options (e.g. `metafile`) but should not change these.
  */
 export function lambdaBuildOptions(entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entry],
-    outfile,
+    // Code splitting (ES modules only): a module the handler imports with `import()` (the twilio client
+    // in the sender, the reconciler and the messaging-service function, built at the first send) goes
+    // into a chunk of its own, which a cold start neither reads nor parses; the first use loads it.
+    // Code both sides share goes into chunks the entry imports statically. Chunk names are hashes of
+    // their content, so the same sources still give the same files.
+    splitting: true,
+    outdir: path.dirname(outfile),
+    entryNames: path.basename(outfile, '.mjs'),
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     // Everything, @aws-sdk/* included, goes into the bundle instead of using the runtime's copy of the
     // SDK: the versions in package-lock.json are the ones the tests ran against, and esbuild keeps only
     // the clients and commands we import, which loads faster than the runtime's full SDK. The cost is a
@@ -96,6 +106,12 @@ export async function bundleHandlers(bundlesDir = BUNDLES_DIR): Promise<Record<s
       });
       for (const output of result.outputFiles) writeIfChanged(output.path, output.contents);
       if (!existsSync(outfile)) throw new Error(`esbuild produced no ${outfile}`);
+      // A chunk of an earlier build (its name is its content's hash) must not ship with this one.
+      const written = new Set(result.outputFiles.map((output) => path.basename(output.path)));
+      for (const entry of readdirSync(path.dirname(outfile))) {
+        if (!written.has(entry) && !entry.endsWith('.tmp'))
+          rmSync(path.join(path.dirname(outfile), entry), { force: true });
+      }
       files[name] = outfile;
     }),
   );

@@ -7,7 +7,6 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { LambdaFunction } from '../adapters/primary/lambda-handler';
 import { onServiceCallbackEvent, type ProviderResult } from '../adapters/primary/messaging-service-resource';
 import { credentialsFrom } from '../adapters/secondary/twilio-credentials';
-import { messagingServices } from '../adapters/secondary/twilio-messaging-service';
 import { createLogger, type TwilioConfig } from './shared';
 
 export function messagingServiceCallbackFunction(
@@ -16,9 +15,11 @@ export function messagingServiceCallbackFunction(
   const logger = createLogger();
   const credentials = credentialsFrom(config);
   const handle = async (event: CloudFormationCustomResourceEvent) => {
-    const result = await onServiceCallbackEvent(event, async () =>
-      messagingServices(await credentials.get(), { baseUrl: config.twilioApiBaseUrl }),
-    );
+    const result = await onServiceCallbackEvent(event, async () => {
+      // The twilio library is imported when a request needs it, not at the cold start (its own chunk).
+      const { messagingServices } = await import('../adapters/secondary/twilio-messaging-service');
+      return messagingServices(await credentials.get(), { baseUrl: config.twilioApiBaseUrl });
+    });
     logger.info('messaging service status callback', {
       requestType: event.RequestType,
       physicalResourceId: result.PhysicalResourceId.split('|')[0],

@@ -10,8 +10,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaFunction } from '../adapters/primary/lambda-handler';
 import { credentialsFrom } from '../adapters/secondary/twilio-credentials';
-import { twilioMessageFetcher } from '../adapters/secondary/twilio-message-fetcher';
-import { messagesByAccount } from '../adapters/secondary/twilio-messages';
 import { METRIC_SERVICES, MetricName } from '../domain/metric-names';
 import type { CredentialsSource, FetchedMessage, TwilioCredentials } from '../use-cases/ports';
 import { reconcile, type ReconcileReport } from '../use-cases/reconcile';
@@ -48,8 +46,13 @@ export function reconcilerFunction(
   // Checked now (a missing secret id fails the cold start); read at the first run.
   const credentials = parts.credentials ?? credentialsFrom(config);
   let fetcher: { credentials: TwilioCredentials; fetch: FetchMessage } | undefined;
-  const fetcherFor = (current: TwilioCredentials): FetchMessage => {
+  const fetcherFor = async (current: TwilioCredentials): Promise<FetchMessage> => {
     if (fetcher?.credentials !== current) {
+      // Imported at the first run, not at the cold start (a chunk of its own in the bundle).
+      const [{ messagesByAccount }, { twilioMessageFetcher }] = await Promise.all([
+        import('../adapters/secondary/twilio-messages'),
+        import('../adapters/secondary/twilio-message-fetcher'),
+      ]);
       // The parent's credentials; each message is fetched under its own account's path.
       const messagesOf = messagesByAccount(current, { baseUrl: config.twilioApiBaseUrl || undefined });
       fetcher = { credentials: current, fetch: twilioMessageFetcher(messagesOf) };
@@ -60,7 +63,7 @@ export function reconcilerFunction(
   const handle = async (_event: unknown, context: Context): Promise<ReconcileReport> => {
     const report = await reconcile({
       store,
-      fetchMessage: fetcherFor(await credentials.get()),
+      fetchMessage: await fetcherFor(await credentials.get()),
       shards: config.pendingShards,
       minAgeHours: config.minAgeHours,
       horizonHours: config.horizonHours,

@@ -2,7 +2,9 @@
  * The sender function: the send use case over the recording store, Twilio's Messages API, the
  * idempotency table and the outbox (the send queue). One DynamoDB client serves the store and the
  * idempotency table. What a cold start does not need is built on first use: the Twilio client when the
- * first message is created, the idempotency layer when the first key is claimed. The settings are
+ * first message is created (its module, with the twilio library, is imported then: a dynamic import,
+ * which the bundle keeps in a chunk of its own, so a cold start neither reads nor runs it), the
+ * idempotency layer when the first key is claimed. The settings are
  * checked at once, so a misconfigured function fails its cold start, not a request.
  *
  * The Lambda builds it from its environment (handlers/sender.ts); `npm start`'s POST /messages from its
@@ -21,7 +23,6 @@ import {
 import { createIdempotencyStore } from '../adapters/secondary/idempotency';
 import { sendQueueOutbox } from '../adapters/secondary/send-queue-outbox';
 import { credentialsFrom } from '../adapters/secondary/twilio-credentials';
-import { createTwilioMessages } from '../adapters/secondary/twilio-messages';
 import type { DeadNumberPolicy } from '../domain/dead-numbers';
 import { METRIC_SERVICES } from '../domain/metric-names';
 import type {
@@ -79,10 +80,12 @@ export function senderFunction(config: SenderFunctionConfig, parts: SenderParts 
   const credentials = parts.credentials ?? credentialsFrom(config);
   const outbox = parts.outbox ?? queueOutbox(config.sendQueueUrl);
 
-  const twilio = lazy(() =>
-    createTwilioMessages({ credentials, baseUrl: config.twilioApiBaseUrl || undefined }),
-  );
-  const messages: MessagesPort = { create: (params) => twilio().create(params) };
+  // The twilio library is imported at the first create, not at the cold start: see twilioLibrary.
+  const twilio = lazy(async () => {
+    const { createTwilioMessages } = await import('../adapters/secondary/twilio-messages');
+    return createTwilioMessages({ credentials, baseUrl: config.twilioApiBaseUrl || undefined });
+  });
+  const messages: MessagesPort = { create: async (params) => (await twilio()).create(params) };
   const idempotency = lazyIdempotency(() =>
     createIdempotencyStore({ tableName: config.idempotencyTableName, client }),
   );
