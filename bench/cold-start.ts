@@ -14,7 +14,8 @@
  *    noise) with a Lambda-like environment holding every variable a handler reads at module scope, so
  *    module init runs and nothing touches the network. Import overhead = median(bundle) - median(bare
  *    `node -e ""`).
- * 4. Sizes: bytes of each index.mjs; for the API-route bundles, which packages those bytes come from,
+ * 4. Sizes: bytes a cold start reads (index.mjs and the chunks it imports statically, not those behind
+ *    an `import()`); for the API-route bundles, which packages those bytes come from,
  *    read from the bundle's own source map (bench/support/source-map.ts), so the analysis is of what is
  *    deployed. Twilio content of every bundle: the twilio files among the source map's `sources`.
  */
@@ -26,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { TRACKER_BASE_ENVIRONMENT } from '../lib/constructs/tracker-function';
-import { bundleHandlers, lambdaBuildOptions } from '../scripts/bundle';
+import { bundleHandlers, bundleModules, coldStartFiles, lambdaBuildOptions } from '../scripts/bundle';
 import { bytesByPackage } from './support/source-map';
 import { kb, markdownTable, median, ms, percentile, ratio, type BenchmarkReport } from './support/stats';
 import { LIST_INDEX_NAMES } from '../lambda/domain/contract';
@@ -177,14 +178,16 @@ export async function runColdStartBenchmark(options: ColdStartOptions = {}): Pro
     const overBudget = apiRoutes.filter((v) => v.bytes! > API_ROUTE_LIMIT_BYTES);
     const notes = [
       `${runs} imports per bundle in fresh processes, rounds interleaved; Node.js ${process.version} on ${process.platform}/${process.arch} (Lambda runs Node.js 24 on arm64: absolute times differ, ratios carry over).`,
-      `The deployed bundles are dist/bundles/<handler>/index.mjs from scripts/bundle.ts, the files TrackerFunction deploys. Each import runs with a Lambda-like environment: what TrackerFunction gives every function (${describeBaseEnvironment()}), placeholders for every variable a handler reads at module scope, and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, as on Node.js 22+ where the SDK prints no warning.`,
+      `The deployed bundles are dist/bundles/<handler>/ from scripts/bundle.ts, the files TrackerFunction deploys; bytes are what a cold start reads (index.mjs and the chunks it imports statically; the chunks behind an import(), such as the twilio client in the sender, are read at first use). Each import runs with a Lambda-like environment: what TrackerFunction gives every function (${describeBaseEnvironment()}), placeholders for every variable a handler reads at module scope, and AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, as on Node.js 22+ where the SDK prints no warning.`,
       `Callback import overhead / naive overhead = ${ratio(overheadRatio)} (target <= ${TARGET_OVERHEAD_RATIO}): ${overheadRatio <= TARGET_OVERHEAD_RATIO ? 'met' : 'MISSED'}.`,
       `Callback import overhead / floor overhead = ${ratio(floorRatio)}: ${ms(overhead(callbackVariant))} vs ${ms(overhead(floorVariant))} for the floor (${floor.bytes.toLocaleString('en-US')} B: DynamoDBClient + UpdateItemCommand only, bundled with the same settings, the one client a callback cannot do without). The difference, ${ms(overhead(callbackVariant) - overhead(floorVariant))}, is what the callback's other imports (Powertools, the signature check, the secret client, its own code) cost.`,
       `API-route bundles vs 400 KB (409,600 B): ${apiRoutes.map((v) => `${v.name} ${v.bytes!.toLocaleString('en-US')} B`).join(', ')}: ${overBudget.length === 0 ? 'met' : `MISSED by ${overBudget.map((v) => `${v.name} (+${(v.bytes! - API_ROUTE_LIMIT_BYTES).toLocaleString('en-US')} B)`).join(', ')}`}.`,
       ...apiRoutes.map((v) => {
-        const parts = bytesByPackage(v.file!, `${v.file!}.map`);
+        const parts = mergeParts(
+          coldStartFiles(v.file!).flatMap((file) => bytesByPackage(file, `${file}.map`)),
+        );
         const total = parts.reduce((sum, p) => sum + p.bytes, 0);
-        return `Where ${v.name}'s bytes come from (its source map, ${total.toLocaleString('en-US')} characters attributed): ${parts
+        return `Where ${v.name}'s cold-start bytes come from (the source maps of the files it loads, ${total.toLocaleString('en-US')} characters attributed): ${parts
           .slice(0, 8)
           .map((p) => `${p.name} ${kb(p.bytes)}`)
           .join(', ')}.`;
@@ -237,9 +240,9 @@ function deployedBundles(files: Record<string, string>): Variant[] {
       kind: 'stack',
       file,
       env: functionEnv(name),
-      bytes: statSync(file).size,
+      bytes: coldStartBytes(file),
       mapBytes: existsSync(map) ? statSync(map).size : undefined,
-      twilio: existsSync(map) ? twilioContentFromMap(map) : undefined,
+      twilio: existsSync(map) ? twilioContentFromMaps(bundleModules(file).map((m) => `${m}.map`)) : undefined,
       times: [],
     };
   });
@@ -336,10 +339,26 @@ function importOnce(variant: Variant): number {
   return elapsed;
 }
 
-/** Counts twilio files in a bundle from its source map's `sources`. */
-function twilioContentFromMap(mapFile: string): TwilioContent {
-  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources?: string[] };
-  return twilioContent(map.sources ?? []);
+/** Counts twilio files in a bundle (every module it deploys) from their source maps' `sources`. */
+function twilioContentFromMaps(mapFiles: readonly string[]): TwilioContent {
+  const sources = mapFiles.flatMap(
+    (mapFile) => (JSON.parse(readFileSync(mapFile, 'utf8')) as { sources?: string[] }).sources ?? [],
+  );
+  return twilioContent([...new Set(sources)]);
+}
+
+/** One list of package sizes from several files' lists, largest first. */
+function mergeParts(
+  parts: ReadonlyArray<{ name: string; bytes: number }>,
+): Array<{ name: string; bytes: number }> {
+  const byName = new Map<string, number>();
+  for (const { name, bytes } of parts) byName.set(name, (byName.get(name) ?? 0) + bytes);
+  return [...byName.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Bytes a cold start reads: the entry and the chunks it imports statically (scripts/bundle.ts). */
+function coldStartBytes(entry: string): number {
+  return coldStartFiles(entry).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 function twilioContent(sources: readonly string[]): TwilioContent {
@@ -377,7 +396,7 @@ const wholeTwilio: Plugin = {
 /** The floor, built with exactly the deployed bundles' settings (scripts/bundle.ts). */
 async function buildFloor(outfile: string): Promise<{ file: string; bytes: number }> {
   await build(lambdaBuildOptions(path.join(ROOT, 'bench', 'floor', 'dynamodb-update-only.ts'), outfile));
-  return { file: outfile, bytes: statSync(outfile).size };
+  return { file: outfile, bytes: coldStartBytes(outfile) };
 }
 
 /** The callback handler bundled the plain way (CJS, no minify, default main fields). */

@@ -1,6 +1,8 @@
 /**
  * `npm run bundle` (tsx scripts/bundle.ts): builds every Lambda handler (lambda/handlers/<name>.ts) into
- * dist/bundles/<name>/index.mjs (+ index.mjs.map), the code lib/constructs/tracker-function.ts deploys.
+ * dist/bundles/<name>/index.mjs (+ index.mjs.map) and the chunks beside it (chunk-<hash>.mjs, each with
+ * its map: what the handler imports with `import()`, and code shared with it), the code
+ * lib/constructs/tracker-function.ts deploys.
  *
  * Bundling here, once, rather than at synth time is what lets another CDK app install this package and
  * synthesise without esbuild or Docker: the package ships these files and the construct only points
@@ -86,6 +88,32 @@ export function handlerNames(): string[] {
 /** The bundle of one handler as this script writes it. */
 export function bundleFile(name: string, bundlesDir = BUNDLES_DIR): string {
   return path.join(bundlesDir, name, 'index.mjs');
+}
+
+/**
+ * The files a cold start reads: the entry and, transitively, the chunks it imports statically
+ * (`import ... from "./chunk-X.mjs"`); the chunks behind an `import()` are read at first use only.
+ */
+export function coldStartFiles(entry: string): string[] {
+  const files: string[] = [];
+  const visit = (file: string) => {
+    if (files.includes(file)) return;
+    files.push(file);
+    const code = readFileSync(file, 'utf8');
+    for (const match of code.matchAll(/(?:from|import)\s*"(\.\/chunk-[^"]+\.mjs)"/g))
+      visit(path.join(path.dirname(file), match[1]!));
+  };
+  visit(entry);
+  return files;
+}
+
+/** Every module of the bundle `entry` belongs to (its directory: what the function's asset holds). */
+export function bundleModules(entry: string): string[] {
+  const dir = path.dirname(entry);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.mjs'))
+    .sort()
+    .map((file) => path.join(dir, file));
 }
 
 /** Builds every handler into `bundlesDir` (default dist/bundles) and returns the bundle files by name. */
