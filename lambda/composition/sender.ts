@@ -80,7 +80,7 @@ export function senderFunction(config: SenderFunctionConfig, parts: SenderParts 
   const credentials = parts.credentials ?? credentialsFrom(config);
   const outbox = parts.outbox ?? queueOutbox(config.sendQueueUrl);
 
-  // The twilio library is imported at the first create, not at the cold start: see twilioLibrary.
+  // The twilio library is imported at the first create, not at the cold start (see the module comment).
   const twilio = lazy(async () => {
     const { createTwilioMessages } = await import('../adapters/secondary/twilio-messages');
     return createTwilioMessages({ credentials, baseUrl: config.twilioApiBaseUrl || undefined });
