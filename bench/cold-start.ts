@@ -27,7 +27,13 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { TRACKER_BASE_ENVIRONMENT } from '../lib/constructs/tracker-function';
-import { bundleHandlers, bundleModules, coldStartFiles, lambdaBuildOptions } from '../scripts/bundle';
+import {
+  bundleHandlers,
+  bundleModules,
+  coldStartBytes,
+  coldStartFiles,
+  lambdaBuildOptions,
+} from '../scripts/bundle';
 import { bytesByPackage } from './support/source-map';
 import { kb, markdownTable, median, ms, percentile, ratio, type BenchmarkReport } from './support/stats';
 import { LIST_INDEX_NAMES } from '../lambda/domain/contract';
@@ -354,11 +360,6 @@ function mergeParts(
   const byName = new Map<string, number>();
   for (const { name, bytes } of parts) byName.set(name, (byName.get(name) ?? 0) + bytes);
   return [...byName.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
-}
-
-/** Bytes a cold start reads: the entry and the chunks it imports statically (scripts/bundle.ts). */
-function coldStartBytes(entry: string): number {
-  return coldStartFiles(entry).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 function twilioContent(sources: readonly string[]): TwilioContent {

@@ -14,7 +14,16 @@
  * bundle while another process rebuilds never sees half a file. A bundle whose handler no longer exists
  * is removed. All handlers build in parallel in one esbuild process.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build, type BuildOptions } from 'esbuild';
@@ -105,6 +114,11 @@ export function coldStartFiles(entry: string): string[] {
   };
   visit(entry);
   return files;
+}
+
+/** Bytes a cold start reads: the sizes of `coldStartFiles(entry)`. */
+export function coldStartBytes(entry: string): number {
+  return coldStartFiles(entry).reduce((sum, file) => sum + statSync(file).size, 0);
 }
 
 /** Every module of the bundle `entry` belongs to (its directory: what the function's asset holds). */

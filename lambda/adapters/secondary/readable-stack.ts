@@ -1,7 +1,7 @@
 /**
  * Stack traces that point at the TypeScript source, paid for only when an error is logged.
  *
- * The bundles are minified (dist/bundles/<name>/index.mjs, one line), so a raw frame says
+ * The bundles are minified (dist/bundles/<name>/index.mjs and its chunks, one line each), so a raw frame says
  * `index.mjs:1:48213`. Node's `--enable-source-maps` would map it, but it parses every loaded module's
  * map at import, on every cold start (about 0.2 of the callback's import overhead, docs/measured.md), and
  * turning it on later (`process.setSourceMapsEnabled`) maps nothing already loaded. So the functions run
